@@ -1,0 +1,8 @@
+"""Allow ``python -m reporter``."""
+
+from __future__ import annotations
+
+from reporter.cli import main
+
+if __name__ == "__main__":
+    main()

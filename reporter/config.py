@@ -1,0 +1,185 @@
+"""The workspace: a folder with ``reporter.toml``, ``input/``, ``output/`` and the store in ``.reporter/``."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reporter.errors import ConfigError, WorkspaceError
+from reporter.units import DISTRICT_KIND, ZONE_KIND, District, UnitDirectory
+
+CONFIG_NAME = "reporter.toml"
+STORE_DIR = ".reporter"
+STORE_NAME = "store.sqlite3"
+
+
+@dataclass
+class Workspace:
+    """A loaded workspace: where things are and what ``reporter.toml`` says."""
+
+    root: Path
+    name: str = ""
+    office: str = ""
+    ledger_name: str = "台账.xlsx"
+    font: str = "宋体"
+    title_font: str = "黑体"
+    districts: list[District] = field(default_factory=list)
+    aliases: dict[str, str] = field(default_factory=dict)
+    notice_codes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def notices_dir(self) -> Path:
+        return self.root / "input" / "notices"
+
+    @property
+    def returns_dir(self) -> Path:
+        return self.root / "input" / "returns"
+
+    @property
+    def output_dir(self) -> Path:
+        return self.root / "output"
+
+    @property
+    def ledger_path(self) -> Path:
+        return self.output_dir / self.ledger_name
+
+    @property
+    def store_path(self) -> Path:
+        return self.root / STORE_DIR / STORE_NAME
+
+    def directory(self) -> UnitDirectory:
+        return UnitDirectory(districts=list(self.districts), aliases=dict(self.aliases))
+
+    def notice_code(self, path: Path) -> str | None:
+        """The task-id prefix configured for a notice file, if any (default: the notice's year)."""
+        return self.notice_codes.get(path.name)
+
+
+def find_workspace(start: Path | None = None) -> Path | None:
+    """The nearest folder, from ``start`` upwards, holding a ``reporter.toml``."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    return None
+
+
+def load_workspace(root: Path | None = None) -> Workspace:
+    """Load the workspace at ``root`` (or the one around the current folder)."""
+    if root is None:
+        found = find_workspace()
+        if found is None:
+            raise WorkspaceError(
+                f"当前文件夹不是 reporter 工作区（未找到 {CONFIG_NAME}）。请进入工作区文件夹，"
+                "或用 --workspace 指定，或用 reporter init 新建"
+            )
+        root = found
+    config_path = root / CONFIG_NAME
+    if not config_path.is_file():
+        raise WorkspaceError(f"{root} 不是 reporter 工作区：缺少 {CONFIG_NAME}（可用 reporter init 新建）")
+    try:
+        data = tomllib.loads(config_path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{config_path} 不是 UTF-8 编码，请用记事本“另存为 UTF-8”后重试") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{config_path} 格式错误：{exc}") from exc
+    return workspace_from_config(root, data, config_path)
+
+
+def workspace_from_config(root: Path, data: dict, config_path: Path | None = None) -> Workspace:
+    """Build a ``Workspace`` from parsed TOML, checking every value."""
+    where = config_path or root / CONFIG_NAME
+    section = _table(data, "workspace", where)
+    ledger = _table(data, "ledger", where)
+    workspace = Workspace(
+        root=root,
+        name=_str(section, "name", where, ""),
+        office=_str(section, "office", where, ""),
+        ledger_name=_str(ledger, "file", where, "台账.xlsx"),
+        font=_str(ledger, "font", where, "宋体"),
+        title_font=_str(ledger, "title_font", where, "黑体"),
+    )
+    if not workspace.ledger_name.endswith(".xlsx") or "/" in workspace.ledger_name or "\\" in workspace.ledger_name:
+        raise ConfigError(f"{where}：[ledger] file 应为不含路径的 .xlsx 文件名，当前为“{workspace.ledger_name}”")
+    districts = data.get("districts", [])
+    if not isinstance(districts, list):
+        raise ConfigError(f"{where}：districts 应写成 [[districts]] 表数组")
+    for i, item in enumerate(districts, start=1):
+        if not isinstance(item, dict) or not item.get("name"):
+            raise ConfigError(f"{where}：第{i}个 [[districts]] 缺少 name")
+        kind = item.get("kind", DISTRICT_KIND)
+        if kind not in (DISTRICT_KIND, ZONE_KIND):
+            raise ConfigError(f"{where}：区县“{item['name']}”的 kind 应为“{DISTRICT_KIND}”或“{ZONE_KIND}”")
+        aliases = item.get("aliases", [])
+        if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+            raise ConfigError(f"{where}：区县“{item['name']}”的 aliases 应为字符串列表")
+        workspace.districts.append(
+            District(
+                name=str(item["name"]),
+                short=str(item.get("short", item["name"])),
+                kind=kind,
+                government=str(item.get("government", "")),
+                aliases=tuple(aliases),
+            )
+        )
+    aliases = _table(data, "aliases", where)
+    if not all(isinstance(v, str) for v in aliases.values()):
+        raise ConfigError(f"{where}：[aliases] 中每项应为 \"别名\" = \"规范名称\"")
+    workspace.aliases = dict(aliases)
+    codes = _table(data, "notices", where)
+    workspace.notice_codes = {str(k): str(v.get("code", "")) for k, v in codes.items() if isinstance(v, dict)}
+    return workspace
+
+
+def _table(data: dict, key: str, where: Path) -> dict:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}：[{key}] 应为表（section）")
+    return value
+
+
+def _str(table: dict, key: str, where: Path, default: str) -> str:
+    value = table.get(key, default)
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}：{key} 应为文本（用引号括起）")
+    return value
+
+
+CONFIG_TEMPLATE = """\
+# reporter 工作区配置文件（UTF-8 编码，TOML 格式；以 # 开头的行是注释）
+# A reporter workspace: notices go in input/notices/, returned forms in input/returns/,
+# everything generated goes to output/.
+
+[workspace]
+# 工作区名称，出现在台账标题中
+name = "{name}"
+# 督查室（联系处室）名称
+office = "{office}"
+
+[ledger]
+# 台账文件名（生成在 output/ 下）
+file = "台账.xlsx"
+# 台账正文字体与标题字体（办公电脑常见字体）
+font = "宋体"
+title_font = "黑体"
+
+# 各区县（市）与开发园区。通知中的“各区县（市）政府”“开发园区管委会”会展开为这里配置的单位，
+# 任务分解表的列名（如“海曙”“高新”）也按这里识别。kind 为“区县”或“开发园区”。
+# [[districts]]
+# name = "海曙区"          # 全称
+# short = "海曙"           # 分解表中的简称
+# kind = "区县"
+# government 为空时，区县默认为“全称+政府”，开发园区默认为“全称+管委会”
+# government = "海曙区政府"
+# aliases = ["海曙区人民政府"]
+{districts}
+# 单位别名：通知中写法不一的同一单位，统一为右边的规范名称。
+# 解析时提示的“单位名称相近”警告，确认是同一单位后在此登记。
+[aliases]
+# "市邮政局" = "市邮政管理局"
+{aliases}
+# 某份通知的任务编号前缀（默认取通知年份，如 2021-G2-014）。同一年有两份通知时在此区分。
+# [notices."某县2021年通知.docx"]
+# code = "2021B"
+"""

@@ -1,0 +1,407 @@
+"""Parse the text of a task-breakdown notice (目标任务责任分解) into a ``Notice``. Pure: lines in, records out.
+
+The notice is read as a stream of lines. Lines are classified as page furniture (breadcrumbs, print
+buttons, 抄送/印发 lines), part titles (``…目标任务责任分解``), headings (``一、…``), task starts
+(``1.`` / ``12．``, accepted only in sequence so that a number at the start of a broken line is not taken
+for a task), breakdown tables (``任务分解``) or continuation lines, which are joined to what they continue.
+A task's lines are joined before its fields are split on their labels, so a label broken across lines
+(``配`` / ``合单位：``) or a missing ``；`` between fields does no harm.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from reporter.breakdown import check_totals, parse_breakdown
+from reporter.model import COOPERATING, LEAD, LIVELIHOOD, WORK, CollectiveUnit, Notice, NoticeMeta, Task
+from reporter.problems import Location, Problem
+from reporter.targets import extract_targets
+from reporter.text import chinese_numeral, join_lines, normalize_line, strip_punctuation
+from reporter.units import SplitUnits, UnitDirectory, expand_collective, near_duplicates, read_units, split_list
+
+LEADER_LABELS = ("牵头领导", "联系领导")
+FIELD_LABELS = (*LEADER_LABELS, "牵头单位", "责任单位", "配合单位", "责任人", "目标任务")
+_LABEL = re.compile(rf"({'|'.join(FIELD_LABELS)})：")
+_HEADING = re.compile(r"^([一二三四五六七八九十]{1,3})、(.+)$")
+_TASK_START = re.compile(r"^(\d{1,3})\s*[.．、](?!\d)\s*(.*)$")
+_PART_TITLE = re.compile(r"^(?!《).{0,60}(目标任务|项目|实事|工作)(责任)?分解$")
+_DOC_NUMBER = re.compile(r"([\u4e00-\u9fa5]{1,12})[〔\[［（【(](\d{4})[〕\]］）】)](\d{1,4})号")
+_DATE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日(印发|发布)?$")
+_FURNITURE = re.compile(
+    r"^(当前位置|首页$|[>＞›»]|【打印本页】|【关闭窗口】|【关闭】|分享到|（此件公开发布）|（此件不公开）|"
+    r"—\s*\d+\s*—$|-\s*\d+\s*-$|第\d+页|.*【打印】|来源：|发布时间：|字号：|浏览次数)"
+)
+_COPY_TO = re.compile(r"^(抄送|抄报|印发)：|^【打印本页】|^【关闭窗口】|^分享到")
+
+
+@dataclass
+class _Draft:
+    """Lines gathered for one task before they are interpreted."""
+
+    kind: str
+    number: int
+    part: int
+    heading: str
+    line: int
+    title: str = ""
+    lines: list[tuple[int, str]] = field(default_factory=list)
+    table: list[tuple[int, str]] = field(default_factory=list)
+    in_table: bool = False
+
+
+@dataclass
+class _Part:
+    title: str
+    kind: str
+    line: int
+    headings: list[str] = field(default_factory=list)
+    drafts: list[_Draft] = field(default_factory=list)
+
+
+def parse_notice(
+    text: str | list[str],
+    *,
+    source: str = "",
+    directory: UnitDirectory | None = None,
+    code: str | None = None,
+) -> Notice:
+    """Parse a notice's text (or its lines) into metadata, parts, tasks and warnings."""
+    lines = text.splitlines() if isinstance(text, str) else list(text)
+    directory = directory or UnitDirectory()
+    parser = _NoticeParser(lines, source, directory)
+    return parser.parse(code)
+
+
+class _NoticeParser:
+    def __init__(self, lines: list[str], source: str, directory: UnitDirectory) -> None:
+        self.raw = lines
+        self.source = source
+        self.directory = directory
+        self.warnings: list[Problem] = []
+        self.parts: list[_Part] = []
+        self.meta = NoticeMeta(code="", source=source)
+        self.preamble: list[str] = []
+
+    # -- reading the line stream -------------------------------------------------------------------
+
+    def parse(self, code: str | None) -> Notice:
+        self._read_metadata()
+        has_part_titles = any(self._is_part_title(normalize_line(line)) for line in self.raw)
+        draft: _Draft | None = None
+        furniture = False
+        last_number = 0
+        heading_since_task = True
+
+        for index, raw in enumerate(self.raw, start=1):
+            line = normalize_line(raw)
+            if not line:
+                continue
+            if self._is_furniture(line):
+                furniture = furniture or bool(_COPY_TO.match(line))
+                continue
+            if self._is_part_title(line):
+                self._close(draft)
+                draft, furniture = None, False
+                kind = LIVELIHOOD if "民生" in line else WORK
+                self.parts.append(_Part(title=line, kind=kind, line=index))
+                last_number, heading_since_task = 0, True
+                continue
+            heading = _HEADING.match(line)
+            part = self.parts[-1] if self.parts else None
+            if heading and (part or not has_part_titles) and self._heading_in_sequence(part, heading.group(1)):
+                if part is None:
+                    part = self._implicit_part(index)
+                self._close(draft)
+                draft, furniture = None, False
+                title = heading.group(2).strip()
+                if part.kind == LIVELIHOOD:
+                    draft = _Draft(LIVELIHOOD, chinese_numeral(heading.group(1)) or 0, len(self.parts) - 1,
+                                   "", index, title=title)
+                    part.headings.append(line)
+                else:
+                    part.headings.append(line)
+                    heading_since_task = True
+                continue
+            start = _TASK_START.match(line)
+            if start and (part is None or part.kind == WORK) and (part or not has_part_titles):
+                number = int(start.group(1))
+                if self._task_in_sequence(number, last_number, heading_since_task, start.group(2), index):
+                    if part is None:
+                        part = self._implicit_part(index)
+                    self._close(draft)
+                    furniture = False
+                    draft = _Draft(WORK, number, len(self.parts) - 1, part.headings[-1] if part.headings else "",
+                                   index)
+                    if start.group(2):
+                        draft.lines.append((index, start.group(2)))
+                    last_number, heading_since_task = number, False
+                    continue
+            if furniture:
+                continue
+            if draft and draft.kind == LIVELIHOOD and (draft.in_table or self._is_table_start(raw)):
+                draft.in_table = True
+                draft.table.append((index, raw.rstrip("\r\n")))
+                continue
+            if draft:
+                draft.lines.append((index, line))
+            elif part is None:
+                self.preamble.append(line)
+            elif not self._is_signature(line):
+                self._warn("notice.unplaced-text", f"未能归入任何任务的文字：“{line[:60]}”", index)
+        self._close(draft)
+        if not self.parts:
+            self._warn("notice.no-tasks", "没有找到任何编号任务或民生实事项目", None)
+        tasks = self._build_tasks(code)
+        notice = Notice(meta=self.meta, parts=self._parts_summary(tasks), tasks=tasks, warnings=self.warnings)
+        notice.warnings.extend(unit_warnings([notice]))
+        return notice
+
+    def _read_metadata(self) -> None:
+        normalized = [normalize_line(line) for line in self.raw]
+        for line in normalized:
+            if not self.meta.title and "关于" in line and ("通知" in line or "分解" in line):
+                self.meta.title = line
+                self.meta.issuer = line.split("关于")[0] or self.meta.issuer
+            if not self.meta.doc_number and (match := _DOC_NUMBER.search(line)):
+                self.meta.doc_number = f"{match.group(1)}〔{match.group(2)}〕{match.group(3)}号"
+            if not self.meta.issuer and line.endswith("文件") and len(line) <= 30 and not _FURNITURE.match(line):
+                self.meta.issuer = line[: -len("文件")]
+            if match := _DATE.match(line):
+                date = f"{int(match.group(1)):04d}-{int(match.group(2)):02d}-{int(match.group(3)):02d}"
+                if not match.group(4) or not self.meta.date:
+                    self.meta.date = date if not match.group(4) or not self.meta.date else self.meta.date
+        years = re.findall(r"(\d{4})年", self.meta.title)
+        if years:
+            self.meta.year = int(years[0])
+        elif self.meta.doc_number:
+            self.meta.year = int(_DOC_NUMBER.search(self.meta.doc_number).group(2))
+        elif self.meta.date:
+            self.meta.year = int(self.meta.date[:4])
+
+    def _is_part_title(self, line: str) -> bool:
+        return bool(_PART_TITLE.match(line)) and "关于" not in line and not line.endswith("通知")
+
+    def _is_furniture(self, line: str) -> bool:
+        if _FURNITURE.match(line) or _COPY_TO.match(line):
+            return True
+        if (match := _DATE.match(line)) and match.group(4):
+            return True
+        return line.endswith("文件") and self.meta.issuer != "" and line.startswith(self.meta.issuer)
+
+    def _is_signature(self, line: str) -> bool:
+        return line == self.meta.issuer or bool(_DATE.match(line))
+
+    @staticmethod
+    def _is_table_start(raw: str) -> bool:
+        cell = raw.strip().split("\t")[0].strip()
+        return cell in ("任务分解", "任务") or cell.startswith("任务分解")
+
+    def _implicit_part(self, line: int) -> _Part:
+        part = _Part(title="政府工作报告目标任务", kind=WORK, line=line)
+        self.parts.append(part)
+        return part
+
+    def _heading_in_sequence(self, part: _Part | None, numeral: str) -> bool:
+        value = chinese_numeral(numeral)
+        if value is None:
+            return False
+        previous = chinese_numeral(_HEADING.match(part.headings[-1]).group(1)) if part and part.headings else 0
+        return value == previous + 1 or value == 1
+
+    def _task_in_sequence(self, number: int, last: int, after_heading: bool, rest: str, line: int) -> bool:
+        if number == last + 1 or (number == 1 and (after_heading or last == 0)):
+            return True
+        if last < number <= last + 3 and len(rest) >= 6:
+            self._warn("task.number-gap", f"任务编号从{last}跳到{number}，请核对原文是否缺少任务", line)
+            return True
+        return False
+
+    def _close(self, draft: _Draft | None) -> None:
+        if draft is not None:
+            self.parts[draft.part].drafts.append(draft)
+
+    def _warn(self, code: str, message: str, line: int | None, task: str = "") -> None:
+        self.warnings.append(Problem(code, message, location=Location(file=self.source, line=line, task=task)))
+
+    # -- from drafts to tasks ------------------------------------------------------------------------
+
+    def _build_tasks(self, code: str | None) -> list[Task]:
+        self.meta.code = code or (str(self.meta.year) if self.meta.year else "N")
+        numbered_parts = self._numbering_parts()
+        work_count = sum(1 for p in numbered_parts if p[1] == WORK)
+        livelihood_count = len(numbered_parts) - work_count
+        tasks: list[Task] = []
+        counters = {WORK: 0, LIVELIHOOD: 0}
+        seen_ids: set[str] = set()
+        for title, kind, drafts, sections in numbered_parts:
+            counters[kind] += 1
+            letter = "G" if kind == WORK else "M"
+            many = work_count if kind == WORK else livelihood_count
+            part_code = f"{letter}{counters[kind]}" if many > 1 else letter
+            for draft in drafts:
+                task_id = f"{self.meta.code}-{part_code}-{draft.number:03d}"
+                if task_id in seen_ids:
+                    self._warn("task.duplicate-number", f"任务编号{draft.number}重复出现", draft.line)
+                    suffix = 2
+                    while f"{task_id}-{suffix}" in seen_ids:
+                        suffix += 1
+                    task_id = f"{task_id}-{suffix}"
+                seen_ids.add(task_id)
+                section = draft.heading if sections else ""
+                tasks.append(self._build_task(draft, task_id, title, section))
+        return tasks
+
+    def _numbering_parts(self) -> list[tuple[str, str, list[_Draft], bool]]:
+        """Parts as numbered lists. A work part whose headings each restart numbering at 1 is split into
+        one part per heading (2021: 十四五 targets / the year's targets); otherwise headings are sections."""
+        result = []
+        for part in self.parts:
+            if part.kind == WORK and len(part.headings) >= 2:
+                groups: dict[str, list[_Draft]] = {}
+                for draft in part.drafts:
+                    groups.setdefault(draft.heading, []).append(draft)
+                if len(groups) >= 2 and all(g[0].number == 1 for g in groups.values()) and "" not in groups:
+                    for heading, drafts in groups.items():
+                        result.append((_HEADING.match(heading).group(2), WORK, drafts, False))
+                    continue
+            result.append((part.title, part.kind, part.drafts, part.kind == WORK))
+        return result
+
+    def _build_task(self, draft: _Draft, task_id: str, part: str, section: str) -> Task:
+        body = ""
+        for _, text in draft.lines:
+            body = join_lines(body, text)
+        first = _LABEL.search(body)
+        lead_text = body[: first.start()] if first else body
+        fields: dict[str, str] = {}
+        labels = list(_LABEL.finditer(body))
+        for i, match in enumerate(labels):
+            end = labels[i + 1].start() if i + 1 < len(labels) else len(body)
+            value = strip_punctuation(body[match.end() : end])
+            label = match.group(1)
+            fields[label] = f"{fields[label]}、{value}" if label in fields and value else value or fields.get(label, "")
+
+        task = Task(id=task_id, kind=draft.kind, part=part, section=section, number=draft.number, text="",
+                    line=draft.line)
+        location = Location(file=self.source, line=draft.line, task=task_id)
+        if draft.kind == WORK:
+            task.text = lead_text.strip()
+        else:
+            task.text = draft.title
+            if lead_text.strip():
+                task.warnings.append(Problem("task.unplaced-text",
+                                             f"项目名称后有未能识别的文字：“{lead_text.strip()[:60]}”",
+                                             location=location))
+        task.target_text = fields.get("目标任务", "")
+        for label in LEADER_LABELS:
+            if label in fields:
+                task.leader_label = label
+                task.leaders = split_list(fields[label])
+                break
+        task.responsible_persons = split_list(fields.get("责任人", ""))
+        self._assign_units(task, fields, location)
+
+        task.targets = extract_targets(task.target_text or task.text, require_verb=draft.kind == WORK)
+        if draft.table:
+            self._read_breakdown(task, draft, fields, location)
+        self._expand_collectives(task)
+        if not task.text:
+            task.warnings.append(Problem("task.empty-text", "任务内容为空", location=location))
+        if not task.leaders:
+            task.warnings.append(Problem("task.no-leader", "未找到牵头领导（或联系领导）", location=location))
+        if not task.lead_units:
+            task.warnings.append(Problem("task.no-lead-unit", "未找到牵头单位（或责任单位）", location=location))
+        return task
+
+    def _assign_units(self, task: Task, fields: dict[str, str], location: Location) -> None:
+        def read(label: str) -> SplitUnits:
+            return read_units(fields.get(label, ""), self.directory)
+
+        lead, cooperating = SplitUnits(), SplitUnits()
+        if "牵头单位" in fields:
+            lead = read("牵头单位")
+            cooperating = _merge(read("配合单位"), read("责任单位"))
+        elif "配合单位" in fields:
+            lead, cooperating = read("责任单位"), read("配合单位")
+        elif "责任单位" in fields:
+            items = split_list(fields["责任单位"])
+            first = read_units(items[0], self.directory) if items else SplitUnits()
+            rest = read_units("、".join(items[1:]), self.directory)
+            if first.real and not first.collective:
+                lead = first
+                cooperating = rest
+            else:
+                cooperating = _merge(first, rest)
+                task.warnings.append(Problem("task.no-lead-unit",
+                                             f"责任单位列第一位的“{items[0] if items else ''}”不是具体单位，无法确定牵头单位",
+                                             location=location))
+        task.lead_units = list(lead.real)
+        task.cooperating_units = [u for u in cooperating.real if u not in lead.real]
+        task.collective_units = [CollectiveUnit(n, LEAD) for n in lead.collective] + [
+            CollectiveUnit(n, COOPERATING) for n in cooperating.collective if n not in lead.collective
+        ]
+
+    def _read_breakdown(self, task: Task, draft: _Draft, fields: dict[str, str], location: Location) -> None:
+        project_units = {u for u in task.lead_units + task.cooperating_units}
+
+        def match_column(token: str) -> str | None:
+            district = self.directory.district(token)
+            if district:
+                return district.short
+            name = self.directory.canonical(token)
+            return name if name in project_units else None
+
+        result = parse_breakdown(draft.table, match_column, file=self.source, task=task.id)
+        task.breakdown = result.rows
+        task.warnings.extend(result.problems)
+        task.warnings.extend(check_totals(task.breakdown, task.targets, file=self.source, task=task.id,
+                                          line=draft.table[0][0]))
+
+    def _expand_collectives(self, task: Task) -> None:
+        related = [c for row in task.breakdown for c, v in row.values.items() if v is not None] or None
+        prefix = ""
+        for collective in task.collective_units:
+            name = collective.name
+            if name == "开发园区管委会" and prefix:
+                name = prefix + name  # “相关区县（市）政府、开发园区管委会”: 相关 governs both
+            prefix = next((p for p in ("各", "相关", "有关") if collective.name.startswith(p)), "")
+            collective.members = expand_collective(name, self.directory, related)
+
+    def _parts_summary(self, tasks: list[Task]) -> list[dict]:
+        parts: list[dict] = []
+        for task in tasks:
+            if not parts or parts[-1]["title"] != task.part:
+                parts.append({"title": task.part, "kind": task.kind, "sections": [], "tasks": 0})
+            parts[-1]["tasks"] += 1
+            if task.section and task.section not in parts[-1]["sections"]:
+                parts[-1]["sections"].append(task.section)
+        return parts
+
+
+def _merge(first: SplitUnits, second: SplitUnits) -> SplitUnits:
+    merged = SplitUnits(list(first.real), list(first.collective))
+    merged.real += [u for u in second.real if u not in merged.real]
+    merged.collective += [u for u in second.collective if u not in merged.collective]
+    return merged
+
+
+def unit_warnings(notices: list[Notice]) -> list[Problem]:
+    """Near-duplicate unit names across the given notices, each reported once, for the user to confirm."""
+    where: dict[str, Task] = {}
+    for notice in notices:
+        for task in notice.tasks:
+            for unit in task.lead_units + task.cooperating_units:
+                where.setdefault(unit, task)
+    problems = []
+    for short, long, reason in near_duplicates(list(where)):
+        first, second = where[short], where[long]
+        problems.append(
+            Problem(
+                "unit.near-duplicate",
+                f"单位名称“{short}”（{first.id}）与“{long}”（{second.id}）相近（{reason}）。"
+                f"如为同一单位，请在 reporter.toml 的 [aliases] 中登记",
+                location=Location(task=second.id),
+            )
+        )
+    return problems

@@ -1,0 +1,65 @@
+"""Pure text helpers for Chinese official documents: punctuation, spaces, numerals."""
+
+from __future__ import annotations
+
+import re
+
+# Full-width ASCII letters and digits -> ASCII (leave full-width punctuation alone).
+_FULLWIDTH_ALNUM = {code: code - 0xFEE0 for code in range(0xFF10, 0xFF1A)}
+_FULLWIDTH_ALNUM.update({code: code - 0xFEE0 for code in range(0xFF21, 0xFF3B)})
+_FULLWIDTH_ALNUM.update({code: code - 0xFEE0 for code in range(0xFF41, 0xFF5B)})
+_FULLWIDTH_ALNUM[0xFF0E] = ord(".")  # ．
+_FULLWIDTH_ALNUM[0xFF05] = ord("%")  # ％
+_FULLWIDTH_ALNUM[0x3000] = ord(" ")  # ideographic space
+
+_HALF_TO_FULL = {"(": "（", ")": "）", ":": "：", ";": "；", "!": "！", "?": "？"}
+_WIDE = r"[^\x00-\x7f]"
+_SPACES_NEAR_WIDE = re.compile(rf"(?<={_WIDE})[ \u00a0]+|[ \u00a0]+(?={_WIDE})")
+_COMMA_NOT_IN_NUMBER = re.compile(r"(?<!\d),|,(?!\d{3})")
+
+CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def normalize_line(line: str) -> str:
+    """One line as the parser wants it: ASCII digits, full-width punctuation, no spaces next to CJK.
+
+    >>> normalize_line("牵头领导:市长,副市长")
+    '牵头领导：市长，副市长'
+    >>> normalize_line("地区生产总值达到 1.7 万亿元")
+    '地区生产总值达到1.7万亿元'
+    """
+    line = line.translate(_FULLWIDTH_ALNUM).replace("\ufeff", "").replace("\u200b", "")
+    for half, full in _HALF_TO_FULL.items():
+        line = line.replace(half, full)
+    line = _COMMA_NOT_IN_NUMBER.sub("，", line)
+    line = _SPACES_NEAR_WIDE.sub("", line)
+    return re.sub(r"[ \u00a0]{2,}", " ", line).strip()
+
+
+def join_lines(left: str, right: str) -> str:
+    """Join two fragments of one paragraph broken by the source; keep a space only between ASCII words."""
+    if left and right and left[-1].isascii() and left[-1].isalnum() and right[0].isascii() and right[0].isalnum():
+        return f"{left} {right}"
+    return left + right
+
+
+def chinese_numeral(text: str) -> int | None:
+    """``十一`` -> 11, ``二十三`` -> 23; ``None`` when it is not a Chinese numeral below 100."""
+    if not text or any(ch not in CN_DIGITS and ch != "十" for ch in text):
+        return None
+    if "十" not in text:
+        return CN_DIGITS[text] if len(text) == 1 else None
+    tens, _, ones = text.partition("十")
+    if len(tens) > 1 or len(ones) > 1:
+        return None
+    return (CN_DIGITS[tens] if tens else 1) * 10 + (CN_DIGITS[ones] if ones else 0)
+
+
+def strip_punctuation(text: str) -> str:
+    """Trim list separators and full stops from both ends."""
+    return text.strip(" ，、；。：,;.:\t")
+
+
+def display_width(text: str) -> int:
+    """Width in monospace cells: CJK and full-width characters count 2."""
+    return sum(1 if ch.isascii() else 2 for ch in text)

@@ -1,0 +1,215 @@
+"""Responsible units: split lists, normalise names, recognise collectives, expand districts, spot near-duplicates.
+
+Everything here is pure: names in, names out. The workspace supplies districts and aliases from ``reporter.toml``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from reporter.text import normalize_line, strip_punctuation
+
+DISTRICT_KIND = "区县"
+ZONE_KIND = "开发园区"
+
+
+@dataclass(frozen=True)
+class District:
+    """A district, county or development zone, as configured for the workspace."""
+
+    name: str
+    short: str
+    kind: str = DISTRICT_KIND
+    government: str = ""
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def unit(self) -> str:
+        """The responsible unit that stands for this district (its government or management committee)."""
+        return self.government or (f"{self.name}政府" if self.kind == DISTRICT_KIND else f"{self.name}管委会")
+
+    def names(self) -> tuple[str, ...]:
+        return (self.name, self.short, self.unit, *self.aliases)
+
+
+@dataclass
+class UnitDirectory:
+    """Aliases and districts of a workspace: turns any written form of a unit into its canonical name."""
+
+    districts: list[District] = field(default_factory=list)
+    aliases: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._alias = {normalize_unit(k): normalize_unit(v) for k, v in self.aliases.items()}
+        self._district_by_name: dict[str, District] = {}
+        for district in self.districts:
+            for name in district.names():
+                self._district_by_name.setdefault(normalize_unit(name), district)
+
+    def canonical(self, name: str) -> str:
+        """Normalised name, through the alias table, and district names to the district's unit."""
+        name = normalize_unit(name)
+        name = self._alias.get(name, name)
+        district = self._district_by_name.get(name)
+        return district.unit if district else name
+
+    def district(self, name: str) -> District | None:
+        """The district a column heading or unit name refers to (``高新`` -> 高新区)."""
+        return self._district_by_name.get(self._alias.get(normalize_unit(name), normalize_unit(name)))
+
+    def district_units(self, kind: str) -> list[str]:
+        return [d.unit for d in self.districts if d.kind == kind]
+
+
+_QUOTES = str.maketrans({'"': "“", "'": "‘", "「": "“", "」": "”"})
+
+
+def normalize_unit(name: str) -> str:
+    """Canonical spelling of a unit name: full-width brackets, no spaces, no stray separators.
+
+    >>> normalize_unit(" 市委组织部 (市委人才办) ")
+    '市委组织部（市委人才办）'
+    """
+    name = normalize_line(name).replace(" ", "").translate(_QUOTES)
+    name = _fix_quote_pairs(name)
+    return strip_punctuation(name)
+
+
+def _fix_quote_pairs(name: str) -> str:
+    """ASCII quotes became “ everywhere; make every second one a closing ”."""
+    if name.count("“") > name.count("”"):
+        out, opening = [], True
+        for ch in name:
+            if ch in "“”":
+                out.append("“" if opening else "”")
+                opening = not opening
+            else:
+                out.append(ch)
+        return "".join(out)
+    return name
+
+
+def split_list(text: str) -> list[str]:
+    """Split ``A、B，C`` on list separators, never inside brackets or quotes.
+
+    >>> split_list("市综合执法局（市生活垃圾分类处理、循环利用办公室），市教育局、市交通局")
+    ['市综合执法局（市生活垃圾分类处理、循环利用办公室）', '市教育局', '市交通局']
+    """
+    items, current, depth = [], [], 0
+    for ch in normalize_line(text):
+        if ch in "（“《[【":
+            depth += 1
+        elif ch in "）”》]】" and depth:
+            depth -= 1
+        if ch in "、，；,;" and depth == 0:
+            items.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    items.append("".join(current))
+    return [item for item in (strip_punctuation(i) for i in items) if item]
+
+
+_COLLECTIVE = re.compile(
+    r"(有关部门|有关单位|相关部门|相关单位|其他部门|其他单位|各部门|各单位|成员单位|有关区县|相关区县|各区县|各县|"
+    r"各乡|各镇|各街道|^(各|相关|有关)?开发园区管委会$|驻甬有关单位|^市级(各|其他|有关)|有关方面)"
+)
+_MEMBERS_SUFFIX = re.compile(r"^(.+?)等(有关|相关)?(部门|单位)$")
+
+
+def is_collective(name: str) -> bool:
+    """True for 市级有关部门, 各区县（市）政府, 开发园区管委会, X等有关部门, …成员单位 and the like."""
+    return bool(_COLLECTIVE.search(name) or _MEMBERS_SUFFIX.match(name))
+
+
+@dataclass
+class SplitUnits:
+    """The result of reading one unit field."""
+
+    real: list[str] = field(default_factory=list)
+    collective: list[str] = field(default_factory=list)
+
+
+def read_units(text: str, directory: UnitDirectory) -> SplitUnits:
+    """Read a unit field into real units (canonical names) and collective ones (as written, normalised).
+
+    ``市商务局、市交通局等有关部门`` gives real 市商务局, 市交通局 and collective 市交通局等有关部门.
+    ``海曙区、鄞州区、宁海县政府`` gives each district's government.
+    """
+    result = SplitUnits()
+    for item in split_list(text):
+        name = normalize_unit(item)
+        members = _MEMBERS_SUFFIX.match(name)
+        if members and not is_collective(members.group(1)):
+            _add(result.real, directory.canonical(members.group(1)))
+            _add(result.collective, name)
+        elif is_collective(name):
+            _add(result.collective, name)
+        else:
+            _add(result.real, directory.canonical(name))
+    return result
+
+
+def _add(items: list[str], item: str) -> None:
+    if item and item not in items:
+        items.append(item)
+
+
+def expand_collective(name: str, directory: UnitDirectory, related: list[str] | None = None) -> list[str]:
+    """Members of a collective: ``各区县（市）政府`` -> every configured district government.
+
+    ``相关/有关`` collectives expand to ``related`` (e.g. the districts named in a breakdown table) when given.
+    Other collectives (市级有关部门) have no known members and expand to nothing.
+    """
+    if "区县" in name or re.search(r"^(各|相关|有关)?(县|区|市)(（市）)?(政府|人民政府)$", name):
+        kind = DISTRICT_KIND
+    elif "开发园区" in name or "管委会" in name:
+        kind = ZONE_KIND
+    else:
+        return []
+    members = directory.district_units(kind)
+    if name.startswith(("相关", "有关")):
+        if related is None:
+            return []
+        related_units = {directory.canonical(r) for r in related}
+        return [m for m in members if m in related_units]
+    return members
+
+
+def near_duplicates(names: list[str]) -> list[tuple[str, str, str]]:
+    """Pairs of distinct unit names that are probably the same unit, with the reason, for the user to confirm.
+
+    Caught: quote placement (市“五水共治办” / 市“五水共治”办), one or two characters missing
+    (市邮政局 / 市邮政管理局, 大数据局 / 市大数据局, 市委组织部（市人才办） / 市委组织部（市委人才办）),
+    and a bracketed second name (市生态环境局 / 市生态环境局（市治水办）).
+    """
+    unique = sorted(set(names), key=lambda n: (len(n), n))
+    pairs: list[tuple[str, str, str]] = []
+    for i, short in enumerate(unique):
+        for long in unique[i + 1 :]:
+            reason = _near_duplicate_reason(short, long)
+            if reason:
+                pairs.append((short, long, reason))
+    return pairs
+
+
+def _bare(name: str) -> str:
+    return re.sub(r"[“”‘’\"'《》]", "", name)
+
+
+def _near_duplicate_reason(a: str, b: str) -> str:
+    if _bare(a) == _bare(b):
+        return "引号位置不同"
+    if re.sub(r"（[^（）]*）$", "", b) == a:
+        return "括号内另有名称"
+    bare_a, bare_b = _bare(a), _bare(b)
+    diff = len(bare_b) - len(bare_a)
+    if 0 < diff <= 2 and len(bare_a) >= 3 and _is_subsequence(bare_a, bare_b):
+        return f"相差{diff}个字"
+    return ""
+
+
+def _is_subsequence(short: str, long: str) -> bool:
+    it = iter(long)
+    return all(ch in it for ch in short)
