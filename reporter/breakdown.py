@@ -173,7 +173,12 @@ def _find_columns(texts: list[str], match_column: ColumnMatcher) -> tuple[list[s
 
 
 def _looks_like_column(token: str) -> bool:
-    return token not in ("单位", "计量单位", "指标", "项目") and "（" not in token and len(token) <= 6 and not _UNIT_WORD.search(token)
+    return (
+        token not in ("单位", "计量单位", "指标", "项目")
+        and "（" not in token
+        and len(token) <= 6
+        and not _UNIT_WORD.search(token)
+    )
 
 
 def split_label(label: str) -> tuple[str, str]:

@@ -125,7 +125,7 @@ def workspace_from_config(root: Path, data: dict, config_path: Path | None = Non
         )
     aliases = _table(data, "aliases", where)
     if not all(isinstance(v, str) for v in aliases.values()):
-        raise ConfigError(f"{where}：[aliases] 中每项应为 \"别名\" = \"规范名称\"")
+        raise ConfigError(f'{where}：[aliases] 中每项应为 "别名" = "规范名称"')
     workspace.aliases = dict(aliases)
     codes = _table(data, "notices", where)
     workspace.notice_codes = {str(k): str(v.get("code", "")) for k, v in codes.items() if isinstance(v, dict)}

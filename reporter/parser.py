@@ -18,7 +18,14 @@ from reporter.model import COOPERATING, LEAD, LIVELIHOOD, WORK, CollectiveUnit, 
 from reporter.problems import Location, Problem
 from reporter.targets import extract_targets
 from reporter.text import chinese_numeral, join_lines, normalize_line, strip_punctuation
-from reporter.units import SplitUnits, UnitDirectory, expand_collective, near_duplicates, read_units, split_list
+from reporter.units import (
+    SplitUnits,
+    UnitDirectory,
+    expand_collective,
+    near_duplicates,
+    read_units,
+    split_list,
+)
 
 LEADER_LABELS = ("牵头领导", "联系领导")
 FIELD_LABELS = (*LEADER_LABELS, "牵头单位", "责任单位", "配合单位", "责任人", "目标任务")
@@ -116,8 +123,9 @@ class _NoticeParser:
                 draft, furniture = None, False
                 title = heading.group(2).strip()
                 if part.kind == LIVELIHOOD:
-                    draft = _Draft(LIVELIHOOD, chinese_numeral(heading.group(1)) or 0, len(self.parts) - 1,
-                                   "", index, title=title)
+                    draft = _Draft(
+                        LIVELIHOOD, chinese_numeral(heading.group(1)) or 0, len(self.parts) - 1, "", index, title=title
+                    )
                     part.headings.append(line)
                 else:
                     part.headings.append(line)
@@ -131,8 +139,7 @@ class _NoticeParser:
                         part = self._implicit_part(index)
                     self._close(draft)
                     furniture = False
-                    draft = _Draft(WORK, number, len(self.parts) - 1, part.headings[-1] if part.headings else "",
-                                   index)
+                    draft = _Draft(WORK, number, len(self.parts) - 1, part.headings[-1] if part.headings else "", index)
                     if start.group(2):
                         draft.lines.append((index, start.group(2)))
                     last_number, heading_since_task = number, False
@@ -282,17 +289,22 @@ class _NoticeParser:
             label = match.group(1)
             fields[label] = f"{fields[label]}、{value}" if label in fields and value else value or fields.get(label, "")
 
-        task = Task(id=task_id, kind=draft.kind, part=part, section=section, number=draft.number, text="",
-                    line=draft.line)
+        task = Task(
+            id=task_id, kind=draft.kind, part=part, section=section, number=draft.number, text="", line=draft.line
+        )
         location = Location(file=self.source, line=draft.line, task=task_id)
         if draft.kind == WORK:
             task.text = lead_text.strip()
         else:
             task.text = draft.title
             if lead_text.strip():
-                task.warnings.append(Problem("task.unplaced-text",
-                                             f"项目名称后有未能识别的文字：“{lead_text.strip()[:60]}”",
-                                             location=location))
+                task.warnings.append(
+                    Problem(
+                        "task.unplaced-text",
+                        f"项目名称后有未能识别的文字：“{lead_text.strip()[:60]}”",
+                        location=location,
+                    )
+                )
         task.target_text = fields.get("目标任务", "")
         for label in LEADER_LABELS:
             if label in fields:
@@ -333,9 +345,13 @@ class _NoticeParser:
                 cooperating = rest
             else:
                 cooperating = _merge(first, rest)
-                task.warnings.append(Problem("task.no-lead-unit",
-                                             f"责任单位列第一位的“{items[0] if items else ''}”不是具体单位，无法确定牵头单位",
-                                             location=location))
+                task.warnings.append(
+                    Problem(
+                        "task.no-lead-unit",
+                        f"责任单位列第一位的“{items[0] if items else ''}”不是具体单位，无法确定牵头单位",
+                        location=location,
+                    )
+                )
         task.lead_units = list(lead.real)
         task.cooperating_units = [u for u in cooperating.real if u not in lead.real]
         task.collective_units = [CollectiveUnit(n, LEAD) for n in lead.collective] + [
@@ -355,8 +371,9 @@ class _NoticeParser:
         result = parse_breakdown(draft.table, match_column, file=self.source, task=task.id)
         task.breakdown = result.rows
         task.warnings.extend(result.problems)
-        task.warnings.extend(check_totals(task.breakdown, task.targets, file=self.source, task=task.id,
-                                          line=draft.table[0][0]))
+        task.warnings.extend(
+            check_totals(task.breakdown, task.targets, file=self.source, task=task.id, line=draft.table[0][0])
+        )
 
     def _expand_collectives(self, task: Task) -> None:
         related = [c for row in task.breakdown for c, v in row.values.items() if v is not None] or None
@@ -386,22 +403,35 @@ def _merge(first: SplitUnits, second: SplitUnits) -> SplitUnits:
     return merged
 
 
-def unit_warnings(notices: list[Notice]) -> list[Problem]:
-    """Near-duplicate unit names across the given notices, each reported once, for the user to confirm."""
-    where: dict[str, Task] = {}
+@dataclass(frozen=True)
+class NearDuplicate:
+    """Two unit names that probably name one unit, and a task where each is used."""
+
+    first: str
+    second: str
+    reason: str
+    first_task: str
+    second_task: str
+
+    def problem(self, file: str = "") -> Problem:
+        return Problem(
+            "unit.near-duplicate",
+            f"单位名称“{self.first}”（{self.first_task}）与“{self.second}”（{self.second_task}）相近（{self.reason}）。"
+            f"如为同一单位，请在 reporter.toml 的 [aliases] 中登记",
+            location=Location(file=file, task=self.second_task),
+        )
+
+
+def near_duplicate_units(notices: list[Notice]) -> list[NearDuplicate]:
+    """Near-duplicate real unit names used in the given notices, each pair once."""
+    where: dict[str, str] = {}
     for notice in notices:
         for task in notice.tasks:
             for unit in task.lead_units + task.cooperating_units:
-                where.setdefault(unit, task)
-    problems = []
-    for short, long, reason in near_duplicates(list(where)):
-        first, second = where[short], where[long]
-        problems.append(
-            Problem(
-                "unit.near-duplicate",
-                f"单位名称“{short}”（{first.id}）与“{long}”（{second.id}）相近（{reason}）。"
-                f"如为同一单位，请在 reporter.toml 的 [aliases] 中登记",
-                location=Location(task=second.id),
-            )
-        )
-    return problems
+                where.setdefault(unit, task.id)
+    return [NearDuplicate(a, b, reason, where[a], where[b]) for a, b, reason in near_duplicates(list(where))]
+
+
+def unit_warnings(notices: list[Notice]) -> list[Problem]:
+    """Near-duplicate unit names as warnings, for the user to confirm."""
+    return [pair.problem(notices[0].meta.source if len(notices) == 1 else "") for pair in near_duplicate_units(notices)]

@@ -25,8 +25,19 @@ _VERBS = sorted(
 _VERB = re.compile("|".join(map(re.escape, _VERBS)))
 _CLAUSE = re.compile(r"[，；。！？]")
 _LEADING_FILLER = re.compile(r"^(、|和|及|以及|并|力争|全年|确保|其中|累计|共|分别)+")
-_MAGNITUDE_VALUES = {"万亿": 1e12, "千亿": 1e11, "百亿": 1e10, "十亿": 1e9, "亿": 1e8, "千万": 1e7, "百万": 1e6,
-                     "十万": 1e5, "万": 1e4, "千": 1e3, "百": 1e2}
+_MAGNITUDE_VALUES = {
+    "万亿": 1e12,
+    "千亿": 1e11,
+    "百亿": 1e10,
+    "十亿": 1e9,
+    "亿": 1e8,
+    "千万": 1e7,
+    "百万": 1e6,
+    "十万": 1e5,
+    "万": 1e4,
+    "千": 1e3,
+    "百": 1e2,
+}
 
 
 def extract_targets(text: str, *, require_verb: bool = True) -> list[Target]:

@@ -1,0 +1,268 @@
+"""Command line: ``reporter init | parse | ledger | run``. Thin: options in, one core call, rich output.
+
+Every ``ReporterError`` becomes one Chinese line and exit code 1; usage errors exit 2; a traceback is shown
+only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from reporter import __version__
+from reporter.config import Workspace, load_workspace
+from reporter.core import ImportResult, import_notices, init_workspace, parse_files, run_workspace
+from reporter.errors import ReporterError, WorkspaceError
+from reporter.ledger import LedgerResult, write_ledger
+from reporter.problems import SEVERITY_LABELS, Problem
+from reporter.store import Store
+from reporter.units import UnitDirectory
+
+MAX_PROBLEMS_SHOWN = 60
+
+
+class ReporterGroup(click.Group):
+    """Translates errors into Chinese messages in one place."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except ReporterError as exc:
+            if ctx.meta.get("debug"):
+                traceback.print_exc()
+            _err_console().print(f"[bold red]错误：[/]{escape(str(exc))}", highlight=False)
+            ctx.exit(1)
+        except KeyboardInterrupt:
+            _err_console().print("已中断。")
+            ctx.exit(130)
+        except Exception as exc:
+            if ctx.meta.get("debug"):
+                traceback.print_exc()
+            _err_console().print(
+                f"[bold red]内部错误：[/]{type(exc).__name__}: {escape(str(exc))}。请加 --debug 重新运行以查看详细信息，并反馈给维护人员。",
+                highlight=False,
+            )
+            ctx.exit(1)
+
+
+def _console() -> Console:
+    return Console(highlight=False, soft_wrap=False)
+
+
+def _err_console() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+@click.group(cls=ReporterGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--workspace",
+    "-w",
+    "workspace_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="工作区文件夹（默认：当前文件夹或其上级中含 reporter.toml 的文件夹）。",
+)
+@click.option("--debug", is_flag=True, help="出错时显示完整的调用栈（供维护人员排查）。")
+@click.version_option(__version__, prog_name="reporter")
+@click.pass_context
+def main(ctx: click.Context, workspace_dir: Path | None, debug: bool) -> None:
+    """reporter：政府工作报告目标任务督查工具。
+
+    解析目标任务责任分解通知，生成台账，收集各单位报送，出具督查通报。
+
+    示例：reporter run
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["workspace_dir"] = workspace_dir
+    ctx.meta["debug"] = debug
+
+
+def _workspace(ctx: click.Context) -> Workspace:
+    return load_workspace(ctx.obj.get("workspace_dir"))
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--name", default="", help="工作区名称，出现在台账标题中（默认：文件夹名）。")
+@click.option("--office", default="", help="督查室（联系处室）名称。")
+def init(directory: Path, name: str, office: str) -> None:
+    """新建一个空的工作区：reporter.toml（带注释）、input/notices、input/returns、output。
+
+    示例：reporter init 2024督查 --name "某县政府工作报告目标任务督查"
+    """
+    created = init_workspace(directory, name=name, office=office)
+    console = _console()
+    console.print(f"已新建工作区：{directory}")
+    for path in created:
+        console.print(f"  {path}")
+    console.print("下一步：把通知放入 input/notices/，在 reporter.toml 中配置区县（市），然后运行 reporter run")
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="把解析结果写成 JSON（- 表示输出到屏幕）。一个文件时为对象，多个文件时为数组。",
+)
+@click.option("--no-store", is_flag=True, help="只解析，不写入工作区数据库。")
+@click.pass_context
+def parse(ctx: click.Context, files: tuple[Path, ...], json_out: Path | None, no_store: bool) -> None:
+    """解析通知文件，列出任务数和需要核对的问题；在工作区内时同时导入工作区数据库。
+
+    退出码：0 全部解析（可有警告）；1 有文件无法解析；2 命令用法错误。
+
+    示例：reporter parse input/notices/2021年通知.txt --json 2021.json
+    """
+    workspace = _maybe_workspace(ctx, required=False)
+    to_stdout = json_out is not None and str(json_out) == "-"
+    console = _err_console() if to_stdout else _console()
+    paths = list(files)
+    if workspace and not no_store:
+        with Store(workspace.store_path) as store:
+            result = import_notices(workspace, paths, store)
+    else:
+        directory = workspace.directory() if workspace else UnitDirectory()
+        result = parse_files(paths, directory, workspace.notice_codes if workspace else None)
+    _print_import(console, result)
+    if json_out is not None:
+        documents = [o.notice.to_dict() for o in result.outcomes if o.notice]
+        payload = documents[0] if len(paths) == 1 and documents else documents
+        text = json.dumps(payload, ensure_ascii=False, indent=2)
+        if to_stdout:
+            click.echo(text)
+        else:
+            _write_text(json_out, text)
+            console.print(f"已写出 JSON：{json_out}")
+    if result.failed:
+        ctx.exit(1)
+
+
+def _maybe_workspace(ctx: click.Context, *, required: bool) -> Workspace | None:
+    try:
+        return _workspace(ctx)
+    except WorkspaceError:
+        if required or ctx.obj.get("workspace_dir"):
+            raise
+        return None
+
+
+def _write_text(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_name(f".{path.name}.tmp")
+        temp.write_text(text + "\n", encoding="utf-8")
+        temp.replace(path)
+    except OSError as exc:
+        raise WorkspaceError(f"无法写入 {path}：{exc.strerror or exc}") from exc
+
+
+@main.command()
+@click.pass_context
+def ledger(ctx: click.Context) -> None:
+    """根据工作区数据库生成台账 output/台账.xlsx（原台账自动备份到 output/备份/）。
+
+    示例：reporter ledger
+    """
+    workspace = _workspace(ctx)
+    with Store(workspace.store_path) as store:
+        if not store.tasks():
+            raise WorkspaceError("工作区中还没有任务，请先运行 reporter parse <通知文件> 或 reporter run")
+        result = write_ledger(workspace, store)
+    _print_ledger(_console(), result)
+
+
+@main.command()
+@click.pass_context
+def run(ctx: click.Context) -> None:
+    """一键运行：解析 input/notices/ 中新的或修改过的通知，导入数据库，生成台账。
+
+    退出码：0 全部完成；1 有通知无法解析（其余照常处理）。
+
+    示例：reporter run
+    """
+    workspace = _workspace(ctx)
+    console = _console()
+    console.print(f"工作区：{workspace.root.resolve()}")
+    result = run_workspace(workspace)
+    _print_import(console, result.imported)
+    if result.ledger:
+        _print_ledger(console, result.ledger)
+    if result.imported.failed:
+        ctx.exit(1)
+
+
+# -- output ---------------------------------------------------------------------------------------------
+
+
+def _print_import(console: Console, result: ImportResult) -> None:
+    table = Table(title="通知解析结果", title_justify="left")
+    for heading in ("文件", "文号", "工作任务", "民生实事", "警告", "数据库"):
+        table.add_column(heading)
+    status_labels = {"new": "新导入", "unchanged": "无变化", "updated": "已更新"}
+    for outcome in result.outcomes:
+        if outcome.notice is None:
+            table.add_row(outcome.path.name, "", "", "", "", "[red]无法解析[/]")
+            continue
+        notice = outcome.notice
+        work = sum(1 for t in notice.tasks if t.kind == "work")
+        saved = status_labels.get(outcome.saved.status, "") if outcome.saved else "未导入"
+        table.add_row(
+            outcome.path.name,
+            notice.meta.doc_number or notice.meta.code,
+            str(work),
+            str(len(notice.tasks) - work),
+            str(len(notice.all_problems())),
+            saved,
+        )
+    console.print(table)
+    for outcome in result.outcomes:
+        if outcome.saved and outcome.saved.changes and outcome.saved.status == "updated":
+            changes = Table(title=f"{outcome.path.name} 与上次导入相比的变化", title_justify="left")
+            for heading in ("任务编号", "变化", "说明"):
+                changes.add_column(heading)
+            for change in outcome.saved.changes:
+                changes.add_row(change.task_id, change.label, escape(change.detail))
+            console.print(changes)
+    _print_problems(console, result.problems())
+
+
+def _print_problems(console: Console, problems: list[Problem]) -> None:
+    if not problems:
+        return
+    table = Table(title=f"需要核对的问题（{len(problems)}项）", title_justify="left", show_lines=False)
+    for heading in ("级别", "代码", "位置", "说明"):
+        table.add_column(heading, overflow="fold")
+    for problem in problems[:MAX_PROBLEMS_SHOWN]:
+        style = "red" if problem.severity == "error" else "yellow"
+        table.add_row(
+            f"[{style}]{SEVERITY_LABELS.get(problem.severity, problem.severity)}[/]",
+            problem.code,
+            escape(problem.location.describe()),
+            escape(problem.message),
+        )
+    console.print(table)
+    if len(problems) > MAX_PROBLEMS_SHOWN:
+        console.print(f"……其余{len(problems) - MAX_PROBLEMS_SHOWN}项见台账“解析警告”工作表，或用 --json 输出。")
+
+
+def _print_ledger(console: Console, result: LedgerResult) -> None:
+    console.print(
+        f"已生成台账：{result.path}（工作任务{result.work_tasks}项，民生实事{result.livelihood_projects}项，"
+        f"责任单位{result.units}个，牵头领导{result.leaders}位，解析警告{result.warnings}条）"
+    )
+    if result.backup:
+        console.print(f"原台账已备份为：{result.backup}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

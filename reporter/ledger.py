@@ -1,0 +1,318 @@
+"""The master ledger (台账): what goes on each sheet, built from the store. Writing is in ``reporter.xlsx``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from reporter.config import Workspace
+from reporter.model import COOPERATING, LEAD, LIVELIHOOD, WORK
+from reporter.store import Store
+from reporter.xlsx import Column, Sheet, write_workbook
+
+PROGRESS_COLUMNS = ["最新进展", "完成进度（%）", "状态", "存在问题", "下步计划", "报送单位", "更新时间"]
+SHEET_WORK = "工作任务"
+SHEET_LIVELIHOOD = "民生实事"
+SHEET_BREAKDOWN = "民生实事分解"
+SHEET_UNITS = "责任单位"
+SHEET_LEADERS = "牵头领导"
+SHEET_WARNINGS = "解析警告"
+
+
+@dataclass(frozen=True)
+class LedgerResult:
+    path: Path
+    backup: Path | None
+    work_tasks: int
+    livelihood_projects: int
+    units: int
+    leaders: int
+    warnings: int
+
+
+def _join(items: list[str]) -> str:
+    return "、".join(items)
+
+
+def _collectives(task: dict) -> str:
+    return _join([c["name"] for c in task["collective_units"]])
+
+
+def _targets(task: dict) -> str:
+    return "\n".join(t["text"] for t in task["targets"])
+
+
+def _year(task: dict) -> str:
+    return task["id"].split("-")[0]
+
+
+def _progress_columns() -> list[Column]:
+    return [
+        Column("最新进展", 20, 50),
+        Column("完成进度（%）", 8, 10, wrap=False, number_format="0"),
+        Column("状态", 8, 10, wrap=False),
+        Column("存在问题", 16, 40),
+        Column("下步计划", 16, 40),
+        Column("报送单位", 10, 20),
+        Column("更新时间", 10, 18, wrap=False),
+    ]
+
+
+def build_sheets(workspace: Workspace, store: Store) -> list[Sheet]:
+    """Every sheet of the ledger, from the tasks and notices in the store."""
+    name = workspace.name or "政府工作报告目标任务"
+    tasks = store.tasks()
+    work = [t for t in tasks if t["kind"] == WORK]
+    livelihood = [t for t in tasks if t["kind"] == LIVELIHOOD]
+    empty_progress = [""] * len(PROGRESS_COLUMNS)
+
+    work_sheet = Sheet(
+        SHEET_WORK,
+        f"{name}台账（政府工作报告目标任务）",
+        [
+            Column("任务编号", 10, 14, wrap=False),
+            Column("年度", 6, 6, wrap=False),
+            Column("部分", 10, 18),
+            Column("板块", 12, 24),
+            Column("序号", 5, 6, wrap=False),
+            Column("任务内容", 30, 60),
+            Column("牵头领导", 8, 14),
+            Column("牵头单位", 12, 24),
+            Column("配合单位", 14, 30),
+            Column("其他责任主体", 14, 24),
+            Column("量化指标", 14, 30),
+            *_progress_columns(),
+        ],
+        [
+            [
+                t["id"],
+                _year(t),
+                t["part"],
+                t["section"],
+                t["number"],
+                t["text"],
+                _join(t["leaders"]),
+                _join(t["lead_units"]),
+                _join(t["cooperating_units"]),
+                _collectives(t),
+                _targets(t),
+                *empty_progress,
+            ]
+            for t in work
+        ],
+    )
+    livelihood_sheet = Sheet(
+        SHEET_LIVELIHOOD,
+        f"{name}台账（民生实事项目）",
+        [
+            Column("项目编号", 10, 14, wrap=False),
+            Column("年度", 6, 6, wrap=False),
+            Column("序号", 5, 6, wrap=False),
+            Column("项目名称", 14, 24),
+            Column("目标任务", 30, 60),
+            Column("牵头领导", 8, 14),
+            Column("责任单位", 12, 24),
+            Column("配合单位", 14, 30),
+            Column("其他责任主体", 14, 24),
+            Column("责任人", 10, 24),
+            *_progress_columns(),
+        ],
+        [
+            [
+                t["id"],
+                _year(t),
+                t["number"],
+                t["text"],
+                t["target_text"],
+                _join(t["leaders"]),
+                _join(t["lead_units"]),
+                _join(t["cooperating_units"]),
+                _collectives(t),
+                _join(t["responsible_persons"]),
+                *empty_progress,
+            ]
+            for t in livelihood
+        ],
+    )
+    return [
+        work_sheet,
+        livelihood_sheet,
+        _breakdown_sheet(workspace, name, livelihood),
+        _units_sheet(workspace, name, store, tasks),
+        _leaders_sheet(name, tasks),
+        _warnings_sheet(name, store),
+    ]
+
+
+def _breakdown_sheet(workspace: Workspace, name: str, projects: list[dict]) -> Sheet:
+    configured = [d.short for d in workspace.districts]
+    seen = {c for p in projects for row in p["breakdown"] for c in row["columns"]}
+    columns = [c for c in configured if c in seen]
+    columns += sorted(
+        {c for p in projects for row in p["breakdown"] for c in row["columns"]} - set(columns),
+        key=lambda c: min(p["breakdown"].index(r) for p in projects for r in p["breakdown"] if c in r["columns"]),
+    )
+    rows = []
+    for project in projects:
+        for row in project["breakdown"]:
+            values = [row["values"].get(c, "") if row["aligned"] else "" for c in columns]
+            values = ["/" if v is None else v for v in values]
+            check = row.get("check")
+            if check is None:
+                verdict = ""
+            elif check["ok"]:
+                verdict = "一致（与其他行合计）" if check.get("combined") else "一致"
+            else:
+                verdict = f"不一致：合计{check['total']:g}，目标{check['target_value']:g}{check['target_unit']}"
+            if not row["aligned"]:
+                verdict = "；".join(filter(None, [verdict, "列数与表头不符，数值未对应区县"]))
+            rows.append(
+                [
+                    project["id"],
+                    project["text"],
+                    row["table"],
+                    row["indicator"] or project["text"],
+                    row["unit"],
+                    *values,
+                    "" if row["total"] is None else row["total"],
+                    check["target"] if check else "",
+                    verdict,
+                    "" if row["aligned"] else " ".join(row["raw"]),
+                ]
+            )
+    return Sheet(
+        SHEET_BREAKDOWN,
+        f"{name}台账（民生实事项目任务分解）",
+        [
+            Column("项目编号", 10, 14, wrap=False),
+            Column("项目名称", 14, 24),
+            Column("分解表", 8, 12),
+            Column("指标", 14, 30),
+            Column("计量单位", 6, 10, wrap=False),
+            *[Column(c, 6, 10, wrap=False, number_format="General") for c in columns],
+            Column("合计", 8, 12, wrap=False, number_format="General"),
+            Column("对应目标", 16, 40),
+            Column("核对", 10, 30),
+            Column("原文数值（未对齐）", 12, 40),
+        ],
+        rows,
+    )
+
+
+def _units_sheet(workspace: Workspace, name: str, store: Store, tasks: list[dict]) -> Sheet:
+    order = {t["id"]: i for i, t in enumerate(tasks)}
+    per_unit: dict[str, dict[str, list[str]]] = {}
+    district_kind = {d.unit: d.kind for d in workspace.districts}
+    for entry in store.task_units():
+        per_unit.setdefault(entry["unit"], {LEAD: [], COOPERATING: []})[entry["role"]].append(entry["task_id"])
+    rows = []
+    for unit, roles in per_unit.items():
+        lead = sorted(roles[LEAD], key=order.get)
+        coop = sorted(roles[COOPERATING], key=order.get)
+        rows.append(
+            [
+                unit,
+                district_kind.get(unit, "部门单位"),
+                len(lead),
+                len(coop),
+                len(lead) + len(coop),
+                _join(lead),
+                _join(coop),
+            ]
+        )
+    rows.sort(key=lambda r: (-r[2], -r[4], r[0]))
+    return Sheet(
+        SHEET_UNITS,
+        f"{name}台账（责任单位任务统计）",
+        [
+            Column("单位", 16, 30),
+            Column("类型", 10, 18, wrap=False),
+            Column("牵头任务数", 8, 10, wrap=False),
+            Column("配合任务数", 8, 10, wrap=False),
+            Column("合计", 6, 8, wrap=False),
+            Column("牵头任务编号", 20, 60),
+            Column("配合任务编号", 20, 60),
+        ],
+        rows,
+    )
+
+
+def _leaders_sheet(name: str, tasks: list[dict]) -> Sheet:
+    per_leader: dict[str, list[dict]] = {}
+    for task in tasks:
+        for leader in task["leaders"]:
+            per_leader.setdefault(leader, []).append(task)
+    rows = [
+        [
+            leader,
+            len(items),
+            sum(1 for t in items if t["kind"] == WORK),
+            sum(1 for t in items if t["kind"] == LIVELIHOOD),
+            _join([t["id"] for t in items]),
+        ]
+        for leader, items in per_leader.items()
+    ]
+    rows.sort(key=lambda r: (-r[1], r[0]))
+    return Sheet(
+        SHEET_LEADERS,
+        f"{name}台账（牵头领导任务统计）",
+        [
+            Column("领导", 8, 14),
+            Column("任务数", 6, 8, wrap=False),
+            Column("工作任务", 8, 10, wrap=False),
+            Column("民生实事", 8, 10, wrap=False),
+            Column("任务编号", 30, 80),
+        ],
+        rows,
+    )
+
+
+def _warnings_sheet(name: str, store: Store) -> Sheet:
+    rows = []
+    for notice in store.notices():
+        for warning in notice["warnings"]:
+            location = warning.get("location", {})
+            where = " ".join(
+                filter(
+                    None,
+                    [
+                        location.get("file", ""),
+                        f"第{location['line']}行" if location.get("line") else "",
+                        location.get("task", ""),
+                    ],
+                )
+            )
+            rows.append([notice["code"], warning["code"], where, warning["message"]])
+    return Sheet(
+        SHEET_WARNINGS,
+        f"{name}台账（通知解析警告，请核对）",
+        [
+            Column("通知", 8, 10, wrap=False),
+            Column("代码", 16, 28, wrap=False),
+            Column("位置", 16, 40),
+            Column("说明", 40, 90),
+        ],
+        rows,
+    )
+
+
+def write_ledger(workspace: Workspace, store: Store) -> LedgerResult:
+    """Write ``output/台账.xlsx`` (atomically, keeping the previous one in ``output/备份/``)."""
+    sheets = build_sheets(workspace, store)
+    backup = write_workbook(
+        workspace.ledger_path,
+        sheets,
+        font=workspace.font,
+        title_font=workspace.title_font,
+        backup_dir=workspace.output_dir / "备份",
+    )
+    by_name = {s.name: s for s in sheets}
+    return LedgerResult(
+        path=workspace.ledger_path,
+        backup=backup,
+        work_tasks=len(by_name[SHEET_WORK].rows),
+        livelihood_projects=len(by_name[SHEET_LIVELIHOOD].rows),
+        units=len(by_name[SHEET_UNITS].rows),
+        leaders=len(by_name[SHEET_LEADERS].rows),
+        warnings=len(by_name[SHEET_WARNINGS].rows),
+    )

@@ -1,0 +1,76 @@
+"""Reading notice files into lines of text. Only I/O lives here; parsing is in ``reporter.parser``.
+
+Plain text is read as UTF-8 (with or without BOM), UTF-16 (with BOM), or GB18030 (a superset of GBK/GB2312),
+detected in that order. Other formats (.docx, .html, .pdf) come later and will return lines the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from reporter.errors import SourceError
+
+TEXT_SUFFIXES = (".txt", ".text")
+MAX_NOTICE_BYTES = 20 * 1024 * 1024
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """A notice file read into lines, with what was detected about it."""
+
+    path: Path
+    lines: list[str]
+    encoding: str
+    sha256: str
+
+
+def read_notice_file(path: Path) -> SourceText:
+    """Read a notice file into lines; raise ``SourceError`` with a Chinese message when it cannot be read."""
+    if not path.exists():
+        raise SourceError(f"{path.name}：文件不存在")
+    if path.is_dir():
+        raise SourceError(f"{path.name}：这是文件夹，不是通知文件")
+    suffix = path.suffix.lower()
+    if suffix not in TEXT_SUFFIXES:
+        supported = "、".join(TEXT_SUFFIXES)
+        raise SourceError(
+            f"{path.name}：暂不支持 {suffix or '无扩展名'} 格式的通知，请另存为纯文本（{supported}）后重试"
+        )
+    size = path.stat().st_size
+    if size > MAX_NOTICE_BYTES:
+        raise SourceError(f"{path.name}：文件过大（{size // 1024 // 1024} MB），不像是一份通知")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(f"{path.name}：无法读取（{exc.strerror or exc}）") from exc
+    if not data.strip():
+        raise SourceError(f"{path.name}：文件是空的")
+    text, encoding = decode_text(data, path.name)
+    return SourceText(path=path, lines=text.splitlines(), encoding=encoding, sha256=hashlib.sha256(data).hexdigest())
+
+
+def decode_text(data: bytes, name: str = "") -> tuple[str, str]:
+    """Decode bytes of a Chinese text file, detecting UTF-8, UTF-16 (BOM) and GB18030/GBK."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    if b"\x00" in data[:4096]:
+        raise SourceError(f"{name}：这不是文本文件（含二进制内容）。如是 Word 或 PDF 文件，请另存为纯文本后重试")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise SourceError(
+            f"{name}：无法识别文字编码（既不是 UTF-8 也不是 GBK），请用记事本另存为 UTF-8 后重试"
+        ) from exc
+    if not _CJK.search(text):
+        raise SourceError(f"{name}：没有读到中文内容，请确认文件是否为通知正文")
+    return text, "gb18030"

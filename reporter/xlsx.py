@@ -1,0 +1,182 @@
+"""Writing print-ready workbooks with openpyxl. All openpyxl calls for output live here.
+
+Every cell value that comes from a notice or a unit is written as text (or a number), never as a formula:
+openpyxl turns a string that starts with ``=`` into a formula, so such strings are forced back to text.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from reporter.errors import OutputError
+from reporter.text import display_width
+
+PAPER_A3 = 8
+PAPER_A4 = 9
+_INVALID_TITLE = re.compile(r"[\[\]:*?/\\]")
+_THIN = Side(style="thin", color="808080")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
+
+
+@dataclass
+class Column:
+    """A column: heading, preferred width bounds, and whether it holds long text."""
+
+    title: str
+    min_width: float = 6
+    max_width: float = 50
+    wrap: bool = True
+    number_format: str = ""
+
+
+@dataclass
+class Sheet:
+    """A sheet to write: a title row, a header row, data rows."""
+
+    name: str
+    title: str
+    columns: list[Column]
+    rows: list[list[object]] = field(default_factory=list)
+    landscape: bool = True
+    paper: int = PAPER_A3
+
+
+def safe_sheet_title(name: str) -> str:
+    """An Excel-safe sheet title: no ``[]:*?/\\``, at most 31 characters."""
+    cleaned = _INVALID_TITLE.sub("_", name).strip("'") or "Sheet"
+    return cleaned[:31]
+
+
+def set_value(cell: Cell, value: object) -> None:
+    """Assign a value; text is always text, even when it starts with ``=``."""
+    if isinstance(value, str):
+        value = _ILLEGAL_XML.sub("", value)
+    cell.value = value
+    if cell.data_type == "f":
+        cell.data_type = "s"
+
+
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def write_workbook(
+    path: Path, sheets: list[Sheet], *, font: str = "宋体", title_font: str = "黑体", backup_dir: Path | None = None
+) -> Path | None:
+    """Write sheets to ``path`` atomically; keep the previous file in ``backup_dir``. Return the backup path."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for sheet in sheets:
+        _write_sheet(workbook, sheet, font, title_font)
+    return save_atomic(workbook, path, backup_dir)
+
+
+def _write_sheet(workbook: Workbook, spec: Sheet, font: str, title_font: str) -> None:
+    ws = workbook.create_sheet(safe_sheet_title(spec.name))
+    ncols = max(1, len(spec.columns))
+    body_font = Font(name=font, size=10)
+    header_font = Font(name=title_font, size=11, bold=True)
+
+    title = ws.cell(row=1, column=1)
+    set_value(title, spec.title)
+    title.font = Font(name=title_font, size=16, bold=True)
+    title.alignment = Alignment(horizontal="center", vertical="center")
+    if ncols > 1:
+        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
+    ws.row_dimensions[1].height = 32
+
+    for index, column in enumerate(spec.columns, start=1):
+        cell = ws.cell(row=2, column=index)
+        set_value(cell, column.title)
+        cell.font = header_font
+        cell.fill = _HEADER_FILL
+        cell.border = _BORDER
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+    for r, row in enumerate(spec.rows, start=3):
+        for c, value in enumerate(row, start=1):
+            cell = ws.cell(row=r, column=c)
+            set_value(cell, value)
+            cell.font = body_font
+            cell.border = _BORDER
+            column = spec.columns[c - 1] if c <= len(spec.columns) else Column("")
+            numeric = isinstance(value, int | float)
+            cell.alignment = Alignment(
+                vertical="top" if column.wrap else "center",
+                horizontal="right" if numeric else ("left" if column.wrap else "center"),
+                wrap_text=column.wrap,
+            )
+            if column.number_format and numeric:
+                cell.number_format = column.number_format
+
+    for index, column in enumerate(spec.columns, start=1):
+        widest = max(
+            [display_width(column.title)]
+            + [
+                max((display_width(part) for part in str(row[index - 1]).splitlines()), default=0)
+                for row in spec.rows
+                if index - 1 < len(row) and row[index - 1] is not None
+            ]
+        )
+        ws.column_dimensions[get_column_letter(index)].width = max(column.min_width, min(column.max_width, widest + 2))
+
+    last_row = max(2, len(spec.rows) + 2)
+    ws.freeze_panes = "A3"
+    ws.auto_filter.ref = f"A2:{get_column_letter(ncols)}{last_row}"
+    ws.print_title_rows = "2:2"
+    ws.page_setup.paperSize = spec.paper
+    ws.page_setup.orientation = "landscape" if spec.landscape else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    ws.oddFooter.center.font = font
+
+
+def save_atomic(workbook: Workbook, path: Path, backup_dir: Path | None = None, keep: int = 20) -> Path | None:
+    """Save to a temporary file beside ``path``, back up the old file, then rename into place."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
+        os.close(handle)
+        temp = Path(temp_name)
+        try:
+            workbook.save(temp)
+            backup = None
+            if path.exists() and backup_dir is not None:
+                backup_dir.mkdir(parents=True, exist_ok=True)
+                stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+                backup = backup_dir / f"{path.stem}-{stamp}{path.suffix}"
+                shutil.copy2(path, backup)
+                _prune(backup_dir, path, keep)
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(temp, 0o666 & ~umask)
+            os.replace(temp, path)
+            return backup
+        finally:
+            temp.unlink(missing_ok=True)
+    except PermissionError as exc:
+        raise OutputError(f"无法写入 {path}：文件可能正在 Excel/WPS 中打开，请关闭后重试") from exc
+    except OSError as exc:
+        raise OutputError(f"无法写入 {path}：{exc.strerror or exc}") from exc
+
+
+def _prune(backup_dir: Path, path: Path, keep: int) -> None:
+    backups = sorted(backup_dir.glob(f"{path.stem}-*{path.suffix}"))
+    for old in backups[:-keep]:
+        old.unlink(missing_ok=True)
