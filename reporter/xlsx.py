@@ -6,6 +6,7 @@ openpyxl turns a string that starts with ``=`` into a formula, so such strings a
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import shutil
@@ -113,7 +114,7 @@ def _write_sheet(workbook: Workbook, spec: Sheet, font: str, title_font: str) ->
             column = spec.columns[c - 1] if c <= len(spec.columns) else Column("")
             numeric = isinstance(value, int | float)
             cell.alignment = Alignment(
-                vertical="top" if column.wrap else "center",
+                vertical="center",
                 horizontal="right" if numeric else ("left" if column.wrap else "center"),
                 wrap_text=column.wrap,
             )
@@ -131,6 +132,11 @@ def _write_sheet(workbook: Workbook, spec: Sheet, font: str, title_font: str) ->
         )
         ws.column_dimensions[get_column_letter(index)].width = max(column.min_width, min(column.max_width, widest + 2))
 
+    widths = [ws.column_dimensions[get_column_letter(i)].width for i in range(1, ncols + 1)]
+    ws.row_dimensions[2].height = _row_height([c.title for c in spec.columns], widths, spec.columns, 11)
+    for r, row in enumerate(spec.rows, start=3):
+        ws.row_dimensions[r].height = _row_height(row, widths, spec.columns, 10)
+
     last_row = max(2, len(spec.rows) + 2)
     ws.freeze_panes = "A3"
     ws.auto_filter.ref = f"A2:{get_column_letter(ncols)}{last_row}"
@@ -145,6 +151,20 @@ def _write_sheet(workbook: Workbook, spec: Sheet, font: str, title_font: str) ->
     ws.page_margins.top = ws.page_margins.bottom = 0.6
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
     ws.oddFooter.center.font = font
+
+
+def _row_height(values: list[object], widths: list[float], columns: list[Column], size: int) -> float:
+    """Points needed to show every wrapped cell of a row in full (Excel and LibreOffice do not refit on open)."""
+    lines = 1
+    for value, width, column in zip(values, widths, columns, strict=False):
+        if value is None or value == "":
+            continue
+        usable = max(1.0, width - 1.5)
+        count = 0
+        for part in str(value).splitlines() or [""]:
+            count += max(1, math.ceil(display_width(part) / usable)) if column.wrap else 1
+        lines = max(lines, count)
+    return round(lines * size * 1.35 + 4, 1)
 
 
 def save_atomic(workbook: Workbook, path: Path, backup_dir: Path | None = None, keep: int = 20) -> Path | None:
