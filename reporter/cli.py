@@ -55,11 +55,17 @@ class ReporterGroup(click.Group):
 
 
 def _console() -> Console:
-    return Console(highlight=False, soft_wrap=False)
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console.width = 160  # logs and pipes: wide enough that file names and document numbers are not cut
+    return console
 
 
 def _err_console() -> Console:
-    return Console(stderr=True, highlight=False)
+    console = Console(stderr=True, highlight=False)
+    if not console.is_terminal:
+        console.width = 160
+    return console
 
 
 @click.group(cls=ReporterGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -207,7 +213,7 @@ def run(ctx: click.Context) -> None:
 def _print_import(console: Console, result: ImportResult) -> None:
     table = Table(title="通知解析结果", title_justify="left")
     for heading in ("文件", "文号", "工作任务", "民生实事", "警告", "数据库"):
-        table.add_column(heading)
+        table.add_column(heading, overflow="fold")
     status_labels = {"new": "新导入", "unchanged": "无变化", "updated": "已更新"}
     for outcome in result.outcomes:
         if outcome.notice is None:
@@ -229,7 +235,7 @@ def _print_import(console: Console, result: ImportResult) -> None:
         if outcome.saved and outcome.saved.changes and outcome.saved.status == "updated":
             changes = Table(title=f"{outcome.path.name} 与上次导入相比的变化", title_justify="left")
             for heading in ("任务编号", "变化", "说明"):
-                changes.add_column(heading)
+                changes.add_column(heading, overflow="fold")
             for change in outcome.saved.changes:
                 changes.add_row(change.task_id, change.label, escape(change.detail))
             console.print(changes)

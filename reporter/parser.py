@@ -31,7 +31,7 @@ LEADER_LABELS = ("牵头领导", "联系领导")
 FIELD_LABELS = (*LEADER_LABELS, "牵头单位", "责任单位", "配合单位", "责任人", "目标任务")
 _LABEL = re.compile(rf"({'|'.join(FIELD_LABELS)})：")
 _HEADING = re.compile(r"^([一二三四五六七八九十]{1,3})、(.+)$")
-_TASK_START = re.compile(r"^(\d{1,3})\s*[.．、](?!\d)\s*(.*)$")
+_TASK_START = re.compile(r"^(\d{1,5})\s*[.．、](?!\d)\s*(.*)$")
 _PART_TITLE = re.compile(r"^(?!《).{0,60}(目标任务|项目|实事|工作)(责任)?分解$")
 _DOC_NUMBER = re.compile(r"([\u4e00-\u9fa5]{1,12})[〔\[［（【(](\d{4})[〕\]］）】)](\d{1,4})号")
 _DATE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日(印发|发布)?$")
@@ -146,6 +146,9 @@ class _NoticeParser:
                     continue
             if furniture:
                 continue
+            if part is not None and self._is_signature(line):
+                furniture = True  # the issuer's signature and date close the body
+                continue
             if draft and draft.kind == LIVELIHOOD and (draft.in_table or self._is_table_start(raw)):
                 draft.in_table = True
                 draft.table.append((index, raw.rstrip("\r\n")))
@@ -154,7 +157,7 @@ class _NoticeParser:
                 draft.lines.append((index, line))
             elif part is None:
                 self.preamble.append(line)
-            elif not self._is_signature(line):
+            else:
                 self._warn("notice.unplaced-text", f"未能归入任何任务的文字：“{line[:60]}”", index)
         self._close(draft)
         if not self.parts:

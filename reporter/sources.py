@@ -55,10 +55,12 @@ def read_notice_file(path: Path) -> SourceText:
 
 def decode_text(data: bytes, name: str = "") -> tuple[str, str]:
     """Decode bytes of a Chinese text file, detecting UTF-8, UTF-16 (BOM) and GB18030/GBK."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
+    for bom, encoding in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding), encoding
+            except UnicodeDecodeError as exc:
+                raise SourceError(f"{name}：文件按 {encoding} 编码无法读取，可能已损坏或被截断") from exc
     if b"\x00" in data[:4096]:
         raise SourceError(f"{name}：这不是文本文件（含二进制内容）。如是 Word 或 PDF 文件，请另存为纯文本后重试")
     try:

@@ -1,0 +1,183 @@
+"""Every command through click's CliRunner: exit codes, Chinese messages, JSON equal to the library result."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from reporter.cli import main
+from reporter.core import parse_files
+from reporter.store import Store
+from reporter.units import UnitDirectory
+from tests.conftest import NOTICE_2019, NOTICE_2021
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def flat(output: str) -> str:
+    """Output with table borders and line folding removed, so a message can be searched whole."""
+    return "".join(ch for ch in output if not ch.isspace() and ch not in "│┃")
+
+
+def test_parse_json_equals_library(tmp_path, workspace):
+    notice = workspace / "input" / "notices" / NOTICE_2021
+    out = tmp_path / "2021.json"
+    result = invoke("--workspace", str(workspace), "parse", str(notice), "--json", str(out), "--no-store")
+    assert result.exit_code == 0, result.output
+    assert "甬政办发〔2021〕14号" in result.output
+    from reporter.config import load_workspace
+
+    expected = parse_files([notice], load_workspace(workspace).directory()).outcomes[0].notice.to_dict()
+    assert json.loads(out.read_text(encoding="utf-8")) == expected
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert set(data) == {"notice", "tasks", "warnings"}
+    assert set(data["tasks"][0]) >= {
+        "id",
+        "kind",
+        "part",
+        "section",
+        "number",
+        "text",
+        "leaders",
+        "leader_label",
+        "lead_units",
+        "cooperating_units",
+        "collective_units",
+        "responsible_persons",
+        "target_text",
+        "targets",
+        "breakdown",
+        "warnings",
+    }
+
+
+def test_parse_several_files_to_stdout_outside_workspace(tmp_path, workspace, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    files = [str(workspace / "input" / "notices" / n) for n in (NOTICE_2019, NOTICE_2021)]
+    result = CliRunner().invoke(main, ["parse", *files, "--json", "-"], catch_exceptions=False)
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    expected = parse_files([Path(f) for f in files], UnitDirectory()).outcomes
+    assert [d["notice"]["code"] for d in data] == ["2019", "2021"]
+    assert data == [o.notice.to_dict() for o in expected]
+
+
+def test_parse_unreadable_files_exit_1_and_go_on(tmp_path, workspace):
+    missing = tmp_path / "不存在.txt"
+    binary = tmp_path / "扫描件.txt"
+    binary.write_bytes(b"\x00\x01\x02PK\x03\x04" * 10)
+    word = tmp_path / "通知.docx"
+    word.write_bytes(b"PK\x03\x04")
+    good = workspace / "input" / "notices" / NOTICE_2019
+    result = invoke("--workspace", str(workspace), "parse", str(missing), str(binary), str(word), str(good))
+    assert result.exit_code == 1
+    assert "不存在.txt：文件不存在" in flat(result.output)
+    assert "扫描件.txt：这不是文本文件" in flat(result.output)
+    assert "暂不支持.docx格式" in flat(result.output)
+    assert "187" in result.output  # the good file was still parsed
+    assert "Traceback" not in result.output
+
+
+def test_usage_errors_exit_2():
+    assert invoke("parse").exit_code == 2
+    assert invoke("no-such-command").exit_code == 2
+
+
+def test_init_creates_workspace_and_refuses_to_overwrite(tmp_path):
+    target = tmp_path / "新工作区"
+    result = invoke("init", str(target), "--name", "某县督查")
+    assert result.exit_code == 0
+    config = (target / "reporter.toml").read_text(encoding="utf-8")
+    assert 'name = "某县督查"' in config and "# 各区县（市）与开发园区" in config
+    assert (target / "input" / "notices").is_dir() and (target / "output").is_dir()
+    again = invoke("init", str(target))
+    assert again.exit_code == 1 and "已经是 reporter 工作区" in again.output
+
+
+def test_not_a_workspace_message(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = invoke("run")
+    assert result.exit_code == 1
+    assert "当前文件夹不是 reporter 工作区（未找到 reporter.toml）" in result.output
+
+
+def test_bad_config_message(tmp_path):
+    (tmp_path / "reporter.toml").write_text("[workspace\nname = 1", encoding="utf-8")
+    result = invoke("--workspace", str(tmp_path), "run")
+    assert result.exit_code == 1 and "reporter.toml 格式错误" in result.output
+
+
+def test_ledger_before_any_notice(tmp_path):
+    invoke("init", str(tmp_path / "ws"))
+    result = invoke("--workspace", str(tmp_path / "ws"), "ledger")
+    assert result.exit_code == 1 and "工作区中还没有任务" in result.output
+
+
+def test_run_is_idempotent_and_reports_revisions(workspace):
+    first = invoke("--workspace", str(workspace), "run")
+    assert first.exit_code == 0, first.output
+    assert "新导入" in first.output and "已生成台账" in first.output
+    assert (workspace / "output" / "台账.xlsx").is_file()
+    second = invoke("--workspace", str(workspace), "run")
+    assert second.exit_code == 0 and "无变化" in second.output and "原台账已备份为" in second.output
+
+    path = workspace / "input" / "notices" / NOTICE_2021
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("1. 地区生产总值增长 7%。", "1. 地区生产总值增长 7.5%。")
+    text = text.replace(
+        "牵头单位：市科技局；配合单位：宁波市税务局", "牵头单位：市科技局、市经信局；配合单位：宁波市税务局"
+    )
+    path.write_text(text, encoding="utf-8")
+    third = invoke("--workspace", str(workspace), "run")
+    assert third.exit_code == 0
+    assert "已更新" in third.output and "任务内容修改" in third.output and "责任单位变更" in third.output
+    with Store(workspace / ".reporter" / "store.sqlite3") as store:
+        history = store.history("2021-G2-001")
+        assert [h["change"] for h in history] == ["added", "reworded"]
+        assert json.loads(history[-1]["before_json"])["text"] == "地区生产总值增长7%。"
+        task = next(t for t in store.tasks() if t["id"] == "2021-G2-001")
+        assert task["text"] == "地区生产总值增长7.5%。"
+
+
+def test_removed_task_is_kept_in_history(workspace):
+    assert invoke("--workspace", str(workspace), "run").exit_code == 0
+    path = workspace / "input" / "notices" / NOTICE_2019
+    lines = path.read_text(encoding="utf-8").splitlines()
+    start = lines.index("187.深化扫黑除恶专项斗争,构建立体化、信息化社会治安防控体系,打造最具安全感的城市。")
+    path.write_text("\n".join(lines[:start] + lines[start + 6 :]), encoding="utf-8")
+    result = invoke("--workspace", str(workspace), "run")
+    assert "删除任务" in result.output and "2019-G-187" in result.output
+    with Store(workspace / ".reporter" / "store.sqlite3") as store:
+        assert "2019-G-187" not in {t["id"] for t in store.tasks()}
+        assert [h["change"] for h in store.history("2019-G-187")] == ["added", "removed"]
+
+
+def test_run_with_one_bad_notice_exits_1_but_writes_ledger(workspace):
+    (workspace / "input" / "notices" / "损坏.txt").write_bytes(b"\xff\xfe\x00\xd8")
+    result = invoke("--workspace", str(workspace), "run")
+    assert result.exit_code == 1
+    assert (
+        "无法解析" in result.output
+        and "损坏.txt：文件按utf-16编码无法读取" in flat(result.output)
+        and (workspace / "output" / "台账.xlsx").is_file()
+    )
+
+
+def test_debug_shows_traceback_only_when_asked(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    quiet = CliRunner().invoke(main, ["ledger"])
+    loud = CliRunner().invoke(main, ["--debug", "ledger"])
+    assert "Traceback" not in quiet.output
+    assert "Traceback" in loud.output
+
+
+def test_every_command_has_help_and_readme_entry():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    for name, command in main.commands.items():
+        assert command.help and "示例" in command.help, name
+        assert f"reporter {name}" in readme, name
+        assert invoke(name, "--help").exit_code == 0
