@@ -54,18 +54,15 @@ class ReporterGroup(click.Group):
             ctx.exit(1)
 
 
-def _console() -> Console:
-    console = Console(highlight=False)
+def _console(*, stderr: bool = False) -> Console:
+    console = Console(stderr=stderr, highlight=False)
     if not console.is_terminal:
         console.width = 160  # logs and pipes: wide enough that file names and document numbers are not cut
     return console
 
 
 def _err_console() -> Console:
-    console = Console(stderr=True, highlight=False)
-    if not console.is_terminal:
-        console.width = 160
-    return console
+    return _console(stderr=True)
 
 
 @click.group(cls=ReporterGroup, context_settings={"help_option_names": ["-h", "--help"]})

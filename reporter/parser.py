@@ -179,8 +179,8 @@ class _NoticeParser:
                 self.meta.issuer = line[: -len("文件")]
             if match := _DATE.match(line):
                 date = f"{int(match.group(1)):04d}-{int(match.group(2)):02d}-{int(match.group(3)):02d}"
-                if not match.group(4) or not self.meta.date:
-                    self.meta.date = date if not match.group(4) or not self.meta.date else self.meta.date
+                if not match.group(4) or not self.meta.date:  # the signing date wins over the 印发 date
+                    self.meta.date = date
         years = re.findall(r"(\d{4})年", self.meta.title)
         if years:
             self.meta.year = int(years[0])
