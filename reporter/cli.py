@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 import traceback
+from datetime import date, datetime
 from pathlib import Path
 
 import click
@@ -19,9 +20,10 @@ from rich.table import Table
 from reporter import __version__
 from reporter.config import Workspace, load_workspace
 from reporter.core import ImportResult, import_notices, init_workspace, parse_files, run_workspace
+from reporter.cycle import ACCEPTED, DUPLICATE, REJECTED, CollectResult, collect_returns, make_forms, resolve_period
 from reporter.errors import ReporterError, WorkspaceError
 from reporter.ledger import LedgerResult, write_ledger
-from reporter.problems import SEVERITY_LABELS, Problem
+from reporter.problems import SEVERITY_LABELS, Problem, count_by_code
 from reporter.store import Store
 from reporter.units import UnitDirectory
 
@@ -204,6 +206,98 @@ def run(ctx: click.Context) -> None:
         ctx.exit(1)
 
 
+def _parse_due(value: str | None) -> date | None:
+    if not value:
+        return None
+    text = value.strip().replace("/", "-").replace(".", "-")
+    for pattern in ("%Y-%m-%d", "%Y年%m月%d日"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise WorkspaceError(f"截止日期“{value}”格式不对，请写作 2021-06-25")
+
+
+@main.command()
+@click.option("--period", "-p", "period_key", help="报送期，如 2021-06（默认：reporter.toml 中的 current，或本月）。")
+@click.option("--due", help="截止日期，如 2021-06-25（默认：报送期最后一个月的 due_day 日）。")
+@click.pass_context
+def forms(ctx: click.Context, period_key: str | None, due: str | None) -> None:
+    """为每个责任单位生成填报表（output/forms/<报送期>/），并生成填报表清单。
+
+    每个单位一个 .xlsx：填报说明、填报任务（已预填上期内容）、区县政府另有民生实事指标；
+    只有填报列可以编辑，其余内容受保护；表内隐藏的识别信息保证文件改名后仍能识别。
+
+    示例：reporter forms --period 2021-06 --due 2021-06-25
+    """
+    workspace = _workspace(ctx)
+    due_date = _parse_due(due)
+    with Store(workspace.store_path) as store:
+        period = resolve_period(workspace, store, period_key)
+        result = make_forms(workspace, store, period, due_date)
+    console = _console()
+    table = Table(title=f"{period.label}填报表（截止 {result.due.isoformat()}）", title_justify="left")
+    for heading in ("单位", "牵头任务", "配合任务", "民生实事指标", "文件"):
+        table.add_column(heading, overflow="fold")
+    for plan, path in zip(result.plans, result.paths, strict=True):
+        table.add_row(
+            escape(plan.unit),
+            str(plan.lead_count),
+            str(plan.cooperating_count),
+            str(len(plan.indicators)) if plan.indicators else "",
+            escape(path.name),
+        )
+    console.print(table)
+    console.print(f"共生成填报表{len(result.paths)}份，在 {result.folder}；清单：{result.manifest.name}")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--period", "-p", "period_key", help="只接收这一报送期的填报表，如 2021-06（其他报送期的文件退回）。")
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="把收集结果写成 JSON（- 表示输出到屏幕）。",
+)
+@click.pass_context
+def collect(ctx: click.Context, paths: tuple[Path, ...], period_key: str | None, json_out: Path | None) -> None:
+    """收集各单位报送的填报表（文件或文件夹），并入工作区数据库，更新台账。
+
+    按表内隐藏的识别信息认定单位和报送期（与文件名无关），按任务编号对应各行。
+    每个文件单独处理：有错误的文件整份退回并说明位置，其余照常接收；原件按内容指纹归档，
+    重复收集同一文件不会重复计入；同一单位同一报送期的新报送替代旧报送，旧报送保留在历史中。
+    未指定路径时收集 input/returns/<报送期>/。
+
+    退出码：0 全部接收；1 有文件被退回。
+
+    示例：reporter collect input/returns/2021-06 --period 2021-06
+    """
+    workspace = _workspace(ctx)
+    to_stdout = json_out is not None and str(json_out) == "-"
+    console = _err_console() if to_stdout else _console()
+    with Store(workspace.store_path) as store:
+        period = workspace.period(period_key) if period_key else None
+        targets = list(paths)
+        if not targets:
+            default = resolve_period(workspace, store, period_key)
+            targets = [workspace.returns_dir / default.key]
+            period = period or default
+        result = collect_returns(workspace, store, targets, period)
+        if any(o.status == ACCEPTED for o in result.outcomes) or not workspace.ledger_path.exists():
+            result.ledger = write_ledger(workspace, store)
+    _print_collect(console, result)
+    if json_out is not None:
+        text = json.dumps(result.to_dict(), ensure_ascii=False, indent=2)
+        if to_stdout:
+            click.echo(text)
+        else:
+            _write_text(json_out, text)
+            console.print(f"已写出 JSON：{json_out}")
+    if result.rejected:
+        ctx.exit(1)
+
+
 # -- output ---------------------------------------------------------------------------------------------
 
 
@@ -245,7 +339,8 @@ def _print_problems(console: Console, problems: list[Problem]) -> None:
     table = Table(title=f"需要核对的问题（{len(problems)}项）", title_justify="left", show_lines=False)
     for heading in ("级别", "代码", "位置", "说明"):
         table.add_column(heading, overflow="fold")
-    for problem in problems[:MAX_PROBLEMS_SHOWN]:
+    order = {"error": 0, "warning": 1}
+    for problem in sorted(problems, key=lambda p: order.get(p.severity, 2))[:MAX_PROBLEMS_SHOWN]:
         style = "red" if problem.severity == "error" else "yellow"
         table.add_row(
             f"[{style}]{SEVERITY_LABELS.get(problem.severity, problem.severity)}[/]",
@@ -256,6 +351,39 @@ def _print_problems(console: Console, problems: list[Problem]) -> None:
     console.print(table)
     if len(problems) > MAX_PROBLEMS_SHOWN:
         console.print(f"……其余{len(problems) - MAX_PROBLEMS_SHOWN}项见台账“解析警告”工作表，或用 --json 输出。")
+
+
+def _print_collect(console: Console, result: CollectResult) -> None:
+    table = Table(title="填报表收集结果", title_justify="left")
+    for heading in ("文件", "单位", "报送期", "结果", "任务", "指标", "问题"):
+        table.add_column(heading, overflow="fold")
+    styles = {ACCEPTED: "green", DUPLICATE: "dim", REJECTED: "red"}
+    for outcome in result.outcomes:
+        table.add_row(
+            escape(outcome.path.name),
+            escape(outcome.unit),
+            escape(outcome.period),
+            f"[{styles[outcome.status]}]{escape(outcome.label)}[/]",
+            str(outcome.answers) if outcome.status == ACCEPTED else "",
+            str(outcome.indicators) if outcome.indicators else "",
+            str(len(outcome.problems)) if outcome.problems else "",
+        )
+    console.print(table)
+    console.print(
+        f"接收{result.count(ACCEPTED)}份，退回{result.count(REJECTED)}份，重复{result.count(DUPLICATE)}份；"
+        f"更新任务{result.tasks_updated}项。"
+    )
+    problems = result.problems()
+    if problems:
+        counts = Table(title="问题分类", title_justify="left")
+        counts.add_column("代码")
+        counts.add_column("数量", justify="right")
+        for code, count in count_by_code(problems).items():
+            counts.add_row(code, str(count))
+        console.print(counts)
+    _print_problems(console, problems)
+    if result.ledger:
+        _print_ledger(console, result.ledger)
 
 
 def _print_ledger(console: Console, result: LedgerResult) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reporter.errors import ConfigError, WorkspaceError
+from reporter.periods import PERIOD_KINDS, LightRules, Period, parse_period
 from reporter.units import DISTRICT_KIND, ZONE_KIND, District, UnitDirectory
 
 CONFIG_NAME = "reporter.toml"
@@ -27,6 +28,11 @@ class Workspace:
     districts: list[District] = field(default_factory=list)
     aliases: dict[str, str] = field(default_factory=dict)
     notice_codes: dict[str, str] = field(default_factory=dict)
+    contact: str = ""
+    period_kind: str = "monthly"
+    current_period: str = ""
+    due_day: int = 25
+    light_rules: LightRules = field(default_factory=LightRules)
 
     @property
     def notices_dir(self) -> Path:
@@ -45,11 +51,28 @@ class Workspace:
         return self.output_dir / self.ledger_name
 
     @property
+    def forms_dir(self) -> Path:
+        return self.output_dir / "forms"
+
+    @property
+    def archive_dir(self) -> Path:
+        """Where accepted returned forms are kept, by content hash (never deleted)."""
+        return self.root / STORE_DIR / "archive"
+
+    @property
     def store_path(self) -> Path:
         return self.root / STORE_DIR / STORE_NAME
 
     def directory(self) -> UnitDirectory:
         return UnitDirectory(districts=list(self.districts), aliases=dict(self.aliases))
+
+    def period(self, key: str) -> Period:
+        """A period of this workspace; quarterly keys are refused in a monthly workspace and vice versa."""
+        period = parse_period(key)
+        if period.kind != self.period_kind:
+            expected = "按月（如 2021-06）" if self.period_kind == "monthly" else "按季度（如 2021-Q2）"
+            raise ConfigError(f"本工作区{expected}报送，报送期“{key}”不符（见 reporter.toml 的 [periods] kind）")
+        return period
 
     def notice_code(self, path: Path) -> str | None:
         """The task-id prefix configured for a notice file, if any (default: the notice's year)."""
@@ -127,6 +150,23 @@ def workspace_from_config(root: Path, data: dict, config_path: Path | None = Non
     if not all(isinstance(v, str) for v in aliases.values()):
         raise ConfigError(f'{where}：[aliases] 中每项应为 "别名" = "规范名称"')
     workspace.aliases = dict(aliases)
+    periods = _table(data, "periods", where)
+    workspace.contact = _str(section, "contact", where, "")
+    workspace.period_kind = _str(periods, "kind", where, "monthly")
+    if workspace.period_kind not in PERIOD_KINDS:
+        raise ConfigError(f'{where}：[periods] kind 应为 "monthly"（按月）或 "quarterly"（按季度）')
+    workspace.current_period = _str(periods, "current", where, "")
+    if workspace.current_period:
+        try:
+            workspace.period(workspace.current_period)
+        except ConfigError as exc:
+            raise ConfigError(f"{where}：[periods] current：{exc}") from exc
+    workspace.due_day = _int(periods, "due_day", where, 25, 1, 31)
+    progress = _table(data, "progress", where)
+    workspace.light_rules = LightRules(
+        yellow_gap=float(_int(progress, "yellow_gap", where, 10, 0, 100)),
+        not_started_red_after_month=_int(progress, "not_started_red_after_month", where, 3, 0, 12),
+    )
     codes = _table(data, "notices", where)
     workspace.notice_codes = {str(k): str(v.get("code", "")) for k, v in codes.items() if isinstance(v, dict)}
     return workspace
@@ -136,6 +176,13 @@ def _table(data: dict, key: str, where: Path) -> dict:
     value = data.get(key, {})
     if not isinstance(value, dict):
         raise ConfigError(f"{where}：[{key}] 应为表（section）")
+    return value
+
+
+def _int(table: dict, key: str, where: Path, default: int, low: int, high: int) -> int:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ConfigError(f"{where}：{key} 应为{low}到{high}之间的整数")
     return value
 
 
@@ -156,6 +203,22 @@ CONFIG_TEMPLATE = """\
 name = "{name}"
 # 督查室（联系处室）名称
 office = "{office}"
+# 联系人及电话，印在填报表的填报说明中
+contact = ""
+
+[periods]
+# 报送周期："monthly"（按月，报送期写作 2021-06）或 "quarterly"（按季度，写作 2021-Q2）
+kind = "monthly"
+# 当前报送期（命令未指定 --period 时使用；留空则取今天所在的报送期）
+current = ""
+# 默认截止日：报送期最后一个月的几号（填报表上可用 --due 另定）
+due_day = 25
+
+[progress]
+# 亮灯规则：完成进度落后序时进度不超过 yellow_gap 个百分点为黄灯，超过为红灯；
+# 第 not_started_red_after_month 月之后仍“未启动”的直接红灯
+yellow_gap = 10
+not_started_red_after_month = 3
 
 [ledger]
 # 台账文件名（生成在 output/ 下）

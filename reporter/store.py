@@ -70,7 +70,70 @@ MIGRATIONS: list[str] = [
         at TEXT NOT NULL
     );
     """,
+    # 2: reporting periods, forms sent, returned forms and their answers
+    """
+    CREATE TABLE periods (
+        key TEXT PRIMARY KEY,
+        due TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE forms (
+        unit TEXT NOT NULL,
+        period TEXT NOT NULL,
+        file TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        task_ids_json TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (unit, period)
+    );
+    CREATE TABLE returns (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        sha256 TEXT NOT NULL UNIQUE,
+        period TEXT NOT NULL,
+        unit TEXT NOT NULL,
+        file_name TEXT NOT NULL,
+        archive TEXT NOT NULL,
+        saved_at TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        form_version INTEGER NOT NULL,
+        reporter TEXT NOT NULL,
+        phone TEXT NOT NULL,
+        sender TEXT NOT NULL DEFAULT '',
+        current INTEGER NOT NULL DEFAULT 0,
+        problems_json TEXT NOT NULL
+    );
+    CREATE INDEX returns_unit_period ON returns(unit, period);
+    CREATE TABLE answers (
+        return_id INTEGER NOT NULL REFERENCES returns(id),
+        task_id TEXT NOT NULL,
+        role TEXT NOT NULL,
+        progress TEXT NOT NULL,
+        percent REAL,
+        status TEXT NOT NULL,
+        problems TEXT NOT NULL,
+        plan TEXT NOT NULL,
+        evidence TEXT NOT NULL,
+        reporter TEXT NOT NULL,
+        phone TEXT NOT NULL,
+        PRIMARY KEY (return_id, task_id)
+    );
+    CREATE INDEX answers_task ON answers(task_id);
+    CREATE TABLE indicator_answers (
+        return_id INTEGER NOT NULL REFERENCES returns(id),
+        task_id TEXT NOT NULL,
+        row INTEGER NOT NULL,
+        district TEXT NOT NULL,
+        indicator TEXT NOT NULL,
+        unit TEXT NOT NULL,
+        target REAL,
+        completed REAL,
+        note TEXT NOT NULL,
+        PRIMARY KEY (return_id, task_id, row)
+    );
+    """,
 ]
+
+ANSWER_FIELDS = ("progress", "percent", "status", "problems", "plan", "evidence", "reporter", "phone")
 
 CHANGE_LABELS = {
     "added": "新增任务",
@@ -131,6 +194,25 @@ def _task_definition(task: dict) -> dict:
         "breakdown",
     )
     return {k: task[k] for k in keys}
+
+
+@dataclass
+class ReturnRecord:
+    """One accepted returned form, ready to be stored with its answers."""
+
+    sha256: str
+    period: str
+    unit: str
+    file_name: str
+    archive: str
+    saved_at: str
+    form_version: int
+    reporter: str = ""
+    phone: str = ""
+    sender: str = ""
+    problems: list[dict] = field(default_factory=list)
+    answers: list[dict] = field(default_factory=list)
+    indicators: list[dict] = field(default_factory=list)
 
 
 class Store:
@@ -331,6 +413,152 @@ class Store:
     def history(self, task_id: str | None = None) -> list[dict]:
         sql = "SELECT * FROM task_history" + (" WHERE task_id = ?" if task_id else "") + " ORDER BY id"
         return [dict(r) for r in self.conn.execute(sql, (task_id,) if task_id else ())]
+
+    # -- periods, forms, returns and answers ------------------------------------------------------------
+
+    def set_period_due(self, key: str, due: str) -> None:
+        with self._transaction():
+            self.conn.execute(
+                "INSERT INTO periods (key, due, updated_at) VALUES (?,?,?)"
+                " ON CONFLICT(key) DO UPDATE SET due=excluded.due, updated_at=excluded.updated_at",
+                (key, due, _now()),
+            )
+
+    def period_due(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT due FROM periods WHERE key = ?", (key,)).fetchone()
+        return row["due"] if row else None
+
+    def periods_with_returns(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT DISTINCT period FROM returns ORDER BY period")]
+
+    def save_forms(self, period: str, forms: list[tuple[str, str, int, list[str]]]) -> None:
+        """Record the forms written for a period: ``(unit, file, version, task_ids)``."""
+        now = _now()
+        with self._transaction():
+            self.conn.executemany(
+                "INSERT INTO forms (unit, period, file, version, task_ids_json, created_at) VALUES (?,?,?,?,?,?)"
+                " ON CONFLICT(unit, period) DO UPDATE SET file=excluded.file, version=excluded.version,"
+                " task_ids_json=excluded.task_ids_json, created_at=excluded.created_at",
+                [(unit, period, file, version, json.dumps(ids), now) for unit, file, version, ids in forms],
+            )
+
+    def forms(self, period: str) -> list[dict]:
+        rows = self.conn.execute("SELECT * FROM forms WHERE period = ? ORDER BY unit", (period,)).fetchall()
+        return [dict(r) | {"task_ids": json.loads(r["task_ids_json"])} for r in rows]
+
+    def return_by_sha(self, sha256: str) -> dict | None:
+        row = self.conn.execute("SELECT * FROM returns WHERE sha256 = ?", (sha256,)).fetchone()
+        return dict(row) if row else None
+
+    def save_return(self, record: ReturnRecord) -> tuple[int, bool]:
+        """Store a return and its answers in one transaction; return its id and whether it is now current."""
+        with self._transaction():
+            cursor = self.conn.execute(
+                """INSERT INTO returns (sha256, period, unit, file_name, archive, saved_at, received_at,
+                                        form_version, reporter, phone, sender, current, problems_json)
+                   VALUES (?,?,?,?,?,?,?,?,?,?,?,0,?)""",
+                (
+                    record.sha256,
+                    record.period,
+                    record.unit,
+                    record.file_name,
+                    record.archive,
+                    record.saved_at,
+                    _now(),
+                    record.form_version,
+                    record.reporter,
+                    record.phone,
+                    record.sender,
+                    json.dumps(record.problems, ensure_ascii=False),
+                ),
+            )
+            return_id = int(cursor.lastrowid)
+            for answer in record.answers:
+                self._insert_answer(return_id, answer)
+            self.conn.executemany(
+                "INSERT INTO indicator_answers (return_id, task_id, row, district, indicator, unit, target,"
+                " completed, note) VALUES (?,?,?,?,?,?,?,?,?)",
+                [
+                    (
+                        return_id,
+                        i["task_id"],
+                        i["row"],
+                        i["district"],
+                        i["indicator"],
+                        i["unit"],
+                        i["target"],
+                        i["completed"],
+                        i["note"],
+                    )
+                    for i in record.indicators
+                ],
+            )
+            current = self._refresh_current(record.unit, record.period)
+        return return_id, current == return_id
+
+    def _insert_answer(self, return_id: int, answer: dict) -> None:
+        self.conn.execute(
+            "INSERT INTO answers (return_id, task_id, role, " + ", ".join(ANSWER_FIELDS) + ")"
+            " VALUES (?,?,?," + ",".join("?" * len(ANSWER_FIELDS)) + ")",
+            (return_id, answer["task_id"], answer["role"], *(answer[f] for f in ANSWER_FIELDS)),
+        )
+
+    def _refresh_current(self, unit: str, period: str) -> int:
+        """Mark the newest return (by the time the unit saved it, then by hash) as the unit's current one."""
+        newest = self.conn.execute(
+            "SELECT id FROM returns WHERE unit = ? AND period = ? ORDER BY saved_at DESC, sha256 DESC LIMIT 1",
+            (unit, period),
+        ).fetchone()[0]
+        self.conn.execute("UPDATE returns SET current = (id = ?) WHERE unit = ? AND period = ?", (newest, unit, period))
+        return newest
+
+    def returns(self, period: str | None = None, *, current_only: bool = False) -> list[dict]:
+        clauses, params = [], []
+        if period:
+            clauses.append("period = ?")
+            params.append(period)
+        if current_only:
+            clauses.append("current = 1")
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = self.conn.execute(f"SELECT * FROM returns{where} ORDER BY period, unit, saved_at", params)
+        return [dict(r) for r in rows]
+
+    def answers(self, period: str | None = None, *, current_only: bool = True) -> list[dict]:
+        """Answers joined with their return (unit, period, saved_at, sha256), in task order."""
+        clauses, params = [], []
+        if current_only:
+            clauses.append("r.current = 1")
+        if period:
+            clauses.append("r.period = ?")
+            params.append(period)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = self.conn.execute(
+            "SELECT a.*, r.unit, r.period, r.saved_at, r.received_at, r.sha256, r.file_name, r.current"
+            f" FROM answers a JOIN returns r ON r.id = a.return_id{where} ORDER BY r.period, a.task_id, r.unit",
+            params,
+        )
+        return [dict(r) for r in rows]
+
+    def latest_answers_before(self, unit: str, period: str) -> dict[str, dict]:
+        """A unit's most recent current answers from periods before ``period``, by task id (for pre-filling)."""
+        row = self.conn.execute(
+            "SELECT id FROM returns WHERE unit = ? AND period < ? AND current = 1 ORDER BY period DESC LIMIT 1",
+            (unit, period),
+        ).fetchone()
+        if row is None:
+            return {}
+        rows = self.conn.execute("SELECT * FROM answers WHERE return_id = ?", (row[0],))
+        return {r["task_id"]: dict(r) for r in rows}
+
+    def indicator_answers(self, period: str | None = None) -> list[dict]:
+        """Current livelihood-indicator answers, with the returning unit and period."""
+        params = [period] if period else []
+        rows = self.conn.execute(
+            "SELECT i.*, r.unit, r.period, r.saved_at FROM indicator_answers i JOIN returns r ON r.id = i.return_id"
+            " WHERE r.current = 1" + (" AND r.period = ?" if period else "") + " ORDER BY r.period, i.task_id, i.row",
+            params,
+        )
+        return [dict(r) for r in rows]
 
 
 def _compare(task_id: str, before: dict, after: dict) -> list[TaskChange]:

@@ -27,8 +27,8 @@ PAPER_A3 = 8
 PAPER_A4 = 9
 _INVALID_TITLE = re.compile(r"[\[\]:*?/\\]")
 _THIN = Side(style="thin", color="808080")
-_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
+BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
 
 
 @dataclass
@@ -101,8 +101,8 @@ def _write_sheet(workbook: Workbook, spec: Sheet, font: str, title_font: str) ->
         cell = ws.cell(row=2, column=index)
         set_value(cell, column.title)
         cell.font = header_font
-        cell.fill = _HEADER_FILL
-        cell.border = _BORDER
+        cell.fill = HEADER_FILL
+        cell.border = BORDER
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
     for r, row in enumerate(spec.rows, start=3):
@@ -110,7 +110,7 @@ def _write_sheet(workbook: Workbook, spec: Sheet, font: str, title_font: str) ->
             cell = ws.cell(row=r, column=c)
             set_value(cell, value)
             cell.font = body_font
-            cell.border = _BORDER
+            cell.border = BORDER
             column = spec.columns[c - 1] if c <= len(spec.columns) else Column("")
             numeric = isinstance(value, int | float)
             cell.alignment = Alignment(
@@ -133,9 +133,9 @@ def _write_sheet(workbook: Workbook, spec: Sheet, font: str, title_font: str) ->
         ws.column_dimensions[get_column_letter(index)].width = max(column.min_width, min(column.max_width, widest + 2))
 
     widths = [ws.column_dimensions[get_column_letter(i)].width for i in range(1, ncols + 1)]
-    ws.row_dimensions[2].height = _row_height([c.title for c in spec.columns], widths, spec.columns, 11)
+    ws.row_dimensions[2].height = row_height([c.title for c in spec.columns], widths, spec.columns, 11)
     for r, row in enumerate(spec.rows, start=3):
-        ws.row_dimensions[r].height = _row_height(row, widths, spec.columns, 10)
+        ws.row_dimensions[r].height = row_height(row, widths, spec.columns, 10)
 
     last_row = max(2, len(spec.rows) + 2)
     ws.freeze_panes = "A3"
@@ -153,7 +153,7 @@ def _write_sheet(workbook: Workbook, spec: Sheet, font: str, title_font: str) ->
     ws.oddFooter.center.font = font
 
 
-def _row_height(values: list[object], widths: list[float], columns: list[Column], size: int) -> float:
+def row_height(values: list[object], widths: list[float], columns: list[Column], size: int) -> float:
     """Points needed to show every wrapped cell of a row in full (Excel and LibreOffice do not refit on open)."""
     lines = 1
     for value, width, column in zip(values, widths, columns, strict=False):

@@ -1,0 +1,205 @@
+"""What goes into each unit's fill-in form (填报表): which tasks, which indicators, what is pre-filled.
+
+Planning only; the workbook itself is written by ``reporter.formbook``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from reporter.model import COOPERATING, LEAD, LIVELIHOOD, ROLE_LABELS
+from reporter.periods import Period, time_progress
+from reporter.units import UnitDirectory
+
+FORM_VERSION = 1
+FORM_MARKER = "reporter-form"
+META_SHEET = "_reporter"
+TASKS_SHEET = "填报任务"
+INDICATORS_SHEET = "民生实事指标"
+INSTRUCTIONS_SHEET = "填报说明"
+
+# Columns a unit fills, in form order: (field, heading).
+FILL_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("progress", "进展情况"),
+    ("percent", "完成进度(%)"),
+    ("status", "状态"),
+    ("problems", "存在问题"),
+    ("plan", "下步计划"),
+    ("evidence", "佐证材料"),
+    ("reporter", "填报人"),
+    ("phone", "联系电话"),
+)
+# Columns the office fills and protects.
+FIXED_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("id", "任务编号"),
+    ("kind", "类别"),
+    ("text", "任务内容"),
+    ("leaders", "牵头领导"),
+    ("role", "本单位职责"),
+    ("targets", "量化指标"),
+    ("expected", "序时进度(%)"),
+)
+INDICATOR_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("key", "指标编号"),
+    ("project", "民生实事项目"),
+    ("indicator", "指标"),
+    ("unit", "计量单位"),
+    ("target", "本地区目标"),
+    ("completed", "累计完成"),
+    ("rate", "完成率"),
+    ("note", "备注"),
+)
+PREVIOUS_PREFIX = "上期"
+
+_UNSAFE_FILE_CHARS = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+
+
+@dataclass
+class FormTask:
+    """One row of a unit's tasks sheet."""
+
+    id: str
+    kind: str
+    text: str
+    leaders: str
+    role: str
+    targets: str
+    expected: float | None
+    previous: dict = field(default_factory=dict)
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS[self.role]
+
+
+@dataclass
+class FormIndicator:
+    """One livelihood-project indicator row for a district government."""
+
+    key: str
+    task_id: str
+    row: int
+    project: str
+    indicator: str
+    unit: str
+    target: float
+    district: str
+    previous: float | None = None
+
+
+@dataclass
+class FormPlan:
+    """Everything one unit's form holds."""
+
+    unit: str
+    period: Period
+    due: date
+    workspace: str
+    office: str
+    contact: str
+    tasks: list[FormTask] = field(default_factory=list)
+    indicators: list[FormIndicator] = field(default_factory=list)
+
+    @property
+    def lead_count(self) -> int:
+        return sum(1 for t in self.tasks if t.role == LEAD)
+
+    @property
+    def cooperating_count(self) -> int:
+        return sum(1 for t in self.tasks if t.role == COOPERATING)
+
+    @property
+    def file_name(self) -> str:
+        return f"{safe_file_name(self.unit)}-{self.period.key}-填报表.xlsx"
+
+
+def safe_file_name(name: str) -> str:
+    """A file-name-safe version of a unit name (no path separators or characters Windows refuses)."""
+    cleaned = _UNSAFE_FILE_CHARS.sub("_", name).strip(" .")
+    return cleaned[:80] or "未命名单位"
+
+
+def indicator_key(task_id: str, row: int) -> str:
+    return f"{task_id}-{row + 1}"
+
+
+def plan_forms(
+    tasks: list[dict],
+    task_units: list[dict],
+    period: Period,
+    due: date,
+    directory: UnitDirectory,
+    *,
+    workspace: str,
+    office: str,
+    contact: str,
+    previous: dict[str, dict[str, dict]] | None = None,
+    previous_indicators: dict[str, dict[str, float]] | None = None,
+) -> list[FormPlan]:
+    """One plan per real responsible unit, in the order units first appear in the notices."""
+    previous = previous or {}
+    previous_indicators = previous_indicators or {}
+    by_id = {t["id"]: t for t in tasks}
+    order = {t["id"]: i for i, t in enumerate(tasks)}
+    plans: dict[str, FormPlan] = {}
+    for entry in sorted(task_units, key=lambda e: (order.get(e["task_id"], 0), e["role"] != LEAD)):
+        task = by_id.get(entry["task_id"])
+        if task is None:
+            continue
+        unit = entry["unit"]
+        plan = plans.get(unit)
+        if plan is None:
+            plan = plans[unit] = FormPlan(unit, period, due, workspace, office, contact)
+        plan.tasks.append(
+            FormTask(
+                id=task["id"],
+                kind="民生实事" if task["kind"] == LIVELIHOOD else "工作任务",
+                text=task["text"] if task["kind"] != LIVELIHOOD else f"{task['text']}：{task['target_text']}",
+                leaders="、".join(task["leaders"]),
+                role=entry["role"],
+                targets="\n".join(t["text"] for t in task["targets"]),
+                expected=time_progress(task, period),
+                previous=previous.get(unit, {}).get(task["id"], {}),
+            )
+        )
+    for plan in plans.values():
+        plan.tasks.sort(key=lambda t: (t.role != LEAD, order[t.id]))
+        district = directory.district(plan.unit)
+        if district is not None and district.unit == plan.unit:
+            plan.indicators = district_indicators(tasks, district.unit, directory, previous_indicators.get(plan.unit))
+    return list(plans.values())
+
+
+def district_indicators(
+    tasks: list[dict], unit: str, directory: UnitDirectory, previous: dict[str, float] | None = None
+) -> list[FormIndicator]:
+    """The livelihood-project indicators whose district breakdown gives ``unit``'s district a target."""
+    previous = previous or {}
+    found = []
+    for task in tasks:
+        if task["kind"] != LIVELIHOOD:
+            continue
+        for index, row in enumerate(task["breakdown"]):
+            if not row["aligned"]:
+                continue
+            for column, value in row["values"].items():
+                district = directory.district(column)
+                if district is None or district.unit != unit or value is None:
+                    continue
+                key = indicator_key(task["id"], index)
+                found.append(
+                    FormIndicator(
+                        key=key,
+                        task_id=task["id"],
+                        row=index,
+                        project=task["text"],
+                        indicator=row["indicator"] or task["text"],
+                        unit=row["unit"],
+                        target=value,
+                        district=district.short,
+                        previous=previous.get(key),
+                    )
+                )
+    return found

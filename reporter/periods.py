@@ -1,0 +1,154 @@
+"""Reporting periods (报送期), 序时进度 and traffic lights. Pure functions over dates and numbers."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from reporter.errors import ConfigError
+from reporter.text import chinese_numeral
+
+MONTHLY = "monthly"
+QUARTERLY = "quarterly"
+PERIOD_KINDS = (MONTHLY, QUARTERLY)
+
+GREEN = "green"
+YELLOW = "yellow"
+RED = "red"
+LIGHT_LABELS = {GREEN: "绿灯", YELLOW: "黄灯", RED: "红灯", "": ""}
+
+_MONTH_KEY = re.compile(r"^(\d{4})-(\d{1,2})$")
+_QUARTER_KEY = re.compile(r"^(\d{4})-[Qq]([1-4])$")
+_FIVE_YEAR_PLAN = re.compile(r"[“\"]?十([一二三四五六七八九])五[”\"]?")
+
+
+@dataclass(frozen=True)
+class Period:
+    """A reporting period: ``2021-06`` (a month) or ``2021-Q2`` (a quarter)."""
+
+    key: str
+    kind: str
+    start: date
+    end: date
+
+    @property
+    def label(self) -> str:
+        """``2021年6月`` or ``2021年第二季度``."""
+        if self.kind == QUARTERLY:
+            quarter = "一二三四"[(self.start.month - 1) // 3]
+            return f"{self.start.year}年第{quarter}季度"
+        return f"{self.start.year}年{self.start.month}月"
+
+    def previous(self) -> Period:
+        """The period just before this one, of the same kind."""
+        if self.kind == QUARTERLY:
+            q = (self.start.month - 1) // 3 + 1
+            return parse_period(f"{self.start.year - 1}-Q4" if q == 1 else f"{self.start.year}-Q{q - 1}")
+        year, month = (self.start.year - 1, 12) if self.start.month == 1 else (self.start.year, self.start.month - 1)
+        return parse_period(f"{year}-{month:02d}")
+
+    def due(self, due_day: int) -> date:
+        """The default due date: ``due_day`` of the period's last month (the month's last day if shorter)."""
+        last = calendar.monthrange(self.end.year, self.end.month)[1]
+        return date(self.end.year, self.end.month, min(due_day, last))
+
+
+def parse_period(key: str) -> Period:
+    """``2021-06``/``2021-6`` → June 2021; ``2021-Q2`` → the second quarter. Raises ``ConfigError``."""
+    text = key.strip()
+    if match := _MONTH_KEY.match(text):
+        year, month = int(match.group(1)), int(match.group(2))
+        if 1 <= month <= 12:
+            last = calendar.monthrange(year, month)[1]
+            return Period(f"{year}-{month:02d}", MONTHLY, date(year, month, 1), date(year, month, last))
+    if match := _QUARTER_KEY.match(text):
+        year, quarter = int(match.group(1)), int(match.group(2))
+        first = 3 * quarter - 2
+        last_month = first + 2
+        return Period(
+            f"{year}-Q{quarter}",
+            QUARTERLY,
+            date(year, first, 1),
+            date(year, last_month, calendar.monthrange(year, last_month)[1]),
+        )
+    raise ConfigError(f"报送期“{key}”格式不对：按月写作 2021-06，按季度写作 2021-Q2")
+
+
+def period_containing(day: date, kind: str) -> Period:
+    """The period of ``kind`` that contains ``day``."""
+    if kind == QUARTERLY:
+        return parse_period(f"{day.year}-Q{(day.month - 1) // 3 + 1}")
+    return parse_period(f"{day.year}-{day.month:02d}")
+
+
+def task_span(task: dict) -> tuple[date, date] | None:
+    """When a task runs: its year (from the id), to its deadline, or to the end of its five-year plan."""
+    year_text = str(task.get("id", ""))[:4]
+    if not year_text.isdigit():
+        return None
+    year = int(year_text)
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    plan = _FIVE_YEAR_PLAN.search(f"{task.get('part', '')} {task.get('section', '')}")
+    if plan:
+        number = 10 + (chinese_numeral(plan.group(1)) or 0)
+        end = date(1955 + 5 * number, 12, 31)
+        start = date(1955 + 5 * number - 4, 1, 1)
+    deadline = task.get("deadline")
+    if deadline:
+        try:
+            end = date.fromisoformat(str(deadline)[:10])
+        except ValueError:
+            pass
+    return (start, end) if end >= start else (start, start)
+
+
+def active_in(task: dict, period: Period) -> bool:
+    """Whether the task runs during the period (2019 tasks are not asked about in 2021)."""
+    span = task_span(task)
+    return span is None or (span[0] <= period.end and span[1] >= period.start)
+
+
+def time_progress(task: dict, period: Period) -> float | None:
+    """序时进度: the elapsed share (0–100) of the task's span at the end of the period."""
+    span = task_span(task)
+    if span is None:
+        return None
+    start, end = span
+    if period.end < start:
+        return 0.0
+    if period.end >= end:
+        return 100.0
+    elapsed = (period.end - start).days + 1
+    total = (end - start).days + 1
+    return round(100.0 * elapsed / total, 1)
+
+
+@dataclass(frozen=True)
+class LightRules:
+    """Traffic-light thresholds (``[progress]`` in reporter.toml)."""
+
+    yellow_gap: float = 10.0
+    not_started_red_after_month: int = 3
+
+
+def traffic_light(percent: float | None, status: str, expected: float | None, period: Period, rules: LightRules) -> str:
+    """绿/黄/红 from the reported percent against 序时进度; ``""`` when nothing was reported."""
+    if status == "已完成" or (percent is not None and percent >= 100):
+        return GREEN
+    month_in_year = period.end.month
+    if status == "未启动" and month_in_year > rules.not_started_red_after_month:
+        return RED
+    if percent is None or expected is None:
+        return {"正常推进": GREEN, "进度滞后": YELLOW, "未启动": YELLOW}.get(status, "")
+    gap = expected - percent
+    if gap <= 0:
+        light = GREEN
+    elif gap <= rules.yellow_gap:
+        light = YELLOW
+    else:
+        light = RED
+    if status == "进度滞后" and light == GREEN:
+        light = YELLOW
+    return light

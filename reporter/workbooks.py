@@ -1,0 +1,351 @@
+"""Reading untrusted workbooks (returned forms) safely and fast.
+
+Every file is checked before any spreadsheet library sees it:
+
+- size is bounded, and the kind is taken from the first bytes, not the file name;
+- .xlsx (a zip): members' declared sizes, count and compression ratio are checked before anything is
+  decompressed; every XML part is refused if it declares a DTD or entities, the parts we parse ourselves go
+  through defusedxml, and every cell position is checked so that no sheet claims a range far outside any form
+  (A1 with XFD1048576 makes the fast reader allocate terabytes and abort the process);
+- an encrypted file is recognised and refused with a message;
+- legacy .xls/.et and .ods files are read in a child process with a memory limit, so a hostile file can only
+  kill the child.
+
+Values are read with python-calamine (about 15x faster than openpyxl).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import subprocess
+import sys
+import zipfile
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+from defusedxml import ElementTree as SafeET
+from defusedxml.common import DefusedXmlException
+from python_calamine import CalamineWorkbook
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+MAX_MEMBER_RATIO = 100
+MAX_MEMBERS = 2000
+MAX_ROWS = 10_000
+MAX_COLUMNS = 200
+MAX_CELLS = 500_000
+CHILD_TIMEOUT_SECONDS = 120
+CHILD_MEMORY_BYTES = 2 * 1024 * 1024 * 1024
+
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".et", ".ods")
+
+_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})(\d{1,7})"')
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s>/]")
+_DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+_ENCRYPTED_MARKERS = ("EncryptedPackage".encode("utf-16-le"), "EncryptionInfo".encode("utf-16-le"))
+_RESAVE = "请用 Excel 或 WPS 打开后“另存为”Excel 工作簿（*.xlsx）再报送"
+
+
+class WorkbookRejected(Exception):
+    """The file cannot be read as a workbook; ``code`` and a Chinese ``message`` say why."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass
+class RawSheet:
+    name: str
+    visible: bool
+    rows: list[list[object]]
+
+
+@dataclass
+class RawWorkbook:
+    """A workbook's values: every sheet (hidden ones too), rows from A1, plus when it was last saved."""
+
+    path: Path
+    kind: str
+    sha256: str
+    sheets: list[RawSheet] = field(default_factory=list)
+    saved_at: str = ""
+
+    def sheet(self, name: str) -> RawSheet | None:
+        return next((s for s in self.sheets if s.name == name), None)
+
+
+def column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + ch - 64
+    return number
+
+
+def read_workbook(path: Path) -> RawWorkbook:
+    """Check and read a returned workbook. Raises ``WorkbookRejected`` with a Chinese message."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise WorkbookRejected(
+                "file.too-large",
+                f"文件过大（{size / 1024 / 1024:.1f} MB，上限 {MAX_FILE_BYTES // 1024 // 1024} MB），"
+                "填报表通常不足 1 MB，请删除粘贴的图片等内容后重新保存",
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        raise WorkbookRejected("file.unreadable", f"无法读取文件：{exc.strerror or exc}") from exc
+    if not data:
+        raise WorkbookRejected("file.empty", "文件是空的（0 字节），可能保存或传输时出错，请重新报送")
+    sha256 = hashlib.sha256(data).hexdigest()
+    if data.startswith(ZIP_MAGIC):
+        return _read_zip(path, data, sha256)
+    if data.startswith(OLE_MAGIC):
+        if any(marker in data for marker in _ENCRYPTED_MARKERS):
+            raise WorkbookRejected(
+                "file.encrypted", "文件设置了打开密码，无法读取。请取消密码（文件→信息→保护工作簿）后重新保存报送"
+            )
+        kind = "et" if path.suffix.lower() == ".et" else "xls"
+        return _read_in_child(path, kind, sha256)
+    raise WorkbookRejected("file.not-workbook", _not_a_workbook(path, data))
+
+
+def _not_a_workbook(path: Path, data: bytes) -> str:
+    head = data[:512].lstrip().lower()
+    if head.startswith((b"<html", b"<!doctype html", b"<?xml")) or b"<table" in head:
+        return f"文件实为网页或 XML 格式（扩展名为 {path.suffix or '无'}），不是 Excel 工作簿。{_RESAVE}"
+    if data.startswith(b"%PDF"):
+        return "文件是 PDF，不是 Excel 工作簿。请报送下发的 Excel 填报表"
+    if path.suffix.lower() in WORKBOOK_SUFFIXES:
+        return f"文件已损坏或不完整（不是有效的 Excel 工作簿），可能传输中断。{_RESAVE}"
+    return f"不是 Excel 工作簿（扩展名为 {path.suffix or '无'}）。请报送下发的 .xlsx 填报表"
+
+
+def _read_zip(path: Path, data: bytes, sha256: str) -> RawWorkbook:
+    import io
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise WorkbookRejected(
+            "file.corrupt", f"文件已损坏或不完整（压缩包结构错误），可能传输中断。{_RESAVE}"
+        ) from exc
+    _check_members(members)
+    names = {m.filename for m in members}
+    if "mimetype" in names and _member(archive, "mimetype").startswith(b"application/vnd.oasis.opendocument"):
+        if b"spreadsheet" not in _member(archive, "mimetype"):
+            raise WorkbookRejected("file.not-workbook", "文件是 OpenDocument 文字或演示文档，不是电子表格")
+        _check_xml_parts(archive, members)
+        return _read_in_child(path, "ods", sha256)
+    if "xl/workbook.xml" not in names:
+        if "word/document.xml" in names:
+            raise WorkbookRejected(
+                "file.not-workbook", "文件是 Word 文档，不是 Excel 工作簿。请报送下发的 Excel 填报表"
+            )
+        if "EncryptedPackage" in names:
+            raise WorkbookRejected("file.encrypted", "文件设置了打开密码，无法读取。请取消密码后重新保存报送")
+        raise WorkbookRejected("file.not-workbook", f"文件不是 Excel 工作簿（缺少工作簿内容）。{_RESAVE}")
+    _check_xml_parts(archive, members)
+    saved_at = _saved_at(archive, names)
+    workbook = RawWorkbook(path, "xlsx", sha256, saved_at=saved_at)
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        for meta in book.sheets_metadata:
+            sheet = book.get_sheet_by_name(meta.name)
+            workbook.sheets.append(
+                RawSheet(meta.name, str(meta.visible).endswith("Visible"), sheet.to_python(skip_empty_area=False))
+            )
+    except Exception as exc:  # calamine raises its own error types for every malformed part
+        raise WorkbookRejected("file.corrupt", f"文件内容已损坏，无法读取（{type(exc).__name__}）。{_RESAVE}") from exc
+    return workbook
+
+
+def _member(archive: zipfile.ZipFile, name: str, limit: int = 1024 * 1024) -> bytes:
+    with archive.open(name) as handle:
+        return handle.read(limit)
+
+
+def _check_members(members: list[zipfile.ZipInfo]) -> None:
+    """Bound a zip before decompressing anything: member count, declared sizes, compression ratios."""
+    if len(members) > MAX_MEMBERS:
+        raise WorkbookRejected("file.zip-bomb", f"文件结构异常（包含{len(members)}个部件），已拒绝读取")
+    total = 0
+    for member in members:
+        if member.flag_bits & 0x1:
+            raise WorkbookRejected("file.encrypted", "文件设置了密码，无法读取。请取消密码后重新保存报送")
+        total += member.file_size
+        ratio = member.file_size / max(member.compress_size, 1)
+        if member.file_size > 1024 * 1024 and ratio > MAX_MEMBER_RATIO:
+            raise WorkbookRejected(
+                "file.zip-bomb",
+                f"文件结构异常（部件 {member.filename} 压缩比 {ratio:.0f}:1），疑似压缩炸弹，已拒绝读取",
+            )
+    if total > MAX_UNCOMPRESSED_BYTES:
+        raise WorkbookRejected(
+            "file.zip-bomb",
+            f"文件解压后过大（{total / 1024 / 1024:.0f} MB，上限 {MAX_UNCOMPRESSED_BYTES // 1024 // 1024} MB），已拒绝读取",
+        )
+
+
+def _check_xml_parts(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> None:
+    """No DTDs or entities in any XML part; no cell positions beyond any plausible form."""
+    for member in members:
+        name = member.filename
+        if not name.endswith((".xml", ".rels")):
+            continue
+        try:
+            data = _member(archive, name, limit=MAX_UNCOMPRESSED_BYTES)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+            raise WorkbookRejected("file.corrupt", f"文件已损坏或不完整（部件 {name} 无法解压）。{_RESAVE}") from exc
+        if _DTD.search(data):
+            raise WorkbookRejected("file.xml-dtd", f"文件部件 {name} 含有 DTD/实体声明，存在安全风险，已拒绝读取")
+        if name.startswith("xl/worksheets/") or name == "content.xml":
+            _check_cells(name, data)
+
+
+def _check_cells(name: str, data: bytes) -> None:
+    cells = len(_CELL_TAG.findall(data))
+    if cells > MAX_CELLS:
+        raise WorkbookRejected("file.too-many-cells", f"工作表 {name} 含有{cells}个单元格，远超填报表规模，已拒绝读取")
+    max_row = max_column = 0
+    for letters, digits in _CELL_REF.findall(data):
+        max_row = max(max_row, int(digits))
+        max_column = max(max_column, _column_number(letters))
+    if max_row > MAX_ROWS or max_column > MAX_COLUMNS:
+        raise WorkbookRejected(
+            "file.cell-out-of-range",
+            f"工作表 {name} 的单元格位置超出填报表范围（最远到第{max_row}行、第{max_column}列），"
+            f"可能是误操作或恶意文件。请删除多余内容后重新保存",
+        )
+
+
+def _saved_at(archive: zipfile.ZipFile, names: set[str]) -> str:
+    """When the workbook was last saved (docProps/core.xml ``dcterms:modified``), as local ISO time."""
+    if "docProps/core.xml" not in names:
+        return ""
+    try:
+        root = SafeET.fromstring(_member(archive, "docProps/core.xml"))
+    except (SafeET.ParseError, DefusedXmlException, ValueError):
+        return ""
+    for element in root:
+        if element.tag.endswith("}modified") and element.text:
+            try:
+                moment = datetime.fromisoformat(element.text.strip().replace("Z", "+00:00"))
+            except ValueError:
+                return ""
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+            return moment.astimezone().replace(tzinfo=None).isoformat(timespec="seconds")
+    return ""
+
+
+# -- legacy formats in a child process -----------------------------------------------------------------
+
+
+def _encode(value: object) -> object:
+    if isinstance(value, datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, time):
+        return {"$time": value.isoformat()}
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    return value
+
+
+def _decode(value: object) -> object:
+    if isinstance(value, dict):
+        if "$datetime" in value:
+            return datetime.fromisoformat(value["$datetime"])
+        if "$date" in value:
+            return date.fromisoformat(value["$date"])
+        if "$time" in value:
+            return time.fromisoformat(value["$time"])
+    return value
+
+
+def _limit_child() -> None:  # pragma: no cover - runs in the child
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (CHILD_MEMORY_BYTES, CHILD_MEMORY_BYTES))
+    except (ImportError, ValueError, OSError):
+        pass
+
+
+def _read_in_child(path: Path, kind: str, sha256: str) -> RawWorkbook:
+    labels = {"xls": "Excel 97-2003（.xls）", "et": "WPS 表格（.et）", "ods": "OpenDocument 表格（.ods）"}
+    try:
+        completed = subprocess.run(
+            [sys.executable, "-m", "reporter.workbooks", str(path)],
+            capture_output=True,
+            timeout=CHILD_TIMEOUT_SECONDS,
+            preexec_fn=_limit_child if sys.platform != "win32" else None,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise WorkbookRejected("file.timeout", f"读取{labels[kind]}文件超时，文件可能异常。{_RESAVE}") from exc
+    if completed.returncode != 0:
+        detail = completed.stderr.decode("utf-8", "replace").strip().splitlines()
+        if detail and detail[-1].startswith("PASSWORD"):
+            raise WorkbookRejected("file.encrypted", "文件设置了打开密码，无法读取。请取消密码后重新保存报送")
+        raise WorkbookRejected("file.legacy-unreadable", f"无法读取{labels[kind]}文件。{_RESAVE}")
+    payload = json.loads(completed.stdout)
+    workbook = RawWorkbook(path, kind, sha256)
+    for sheet in payload["sheets"]:
+        rows = [[_decode(v) for v in row] for row in sheet["rows"]]
+        workbook.sheets.append(RawSheet(sheet["name"], sheet["visible"], rows))
+    if kind != "ods":
+        workbook.saved_at = datetime.fromtimestamp(path.stat().st_mtime).isoformat(timespec="seconds")
+    return workbook
+
+
+def _child_main(argv: list[str]) -> int:  # pragma: no cover - runs in the child
+    from python_calamine import PasswordError
+
+    try:
+        book = CalamineWorkbook.from_path(argv[0])
+        sheets = []
+        for meta in book.sheets_metadata:
+            sheet = book.get_sheet_by_name(meta.name)
+            rows = sheet.to_python(skip_empty_area=False)
+            if len(rows) > MAX_ROWS or any(len(r) > MAX_COLUMNS for r in rows[:1]):
+                print("TOO-LARGE", file=sys.stderr)
+                return 3
+            sheets.append(
+                {
+                    "name": meta.name,
+                    "visible": str(meta.visible).endswith("Visible"),
+                    "rows": [[_encode(v) for v in row] for row in rows],
+                }
+            )
+    except PasswordError:
+        print("PASSWORD", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        print(f"ERROR {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    sys.stdout.write(json.dumps({"sheets": sheets}, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(_child_main(sys.argv[1:]))
