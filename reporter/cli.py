@@ -20,7 +20,16 @@ from rich.table import Table
 from reporter import __version__
 from reporter.config import Workspace, load_workspace
 from reporter.core import ImportResult, import_notices, init_workspace, parse_files, run_workspace
-from reporter.cycle import ACCEPTED, DUPLICATE, REJECTED, CollectResult, collect_returns, make_forms, resolve_period
+from reporter.cycle import (
+    ACCEPTED,
+    DUPLICATE,
+    REJECTED,
+    CollectResult,
+    collect_returns,
+    make_forms,
+    reporting_status,
+    resolve_period,
+)
 from reporter.errors import ReporterError, WorkspaceError
 from reporter.ledger import LedgerResult, write_ledger
 from reporter.problems import SEVERITY_LABELS, Problem, count_by_code
@@ -296,6 +305,61 @@ def collect(ctx: click.Context, paths: tuple[Path, ...], period_key: str | None,
             console.print(f"已写出 JSON：{json_out}")
     if result.rejected:
         ctx.exit(1)
+
+
+@main.command()
+@click.option(
+    "--period", "-p", "period_key", help="报送期，如 2021-06（默认：reporter.toml 中的 current，或最近有报送的一期）。"
+)
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="把报送情况写成 JSON（- 表示输出到屏幕）。",
+)
+@click.pass_context
+def status(ctx: click.Context, period_key: str | None, json_out: Path | None) -> None:
+    """报送情况：哪些单位已报送、哪些逾期或未报送，哪些任务没有任何单位反馈。
+
+    示例：reporter status --period 2021-06
+    """
+    workspace = _workspace(ctx)
+    with Store(workspace.store_path) as store:
+        period = resolve_period(workspace, store, period_key)
+        report = reporting_status(workspace, store, period)
+    if json_out is not None and str(json_out) == "-":
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        return
+    console = _console()
+    table = Table(title=f"{period.label}报送情况（截止日期 {report.due.isoformat()}）", title_justify="left")
+    for heading in ("单位", "牵头任务", "配合任务", "报送情况", "报送时间", "次数", "填报人", "联系电话"):
+        table.add_column(heading, overflow="fold")
+    styles = {"未报送": "red", "逾期报送": "yellow", "按时报送": "green"}
+    for unit in report.units:
+        table.add_row(
+            escape(unit.unit),
+            str(unit.lead),
+            str(unit.cooperating),
+            f"[{styles[unit.label]}]{unit.label}[/]",
+            unit.returned_at.replace("T", " "),
+            str(unit.returns or ""),
+            escape(unit.reporter),
+            escape(unit.phone),
+        )
+    console.print(table)
+    returned = sum(1 for u in report.units if u.returned)
+    late = sum(1 for u in report.units if u.late)
+    console.print(
+        f"应报{len(report.units)}个单位，已报{returned}个（其中逾期{late}个），未报{len(report.units) - returned}个；"
+        f"没有任何单位反馈的任务{len(report.unanswered)}项。"
+    )
+    if report.unanswered:
+        shown = "、".join(t["id"] for t in report.unanswered[:30])
+        more = f"等{len(report.unanswered)}项" if len(report.unanswered) > 30 else ""
+        console.print(f"无反馈任务：{shown}{more}（完整名单见台账“工作任务”表）")
+    if json_out is not None:
+        _write_text(json_out, json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        console.print(f"已写出 JSON：{json_out}")
 
 
 # -- output ---------------------------------------------------------------------------------------------

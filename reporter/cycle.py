@@ -7,19 +7,22 @@ import shutil
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reporter.config import Workspace
 from reporter.errors import OutputError, ReporterError, WorkspaceError
 from reporter.formbook import write_form
 from reporter.forms import FORM_VERSION, FormPlan, plan_forms
-from reporter.ledger import LedgerResult
-from reporter.model import LIVELIHOOD
+from reporter.model import LEAD, LIVELIHOOD
 from reporter.periods import Period, active_in, period_containing
 from reporter.problems import ERROR, WARNING, Location, Problem, count_by_code
 from reporter.returns import read_content, read_meta
 from reporter.store import ReturnRecord, Store
 from reporter.workbooks import WorkbookRejected, read_workbook
 from reporter.xlsx import Column, Sheet, write_workbook
+
+if TYPE_CHECKING:
+    from reporter.ledger import LedgerResult
 
 MANIFEST_NAME = "填报表清单.xlsx"
 
@@ -351,3 +354,97 @@ def _archive(workspace: Workspace, path: Path, sha256: str, period: str, kind: s
     except OSError as exc:
         raise OutputError(f"无法归档 {path.name}：{exc.strerror or exc}") from exc
     return target
+
+
+# -- status ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class UnitStatus:
+    """One unit's reporting status (报送情况) for a period."""
+
+    unit: str
+    kind: str
+    lead: int
+    cooperating: int
+    returned_at: str = ""
+    late: bool = False
+    returns: int = 0
+    reporter: str = ""
+    phone: str = ""
+    file: str = ""
+
+    @property
+    def returned(self) -> bool:
+        return bool(self.returned_at)
+
+    @property
+    def label(self) -> str:
+        if not self.returned:
+            return "未报送"
+        return "逾期报送" if self.late else "按时报送"
+
+    def to_dict(self) -> dict:
+        return {
+            "unit": self.unit,
+            "kind": self.kind,
+            "lead_tasks": self.lead,
+            "cooperating_tasks": self.cooperating,
+            "status": self.label,
+            "returned_at": self.returned_at,
+            "late": self.late,
+            "returns": self.returns,
+            "reporter": self.reporter,
+            "phone": self.phone,
+            "file": self.file,
+        }
+
+
+@dataclass
+class StatusReport:
+    period: Period
+    due: date
+    units: list[UnitStatus]
+    unanswered: list[dict]
+
+    def to_dict(self) -> dict:
+        return {
+            "period": self.period.key,
+            "due": self.due.isoformat(),
+            "units": [u.to_dict() for u in self.units],
+            "unanswered_tasks": [{"id": t["id"], "text": t["text"][:60]} for t in self.unanswered],
+        }
+
+
+def reporting_status(workspace: Workspace, store: Store, period: Period) -> StatusReport:
+    """Who has returned the period's form and who has not, and which tasks have no answer at all."""
+    due = due_date(workspace, store, period)
+    tasks = [t for t in store.tasks() if active_in(t, period)]
+    active = {t["id"] for t in tasks}
+    counts: dict[str, list[int]] = {}
+    for entry in store.task_units():
+        if entry["task_id"] in active:
+            counts.setdefault(entry["unit"], [0, 0])[0 if entry["role"] == LEAD else 1] += 1
+    returns = store.returns(period.key)
+    kinds = {d.unit: d.kind for d in workspace.districts}
+    rows = []
+    for unit, (lead, cooperating) in counts.items():
+        mine = [r for r in returns if r["unit"] == unit]
+        status = UnitStatus(unit, kinds.get(unit, "部门单位"), lead, cooperating, returns=len(mine))
+        current = next((r for r in mine if r["current"]), None)
+        if current:
+            first = min(r["saved_at"] for r in mine)
+            status.returned_at = first
+            status.late = date.fromisoformat(first[:10]) > due
+            status.reporter, status.phone, status.file = current["reporter"], current["phone"], current["file_name"]
+        rows.append(status)
+    rows.sort(key=lambda s: (s.returned, s.late is False, s.unit))
+    answered = {a["task_id"] for a in store.answers(period.key)}
+    unanswered = [t for t in tasks if t["id"] not in answered]
+    return StatusReport(period, due, rows, unanswered)
+
+
+def latest_period(workspace: Workspace, store: Store) -> Period | None:
+    """The most recent period with returns, if any."""
+    periods = store.periods_with_returns()
+    return workspace.period(periods[-1]) if periods else None

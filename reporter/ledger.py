@@ -6,17 +6,38 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reporter.config import Workspace
-from reporter.model import COOPERATING, LEAD, LIVELIHOOD, WORK
+from reporter.cycle import latest_period, reporting_status
+from reporter.model import COOPERATING, LEAD, LIVELIHOOD, ROLE_LABELS, WORK
+from reporter.periods import GREEN, LIGHT_LABELS, RED, YELLOW, Period, active_in
+from reporter.progress import TaskProgress, compute_progress
 from reporter.store import Store
 from reporter.xlsx import Column, Sheet, write_workbook
 
-PROGRESS_COLUMNS = ["最新进展", "完成进度（%）", "状态", "存在问题", "下步计划", "报送单位", "更新时间"]
+PROGRESS_COLUMNS = [
+    "报送期",
+    "最新进展",
+    "完成进度（%）",
+    "状态",
+    "序时进度（%）",
+    "亮灯",
+    "存在问题",
+    "下步计划",
+    "佐证材料",
+    "配合单位反馈",
+    "需核实",
+    "报送单位",
+    "报送时间",
+]
+LIGHT_COLOURS = {GREEN: "C6EFCE", YELLOW: "FFEB9C", RED: "FFC7CE"}
 SHEET_WORK = "工作任务"
 SHEET_LIVELIHOOD = "民生实事"
 SHEET_BREAKDOWN = "民生实事分解"
 SHEET_UNITS = "责任单位"
 SHEET_LEADERS = "牵头领导"
 SHEET_WARNINGS = "解析警告"
+SHEET_STATUS = "报送情况"
+SHEET_HISTORY = "报送历史"
+SHEET_INDICATORS = "民生实事完成情况"
 
 
 @dataclass(frozen=True)
@@ -48,23 +69,76 @@ def _year(task: dict) -> str:
 
 def _progress_columns() -> list[Column]:
     return [
+        Column("报送期", 8, 9, wrap=False),
         Column("最新进展", 20, 50),
         Column("完成进度（%）", 8, 10, wrap=False, number_format="0"),
         Column("状态", 8, 10, wrap=False),
+        Column("序时进度（%）", 8, 10, wrap=False, number_format="0.0"),
+        Column("亮灯", 6, 8, wrap=False),
         Column("存在问题", 16, 40),
         Column("下步计划", 16, 40),
+        Column("佐证材料", 12, 30),
+        Column("配合单位反馈", 16, 50),
+        Column("需核实", 12, 30),
         Column("报送单位", 10, 20),
-        Column("更新时间", 10, 18, wrap=False),
+        Column("报送时间", 10, 18, wrap=False),
     ]
 
 
-def build_sheets(workspace: Workspace, store: Store) -> list[Sheet]:
-    """Every sheet of the ledger, from the tasks and notices in the store."""
+def _progress_values(progress: TaskProgress | None, period: Period | None) -> list[object]:
+    if progress is None or period is None:
+        return [""] * len(PROGRESS_COLUMNS)
+    lead = progress.lead or {}
+    cooperating = "\n".join(
+        f"{a['unit']}：{'；'.join(filter(None, [a.get('status'), _percent(a.get('percent')), a.get('progress')]))}"
+        for a in progress.cooperating
+    )
+    check = "；".join(progress.conflicts)
+    if not progress.lead and progress.cooperating:
+        check = "；".join(filter(None, ["牵头单位未报送", check]))
+    return [
+        period.key if (progress.lead or progress.cooperating) else "",
+        lead.get("progress", ""),
+        "" if lead.get("percent") is None else lead["percent"],
+        lead.get("status", ""),
+        "" if progress.expected is None else progress.expected,
+        LIGHT_LABELS[progress.light],
+        lead.get("problems", ""),
+        lead.get("plan", ""),
+        lead.get("evidence", ""),
+        cooperating,
+        check,
+        lead.get("unit", ""),
+        lead.get("saved_at", ""),
+    ]
+
+
+def _percent(value: object) -> str:
+    return "" if value is None else f"{value:g}%"
+
+
+def _light_fills(rows: list[list[object]], first_progress_column: int) -> dict[tuple[int, int], str]:
+    column = first_progress_column + PROGRESS_COLUMNS.index("亮灯")
+    by_label = {label: LIGHT_COLOURS[light] for light, label in LIGHT_LABELS.items() if light}
+    return {(r, column): by_label[row[column]] for r, row in enumerate(rows) if row[column] in by_label}
+
+
+def build_sheets(workspace: Workspace, store: Store, period: Period | None = None) -> list[Sheet]:
+    """Every sheet of the ledger, from the tasks, notices and answers in the store.
+
+    Progress columns show ``period`` (default: the latest period with returns).
+    """
     name = workspace.name or "政府工作报告目标任务"
     tasks = store.tasks()
     work = [t for t in tasks if t["kind"] == WORK]
     livelihood = [t for t in tasks if t["kind"] == LIVELIHOOD]
-    empty_progress = [""] * len(PROGRESS_COLUMNS)
+    period = period or latest_period(workspace, store)
+    progress: dict[str, TaskProgress] = {}
+    if period is not None:
+        active = [t for t in tasks if active_in(t, period)]
+        progress = compute_progress(
+            active, store.task_units(), store.answers(period.key), period, workspace.light_rules
+        )
 
     work_sheet = Sheet(
         SHEET_WORK,
@@ -96,11 +170,12 @@ def build_sheets(workspace: Workspace, store: Store) -> list[Sheet]:
                 _join(t["cooperating_units"]),
                 _collectives(t),
                 _targets(t),
-                *empty_progress,
+                *_progress_values(progress.get(t["id"]), period),
             ]
             for t in work
         ],
     )
+    work_sheet.fills = _light_fills(work_sheet.rows, 11)
     livelihood_sheet = Sheet(
         SHEET_LIVELIHOOD,
         f"{name}台账（民生实事项目）",
@@ -129,19 +204,150 @@ def build_sheets(workspace: Workspace, store: Store) -> list[Sheet]:
                 _join(t["cooperating_units"]),
                 _collectives(t),
                 _join(t["responsible_persons"]),
-                *empty_progress,
+                *_progress_values(progress.get(t["id"]), period),
             ]
             for t in livelihood
         ],
     )
+    livelihood_sheet.fills = _light_fills(livelihood_sheet.rows, 10)
     return [
         work_sheet,
         livelihood_sheet,
         _breakdown_sheet(workspace, name, livelihood),
         _units_sheet(workspace, name, store, tasks),
         _leaders_sheet(name, tasks),
+        _status_sheet(workspace, name, store, period),
+        _indicators_sheet(name, store, period),
+        _history_sheet(name, store),
         _warnings_sheet(name, store),
     ]
+
+
+def _status_sheet(workspace: Workspace, name: str, store: Store, period: Period | None) -> Sheet:
+    rows: list[list[object]] = []
+    fills: dict[tuple[int, int], str] = {}
+    title = f"{name}（报送情况）"
+    if period is not None:
+        report = reporting_status(workspace, store, period)
+        title = f"{name}（{period.label}报送情况，截止日期 {report.due.isoformat()}）"
+        for index, unit in enumerate(report.units):
+            rows.append(
+                [
+                    unit.unit,
+                    unit.kind,
+                    unit.lead,
+                    unit.cooperating,
+                    unit.label,
+                    unit.returned_at,
+                    unit.returns or "",
+                    unit.reporter,
+                    unit.phone,
+                    unit.file,
+                ]
+            )
+            if not unit.returned or unit.late:
+                fills[(index, 4)] = LIGHT_COLOURS[RED if not unit.returned else YELLOW]
+    sheet = Sheet(
+        SHEET_STATUS,
+        title,
+        [
+            Column("单位", 16, 30),
+            Column("类型", 8, 10, wrap=False),
+            Column("牵头任务", 8, 10, wrap=False),
+            Column("配合任务", 8, 10, wrap=False),
+            Column("报送情况", 8, 10, wrap=False),
+            Column("报送时间", 16, 20, wrap=False),
+            Column("报送次数", 8, 10, wrap=False),
+            Column("填报人", 8, 12),
+            Column("联系电话", 12, 16, wrap=False),
+            Column("文件", 16, 40),
+        ],
+        rows,
+    )
+    sheet.fills = fills
+    return sheet
+
+
+def _indicators_sheet(name: str, store: Store, period: Period | None) -> Sheet:
+    rows = []
+    if period is not None:
+        for item in store.indicator_answers(period.key):
+            target, completed = item["target"], item["completed"]
+            rate = round(100 * completed / target, 1) if target and completed is not None else ""
+            rows.append(
+                [
+                    item["task_id"],
+                    item["indicator"],
+                    item["district"],
+                    item["unit"],
+                    "" if target is None else target,
+                    "" if completed is None else completed,
+                    rate,
+                    item["note"],
+                    item["saved_at"],
+                ]
+            )
+    return Sheet(
+        SHEET_INDICATORS,
+        f"{name}（{period.label if period else ''}民生实事项目分区县完成情况）",
+        [
+            Column("项目编号", 10, 14, wrap=False),
+            Column("指标", 16, 40),
+            Column("区县（市）", 8, 12, wrap=False),
+            Column("计量单位", 6, 10, wrap=False),
+            Column("目标", 8, 12, wrap=False, number_format="General"),
+            Column("累计完成", 8, 12, wrap=False, number_format="General"),
+            Column("完成率（%）", 8, 10, wrap=False, number_format="0.0"),
+            Column("备注", 12, 30),
+            Column("报送时间", 16, 20, wrap=False),
+        ],
+        rows,
+    )
+
+
+def _history_sheet(name: str, store: Store) -> Sheet:
+    rows = [
+        [
+            a["period"],
+            a["task_id"],
+            a["unit"],
+            ROLE_LABELS.get(a["role"], a["role"]),
+            a["progress"],
+            "" if a["percent"] is None else a["percent"],
+            a["status"],
+            a["problems"],
+            a["plan"],
+            a["evidence"],
+            "是" if a["current"] else "否（已被替代）",
+            a["file_name"],
+            a["sha256"][:16],
+            a["saved_at"],
+            a["received_at"],
+        ]
+        for a in store.answers(current_only=False)
+    ]
+    return Sheet(
+        SHEET_HISTORY,
+        f"{name}（报送历史，每行一条报送记录）",
+        [
+            Column("报送期", 8, 9, wrap=False),
+            Column("任务编号", 10, 14, wrap=False),
+            Column("单位", 12, 24),
+            Column("职责", 5, 6, wrap=False),
+            Column("进展情况", 20, 50),
+            Column("完成进度（%）", 8, 10, wrap=False, number_format="0"),
+            Column("状态", 8, 10, wrap=False),
+            Column("存在问题", 12, 30),
+            Column("下步计划", 12, 30),
+            Column("佐证材料", 12, 30),
+            Column("当前有效", 8, 14, wrap=False),
+            Column("文件名", 12, 30),
+            Column("原件指纹", 16, 18, wrap=False),
+            Column("填报保存时间", 16, 20, wrap=False),
+            Column("收集时间", 16, 20, wrap=False),
+        ],
+        rows,
+    )
 
 
 def _breakdown_sheet(workspace: Workspace, name: str, projects: list[dict]) -> Sheet:
@@ -296,9 +502,9 @@ def _warnings_sheet(name: str, store: Store) -> Sheet:
     )
 
 
-def write_ledger(workspace: Workspace, store: Store) -> LedgerResult:
+def write_ledger(workspace: Workspace, store: Store, period: Period | None = None) -> LedgerResult:
     """Write ``output/台账.xlsx`` (atomically, keeping the previous one in ``output/备份/``)."""
-    sheets = build_sheets(workspace, store)
+    sheets = build_sheets(workspace, store, period)
     backup = write_workbook(
         workspace.ledger_path,
         sheets,

@@ -52,6 +52,7 @@ class Sheet:
     rows: list[list[object]] = field(default_factory=list)
     landscape: bool = True
     paper: int = PAPER_A3
+    fills: dict[tuple[int, int], str] = field(default_factory=dict)  # (row index, column index) -> RGB
 
 
 def safe_sheet_title(name: str) -> str:
@@ -120,6 +121,8 @@ def _write_sheet(workbook: Workbook, spec: Sheet, font: str, title_font: str) ->
             )
             if column.number_format and numeric:
                 cell.number_format = column.number_format
+            if (r - 3, c - 1) in spec.fills:
+                cell.fill = PatternFill("solid", fgColor=spec.fills[(r - 3, c - 1)])
 
     for index, column in enumerate(spec.columns, start=1):
         widest = max(
