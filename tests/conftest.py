@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -72,3 +73,14 @@ SMALL_NOTICE = """\
 @pytest.fixture
 def small_notice_text() -> str:
     return SMALL_NOTICE
+
+
+@pytest.fixture
+def office():
+    """LibreOffice and poppler; skipped locally with the reason when missing, a failure in CI."""
+    missing = [tool for tool in ("soffice", "pdftotext", "pdfinfo") if shutil.which(tool) is None]
+    if missing:
+        message = f"未安装 {'、'.join(missing)}：无法用 LibreOffice 打开台账检查（CI 的 .ci/run 会安装）"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)

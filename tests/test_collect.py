@@ -1,0 +1,625 @@
+"""Collecting returned forms: what units really type, every broken file, idempotence, supersede, crashes."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import sqlite3
+import subprocess
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from reporter.config import load_workspace
+from reporter.cycle import collect_returns
+from reporter.store import Store
+from reporter.values import parse_percent, parse_status
+from tests.cycle_helpers import fill_form, form_path, invoke, make_workspace, rewrite_member
+from tests.test_cli import flat
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory) -> Path:
+    """A workspace with forms for 2021-05 and 2021-06 written once for the module."""
+    root = make_workspace(tmp_path_factory.mktemp("base") / "ws")
+    for period in ("2021-05", "2021-06"):
+        assert invoke("-w", root, "forms", "--period", period).exit_code == 0
+    return root
+
+
+@pytest.fixture
+def root(base, tmp_path) -> Path:
+    target = tmp_path / "ws"
+    shutil.copytree(base, target)
+    return target
+
+
+def returns(root: Path) -> Path:
+    return root / "input" / "returns" / "2021-06"
+
+
+def good_return(root: Path, name: str = "发改委.xlsx", **kwargs) -> Path:
+    return fill_form(
+        form_path(root, "市发改委"),
+        returns(root) / name,
+        {"2021-G-001": {"progress": "上半年增长7.5%", "percent": 55, "status": "正常推进"}},
+        every_row={"reporter": "赵六", "phone": "88990011"},
+        **kwargs,
+    )
+
+
+def ledger_rows(root: Path, sheet: str = "工作任务") -> dict[str, dict]:
+    workbook = openpyxl.load_workbook(root / "output" / "台账.xlsx")
+    ws = workbook[sheet]
+    headers = [c.value for c in ws[2]]
+    return {row[0].value: {h: c for h, c in zip(headers, row, strict=False)} for row in ws.iter_rows(min_row=3)}
+
+
+def stored(root: Path) -> list[dict]:
+    with Store(root / ".reporter" / "store.sqlite3") as store:
+        return store.answers(current_only=False)
+
+
+# -- what people type -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        (80, 80),
+        ("80", 80),
+        ("80%", 80),
+        ("８０％", 80),
+        (" 80 ", 80),
+        (0.8, 80),
+        ("0.8", 80),
+        (1, 1),
+        (0, 0),
+        (100, 100),
+    ],
+)
+def test_percent_as_typed(typed, read):
+    assert parse_percent(typed).value == read
+
+
+@pytest.mark.parametrize(("typed", "message"), [(150, "超出范围"), (-5, "超出范围"), ("八成", "不是数字")])
+def test_percent_errors(typed, message):
+    assert message in parse_percent(typed).error
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("已完成", "已完成"),
+        ("完成", "已完成"),
+        (" 推进中 ", "正常推进"),
+        ("滞后。", "进度滞后"),
+        ("尚未启动", "未启动"),
+        ("其它", "其他"),
+    ],
+)
+def test_status_as_typed(typed, read):
+    assert parse_status(typed).value == read
+
+
+def test_collect_merges_values_and_refreshes_ledger(root):
+    fill_form(
+        form_path(root, "市经信局"),
+        returns(root) / "经信局（6月）.xlsx",
+        {
+            "2021-G-002": {
+                "progress": " 新增规上企业260家 ",
+                "percent": "５２％",
+                "status": "推进中",
+                "evidence": "https://example.gov.cn/a",
+            }
+        },
+        every_row={"reporter": "钱七", "phone": 13800001111},
+    )
+    fill_form(
+        form_path(root, "海曙区政府"),
+        returns(root) / "海曙.xlsx",
+        {
+            "2021-G-002": {"progress": "本区新增40家", "percent": 0.5, "status": "正常推进"},
+            "2021-M-001": {"progress": "开工6所", "percent": "60", "status": "正常推进"},
+        },
+        indicators={"2021-M-001-1": "４"},
+    )
+    result = invoke("-w", root, "collect", returns(root))
+    assert result.exit_code == 0, result.output
+    text = flat(result.output)
+    assert "接收2份，退回0份，重复0份；更新任务2项。" in text
+    assert "填写的“0.5”按小数理解为50%" in text
+    rows = ledger_rows(root)
+    lead = rows["2021-G-002"]
+    assert lead["最新进展"].value == "新增规上企业260家"
+    assert lead["完成进度（%）"].value == 52
+    assert lead["状态"].value == "正常推进"
+    assert lead["序时进度（%）"].value == pytest.approx(49.6)
+    assert lead["亮灯"].value == "绿灯"
+    assert lead["亮灯"].fill.fgColor.rgb == "00C6EFCE"
+    assert lead["佐证材料"].value == "https://example.gov.cn/a"
+    assert lead["报送单位"].value == "市经信局"
+    assert lead["配合单位反馈"].value == "海曙区政府：正常推进；50%；本区新增40家"
+    assert rows["2021-G-003"]["亮灯"].value is None
+    indicators = openpyxl.load_workbook(root / "output" / "台账.xlsx")["民生实事完成情况"]
+    assert [c.value for c in indicators[3]][:7] == ["2021-M-001", "建设项目", "海曙", "所", 6, 4, 66.7]
+    status = {
+        r[0].value: r for r in openpyxl.load_workbook(root / "output" / "台账.xlsx")["报送情况"].iter_rows(min_row=3)
+    }
+    assert status["市经信局"][7].value == "钱七"
+    assert status["市经信局"][8].value == "13800001111"
+    assert status["市发改委"][4].value == "未报送"
+
+
+def test_rows_matched_by_id_whatever_the_layout(root):
+    def mangle(workbook):
+        sheet = workbook["填报任务"]
+        sheet.protection.sheet = False
+        sheet.insert_rows(4, 2)  # blank rows above the tasks
+        sheet.insert_cols(3)  # a column of the unit's own
+        sheet.cell(3, 3).value = "内部备注"
+        first = [c.value for c in sheet[6]]
+        second = [c.value for c in sheet[7]]
+        for col, value in enumerate(second, start=1):  # swap the two task rows
+            sheet.cell(6, col).value = value
+        for col, value in enumerate(first, start=1):
+            sheet.cell(7, col).value = value
+        sheet.title = "六月进展"
+        workbook.create_sheet("附件说明")["A1"] = "本单位另附说明"
+
+    fill_form(
+        form_path(root, "市发改委"),
+        returns(root) / "随便起的名字.xlsx",
+        {
+            "2021-G-001": {"progress": "牵头任务进展", "percent": 70, "status": "正常推进"},
+            "2021-M-001": {"progress": "配合任务进展", "percent": 20, "status": "进度滞后"},
+        },
+        edit=mangle,
+    )
+    result = invoke("-w", root, "collect", returns(root))
+    assert result.exit_code == 0, result.output
+    answers = {a["task_id"]: a for a in stored(root)}
+    assert answers["2021-G-001"]["progress"] == "牵头任务进展"
+    assert answers["2021-G-001"]["role"] == "lead"
+    assert answers["2021-M-001"]["percent"] == 20
+    assert answers["2021-M-001"]["role"] == "cooperating"
+
+
+def test_unit_text_never_becomes_a_formula(root):
+    fill_form(
+        form_path(root, "市发改委"),
+        returns(root) / "发改委.xlsx",
+        {
+            "2021-G-001": {
+                "progress": '=HYPERLINK("http://evil.example","点我")',
+                "problems": "=cmd|' /C calc'!A0",
+                "plan": "=1+1",
+                "status": "正常推进",
+            }
+        },
+    )
+    assert invoke("-w", root, "collect", returns(root)).exit_code == 0
+    row = ledger_rows(root)["2021-G-001"]
+    for heading, text in (
+        ("最新进展", '=HYPERLINK("http://evil.example","点我")'),
+        ("存在问题", "=cmd|' /C calc'!A0"),
+        ("下步计划", "=1+1"),
+    ):
+        assert row[heading].value == text
+        assert row[heading].data_type == "s"
+    with zipfile.ZipFile(root / "output" / "台账.xlsx") as archive:
+        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/")]
+        assert not any(b"<f>" in archive.read(n) for n in sheets)
+
+
+def test_locked_text_changed_warns_and_keeps_office_text(root):
+    def edit(workbook):
+        workbook["填报任务"]["C4"] = "地区生产总值增长5%。"
+
+    fill_form(
+        form_path(root, "市发改委"),
+        returns(root) / "发改委.xlsx",
+        {"2021-G-001": {"progress": "进展", "status": "正常推进"}},
+        edit=edit,
+    )
+    result = invoke("-w", root, "collect", returns(root))
+    assert result.exit_code == 0
+    assert (
+        "发改委.xlsx工作表“填报任务”第4行C列(任务2021-G-001)任务内容被改动，以下发的原文为准（改动内容未导入）"
+        in flat(result.output)
+    )
+    assert ledger_rows(root)["2021-G-001"]["任务内容"].value == "地区生产总值增长7%左右。"
+
+
+# -- every broken case: exact message, and the rest of the batch is merged -------------------------------
+
+
+def _edit(change):
+    def edit(workbook):
+        change(workbook)
+
+    return edit
+
+
+def _set_meta(key, value):
+    def change(workbook):
+        for row in workbook["_reporter"].iter_rows():
+            if row[0].value == key:
+                row[1].value = value
+
+    return change
+
+
+def _form_variant(edit=None, answers=None):
+    def make(root: Path, target: Path) -> Path:
+        return fill_form(
+            form_path(root, "市经信局"),
+            target,
+            answers or {"2021-G-002": {"progress": "推进", "percent": 50, "status": "正常推进"}},
+            edit=_edit(edit) if edit else None,
+        )
+
+    return make
+
+
+def _cell(ref, value):
+    def change(workbook):
+        workbook["填报任务"][ref] = value
+
+    return change
+
+
+def _bytes(data: bytes):
+    def make(root: Path, target: Path) -> Path:
+        target.write_bytes(data)
+        return target
+
+    return make
+
+
+def _truncated(root: Path, target: Path) -> Path:
+    data = _form_variant()(root, target).read_bytes()
+    target.write_bytes(data[: len(data) // 2])
+    return target
+
+
+def _zip_bomb(root: Path, target: Path) -> Path:
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"<" + b" " * (60 * 1024 * 1024) + b"/>")
+    return target
+
+
+def _far_cell(root: Path, target: Path) -> Path:
+    def far(workbook):
+        workbook["填报任务"]["XFD1048576"] = "远处的单元格"
+
+    return fill_form(form_path(root, "市经信局"), target, edit=far)
+
+
+def _dtd(root: Path, target: Path) -> Path:
+    _form_variant()(root, target)
+    entity = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+    rewrite_member(target, "xl/workbook.xml", lambda data: entity + data.split(b"?>", 1)[-1])
+    return target
+
+
+def _plain_workbook(root: Path, target: Path) -> Path:
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["任务编号", "进展情况"])
+    workbook.active.append(["2021-G-002", "自己做的表"])
+    workbook.save(target)
+    return target
+
+
+def _encrypted(root: Path, target: Path) -> Path:
+    # An encrypted .xlsx is an OLE2 compound file holding EncryptionInfo and EncryptedPackage streams.
+    header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+    target.write_bytes(header + "EncryptionInfo".encode("utf-16-le") + "EncryptedPackage".encode("utf-16-le"))
+    return target
+
+
+def _docx(root: Path, target: Path) -> Path:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<document/>")
+    target.write_bytes(buffer.getvalue())
+    return target
+
+
+BROKEN = {
+    "wrong-period": (
+        lambda root, target: fill_form(form_path(root, "市经信局", "2021-05"), target),
+        "form.wrong-period",
+        "这是2021年5月的填报表，不是2021年6月的。请使用本期下发的填报表报送",
+    ),
+    "unknown-workspace": (
+        _form_variant(_set_meta("workspace", "别的市督查")),
+        "form.wrong-workspace",
+        "这是“别的市督查”的填报表，不属于本工作区（测试市目标任务督查）",
+    ),
+    "unknown-unit": (
+        _form_variant(_set_meta("unit", "市不存在局")),
+        "form.unknown-unit",
+        "填报单位“市不存在局”不在当前任务的责任单位中（任务可能已调整），请核实",
+    ),
+    "missing-id": (
+        _form_variant(_cell("A4", None)),
+        "form.missing-task",
+        "任务“2021-G-002”的行不见了（被删除或任务编号被改动），请恢复该行后重新报送",
+    ),
+    "row-without-id": (
+        _form_variant(_cell("A4", None)),
+        "form.row-without-id",
+        "工作表“填报任务”第4行A列这一行填了内容但没有任务编号，无法对应到任务",
+    ),
+    "duplicate-id": (
+        _form_variant(
+            lambda wb: [
+                wb["填报任务"].cell(6, c).__setattr__("value", wb["填报任务"].cell(4, c).value) for c in range(1, 16)
+            ]
+        ),
+        "form.duplicate-task",
+        "工作表“填报任务”第6行A列(任务2021-G-002)任务编号“2021-G-002”出现了两次（另见第4行），请删除重复的行",
+    ),
+    "percent-out-of-range": (
+        _form_variant(answers={"2021-G-002": {"percent": 150}}),
+        "value.percent",
+        "工作表“填报任务”第4行I列(任务2021-G-002)完成进度“150”超出范围，应在0到100之间",
+    ),
+    "bad-status": (
+        _form_variant(answers={"2021-G-002": {"status": "差不多"}}),
+        "value.status",
+        "第4行J列(任务2021-G-002)状态“差不多”不在可选范围内，应为：已完成、正常推进、进度滞后、未启动、其他",
+    ),
+    "not-a-workbook": (
+        _bytes("进展情况：正常".encode()),
+        "file.not-workbook",
+        "文件已损坏或不完整（不是有效的Excel工作簿），可能传输中断。",
+    ),
+    "word-renamed": (_docx, "file.not-workbook", "文件是Word文档，不是Excel工作簿。请报送下发的Excel填报表"),
+    "html-as-xls": (
+        _bytes(b"<html><body><table><tr><td>1</td></tr></table></body></html>"),
+        "file.not-workbook",
+        "文件实为网页或XML格式（扩展名为.xlsx），不是Excel工作簿。请用Excel或WPS打开后“另存为”Excel工作簿（*.xlsx）再报送",
+    ),
+    "empty": (_bytes(b""), "file.empty", "文件是空的（0字节），可能保存或传输时出错，请重新报送"),
+    "truncated": (_truncated, "file.corrupt", "文件已损坏或不完整（压缩包结构错误），可能传输中断。"),
+    "encrypted": (
+        _encrypted,
+        "file.encrypted",
+        "文件设置了打开密码，无法读取。请取消密码（文件→信息→保护工作簿）后重新保存报送",
+    ),
+    "zip-bomb": (_zip_bomb, "file.zip-bomb", "文件结构异常（部件xl/worksheets/sheet1.xml压缩比"),
+    "far-cell": (_far_cell, "file.cell-out-of-range", "的单元格位置超出填报表范围（最远到第1048576行、第16384列）"),
+    "dtd": (_dtd, "file.xml-dtd", "文件部件xl/workbook.xml含有DTD/实体声明，存在安全风险，已拒绝读取"),
+    "no-metadata": (
+        _plain_workbook,
+        "form.no-metadata",
+        "不是本系统下发的填报表（缺少隐藏的识别信息），无法确定报送单位。请在下发的填报表中填写后报送",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BROKEN))
+def test_broken_file_is_rejected_with_message_and_rest_merged(root, case):
+    make, code, message = BROKEN[case]
+    good_return(root)
+    bad = make(root, returns(root) / "坏文件.xlsx")
+    result = invoke("-w", root, "collect", "--period", "2021-06", "--json", root / "out.json", returns(root))
+    assert result.exit_code == 1, result.output
+    text = flat(result.output)
+    assert flat(message) in text
+    assert "Traceback" not in result.output
+    assert "接收1份，退回1份" in text
+    report = json.loads((root / "out.json").read_text(encoding="utf-8"))
+    by_file = {Path(f["file"]).name: f for f in report["files"]}
+    assert by_file[bad.name]["status"] == "rejected"
+    assert code in [p["code"] for p in by_file[bad.name]["problems"]]
+    assert by_file["发改委.xlsx"]["status"] == "accepted"
+    assert report["summary"]["problems_by_code"][code] >= 1
+    assert {a["unit"] for a in stored(root)} == {"市发改委"}
+    assert ledger_rows(root)["2021-G-001"]["最新进展"].value == "上半年增长7.5%"
+
+
+def test_far_cell_file_does_not_kill_the_process(root):
+    bad = _far_cell(root, returns(root) / "far.xlsx")
+    code = "from pathlib import Path; from reporter.workbooks import read_workbook, WorkbookRejected\n"
+    code += f"try:\n    read_workbook(Path({str(bad)!r}))\nexcept WorkbookRejected as e:\n    print(e.code)"
+    completed = subprocess.run(
+        [shutil.which("python") or "python", "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert completed.returncode == 0
+    assert completed.stdout.strip() == "file.cell-out-of-range"
+
+
+def test_legacy_garbage_gets_resave_advice(root):
+    target = returns(root) / "老格式.et"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 2000)
+    result = invoke("-w", root, "collect", target)
+    assert result.exit_code == 1
+    assert "无法读取WPS表格（.et）文件。请用Excel或WPS打开后“另存为”Excel工作簿（*.xlsx）再报送" in flat(result.output)
+
+
+# -- idempotence, supersede, order, crash -------------------------------------------------------------------
+
+
+def test_recollecting_the_same_file_changes_nothing(root):
+    good_return(root)
+    assert invoke("-w", root, "collect", returns(root)).exit_code == 0
+    before = stored(root)
+    result = invoke("-w", root, "collect", returns(root))
+    assert result.exit_code == 0
+    assert "接收0份，退回0份，重复1份" in flat(result.output)
+    assert stored(root) == before
+    archived = list((root / ".reporter" / "archive" / "2021-06").iterdir())
+    assert len(archived) == 1
+    assert archived[0].read_bytes() == (returns(root) / "发改委.xlsx").read_bytes()
+
+
+def test_newer_return_supersedes_and_both_stay_in_history(root):
+    old = good_return(root, "第一次.xlsx", saved=datetime(2021, 6, 20, 9, 0))
+    new = fill_form(
+        form_path(root, "市发改委"),
+        returns(root) / "更正.xlsx",
+        {"2021-G-001": {"progress": "更正后的进展", "percent": 60, "status": "正常推进"}},
+        saved=datetime(2021, 6, 28, 9, 0),
+    )
+    assert invoke("-w", root, "collect", new).exit_code == 0
+    result = invoke("-w", root, "collect", old)
+    assert "已接收（早于本单位已收的报送，仅存档）" in flat(result.output)
+    assert ledger_rows(root)["2021-G-001"]["最新进展"].value == "更正后的进展"
+    history = openpyxl.load_workbook(root / "output" / "台账.xlsx")["报送历史"]
+    rows = [r for r in history.iter_rows(min_row=3, values_only=True) if r[1] == "2021-G-001"]
+    assert sorted((r[4], r[10]) for r in rows) == [("上半年增长7.5%", "否（已被替代）"), ("更正后的进展", "是")]
+    status = openpyxl.load_workbook(root / "output" / "台账.xlsx")["报送情况"]
+    row = next(r for r in status.iter_rows(min_row=3, values_only=True) if r[0] == "市发改委")
+    assert row[4:7] == ("按时报送", "2021-06-20T09:00:00", 2)
+    late = fill_form(form_path(root, "市经信局"), returns(root) / "经信.xlsx", saved=datetime(2021, 6, 27, 9, 0))
+    invoke("-w", root, "collect", late)
+    data = json.loads(invoke("-w", root, "status", "--json", "-").output)
+    units = {u["unit"]: u for u in data["units"]}
+    assert units["市经信局"]["status"] == "逾期报送"
+    assert units["市人社局"]["status"] == "未报送"
+    assert "2021-G-003" in [t["id"] for t in data["unanswered_tasks"]]
+
+
+def test_lead_and_cooperating_answers_and_conflict(root):
+    fill_form(
+        form_path(root, "市发改委"), returns(root) / "a.xlsx", {"2021-G-001": {"status": "已完成", "percent": 100}}
+    )
+    fill_form(
+        form_path(root, "市统计局"),
+        returns(root) / "b.xlsx",
+        {"2021-G-001": {"status": "未启动", "progress": "尚未开展"}},
+    )
+    assert invoke("-w", root, "collect", returns(root)).exit_code == 0
+    row = ledger_rows(root)["2021-G-001"]
+    assert row["状态"].value == "已完成"
+    assert row["亮灯"].value == "绿灯"
+    assert row["配合单位反馈"].value == "市统计局：未启动；尚未开展"
+    assert row["需核实"].value == "牵头单位市发改委报“已完成”，配合单位市统计局报“未启动”"
+
+
+def _semantic_state(store_path: Path) -> list[tuple]:
+    with Store(store_path) as store:
+        returns_ = sorted((r["sha256"], r["unit"], r["period"], r["saved_at"], r["current"]) for r in store.returns())
+        answers = sorted(
+            (a["sha256"], a["task_id"], a["role"], a["progress"], a["percent"], a["status"], a["current"])
+            for a in store.answers(current_only=False)
+        )
+    return [*returns_, *answers]
+
+
+@pytest.fixture(scope="module")
+def batch(base, tmp_path_factory):
+    """Four returns: two versions from one unit, one from another, one duplicate copy."""
+    folder = tmp_path_factory.mktemp("batch")
+    files = [
+        good_return(base, "v1.xlsx", saved=datetime(2021, 6, 10, 8, 0)).rename(folder / "v1.xlsx"),
+        fill_form(
+            form_path(base, "市发改委"),
+            folder / "v2.xlsx",
+            {"2021-G-001": {"progress": "第二版", "percent": 65}},
+            saved=datetime(2021, 6, 12, 8, 0),
+        ),
+        fill_form(form_path(base, "市经信局"), folder / "jx.xlsx", {"2021-G-002": {"percent": 30}}),
+    ]
+    copy = folder / "v2-副本.xlsx"
+    shutil.copy(files[1], copy)
+    return [*files, copy]
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_order_of_collects_leaves_the_same_store(base, batch, tmp_path_factory, data):
+    runs = []
+    for _ in range(2):
+        root = tmp_path_factory.mktemp("order") / "ws"
+        shutil.copytree(base, root)
+        workspace = load_workspace(root)
+        order = data.draw(st.permutations(batch))
+        groups = data.draw(st.lists(st.integers(1, len(order)), min_size=1, max_size=3))
+        with Store(workspace.store_path) as store:
+            start = 0
+            for size in groups:
+                collect_returns(workspace, store, order[start : start + size] or order[:1])
+                start += size
+            collect_returns(workspace, store, order)
+        runs.append(_semantic_state(workspace.store_path))
+    assert runs[0] == runs[1]
+    assert sum(1 for item in runs[0] if len(item) == 5) == 3  # three distinct files stored
+
+
+def test_crash_mid_file_leaves_store_as_before(root, monkeypatch):
+    good_return(root)
+    workspace = load_workspace(root)
+    calls = {"n": 0}
+    original = Store._insert_answer
+
+    def failing(self, return_id, answer):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("模拟中途崩溃")
+        original(self, return_id, answer)
+
+    monkeypatch.setattr(Store, "_insert_answer", failing)
+    with Store(workspace.store_path) as store, pytest.raises(RuntimeError):
+        collect_returns(workspace, store, [returns(root)])
+    connection = sqlite3.connect(workspace.store_path)
+    assert connection.execute("SELECT COUNT(*) FROM returns").fetchone()[0] == 0
+    assert connection.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == 0
+    connection.close()
+    monkeypatch.setattr(Store, "_insert_answer", original)
+    assert invoke("-w", root, "collect", returns(root)).exit_code == 0
+    assert len(stored(root)) == 2
+
+
+# -- files written by a real office suite ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "xls", "ods"])
+def test_files_saved_by_libreoffice_are_collected(office, root, tmp_path, suffix):
+    filled = fill_form(
+        form_path(root, "海曙区政府"),
+        tmp_path / "filled.xlsx",
+        {"2021-G-002": {"progress": "LibreOffice 保存", "percent": "80%", "status": "正常推进"}},
+        indicators={"2021-M-001-1": 5},
+    )
+    out = tmp_path / "lo"
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{tmp_path / 'profile'}",
+            "--headless",
+            "--convert-to",
+            {"xlsx": "xlsx:Calc MS Excel 2007 XML", "xls": "xls:MS Excel 97", "ods": "ods"}[suffix],
+            "--outdir",
+            str(out),
+            str(filled),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    saved = out / f"filled.{suffix}"
+    target = returns(root) / f"海曙区.{suffix}"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(saved, target)
+    result = invoke("-w", root, "collect", target)
+    assert result.exit_code == 0, result.output
+    answers = {a["task_id"]: a for a in stored(root)}
+    assert answers["2021-G-002"]["progress"] == "LibreOffice 保存"
+    assert answers["2021-G-002"]["percent"] == 80
+    workbook = openpyxl.load_workbook(root / "output" / "台账.xlsx")
+    assert [c.value for c in workbook["民生实事完成情况"][3]][5] == 5

@@ -1,0 +1,208 @@
+"""Fill-in forms: one per real unit, protected and validated, metadata hidden, previous answers pre-filled."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import openpyxl
+import pytest
+
+from reporter.periods import LightRules, parse_period, task_span, time_progress, traffic_light
+from tests.cycle_helpers import WORKSPACE_NAME, fill_form, form_path, invoke, make_workspace
+
+
+@pytest.fixture
+def forms_root(tmp_path):
+    root = make_workspace(tmp_path / "ws")
+    result = invoke("-w", root, "forms", "--period", "2021-06")
+    assert result.exit_code == 0, result.output
+    return root
+
+
+def test_one_form_per_real_unit_and_manifest(forms_root):
+    folder = forms_root / "output" / "forms" / "2021-06"
+    names = sorted(p.name for p in folder.glob("*-填报表.xlsx"))
+    assert names == sorted(
+        f"{unit}-2021-06-填报表.xlsx"
+        for unit in (
+            "市发改委",
+            "市统计局",
+            "市财政局",
+            "市经信局",
+            "市市场监管局",
+            "海曙区政府",
+            "江北区政府",
+            "市人社局",
+            "市教育局",
+        )
+    )
+    manifest = openpyxl.load_workbook(folder / "填报表清单.xlsx").active
+    rows = {r[1]: r for r in manifest.iter_rows(min_row=3, values_only=True)}
+    assert rows["市发改委"][3:6] == (1, 1, 0)
+    assert rows["海曙区政府"][2:6] == ("区县", 1, 1, 1)
+    assert rows["海曙区政府"][6] == "海曙区政府-2021-06-填报表.xlsx"
+
+
+def test_form_layout_protection_validation_metadata(forms_root):
+    workbook = openpyxl.load_workbook(form_path(forms_root, "市发改委"))
+    assert workbook.sheetnames == ["填报说明", "填报任务", "_reporter"]
+    assert workbook["_reporter"].sheet_state == "veryHidden"
+    meta = {r[0]: r[1:] for r in workbook["_reporter"].iter_rows(values_only=True)}
+    assert meta["reporter-form"][0] == 1
+    assert meta["workspace"][0] == WORKSPACE_NAME
+    assert meta["unit"][0] == "市发改委"
+    assert meta["period"][0] == "2021-06"
+    assert meta["due"][0] == "2021-06-25"
+    sheet = workbook["填报任务"]
+    headers = [c.value for c in sheet[3]][:15]
+    assert headers == [
+        "任务编号",
+        "类别",
+        "任务内容",
+        "牵头领导",
+        "本单位职责",
+        "量化指标",
+        "序时进度(%)",
+        "进展情况",
+        "完成进度(%)",
+        "状态",
+        "存在问题",
+        "下步计划",
+        "佐证材料",
+        "填报人",
+        "联系电话",
+    ]
+    rows = [[c.value for c in row[:7]] for row in sheet.iter_rows(min_row=4)]
+    assert [r[0] for r in rows] == ["2021-G-001", "2021-M-001"]
+    assert rows[0][2] == "地区生产总值增长7%左右。"
+    assert rows[0][3:5] == ["张三", "牵头"]
+    assert rows[1][4] == "配合"
+    assert rows[0][6] == pytest.approx(49.6)
+    assert sheet.protection.sheet is True
+    assert sheet["A4"].protection.locked is True
+    assert sheet["C4"].protection.locked is True
+    assert all(sheet.cell(4, c).protection.locked is False for c in range(8, 16))
+    validations = {str(dv.sqref): dv for dv in sheet.data_validations.dataValidation}
+    assert validations["J4:J5"].formula1 == '"已完成,正常推进,进度滞后,未启动,其他"'
+    assert validations["I4:I5"].type == "decimal"
+    assert (validations["I4:I5"].formula1, validations["I4:I5"].formula2) == ("0", "100")
+    assert "0到100" in validations["I4:I5"].error
+    assert all(sheet.column_dimensions[c].hidden for c in ("P", "W"))
+    instructions = "\n".join(str(c.value) for row in workbook["填报说明"].iter_rows() for c in row if c.value)
+    assert "2021年6月25日前报送" in instructions
+    assert "督查室 王五 0574-12345678" in instructions
+
+
+def test_district_government_gets_indicator_sheet(forms_root):
+    workbook = openpyxl.load_workbook(form_path(forms_root, "海曙区政府"))
+    assert "民生实事指标" in workbook.sheetnames
+    sheet = workbook["民生实事指标"]
+    row = [c.value for c in sheet[4]]
+    assert row[:6] == ["2021-M-001-1", "中小学校扩容建设工程", "建设项目", "所", 6, None]
+    assert sheet["F4"].protection.locked is False
+    assert sheet["E4"].protection.locked is True
+    tasks = [c.value for c in workbook["填报任务"]["A"][3:]]
+    assert tasks == ["2021-M-001", "2021-G-002"]
+
+
+def test_previous_answers_prefilled_and_changes_highlighted(tmp_path):
+    root = make_workspace(tmp_path / "ws")
+    assert invoke("-w", root, "forms", "--period", "2021-05").exit_code == 0
+    fill_form(
+        form_path(root, "市发改委", "2021-05"),
+        root / "input" / "returns" / "2021-05" / "发改委5月.xlsx",
+        {"2021-G-001": {"progress": "一季度增长6.5%", "percent": 40, "status": "正常推进"}},
+        every_row={"reporter": "赵六", "phone": "88990011"},
+    )
+    result = invoke("-w", root, "collect", "--period", "2021-05", root / "input" / "returns" / "2021-05")
+    assert result.exit_code == 0, result.output
+    assert invoke("-w", root, "forms", "--period", "2021-06", "--due", "2021-07-02").exit_code == 0
+    workbook = openpyxl.load_workbook(form_path(root, "市发改委"))
+    sheet = workbook["填报任务"]
+    assert [sheet.cell(4, c).value for c in (8, 9, 10, 14, 15)] == [
+        "一季度增长6.5%",
+        40,
+        "正常推进",
+        "赵六",
+        "88990011",
+    ]
+    assert sheet.cell(4, 16).value == "一季度增长6.5%"  # hidden copy the highlight compares against
+    rules = [r for rng in sheet.conditional_formatting for r in rng.rules]
+    assert any('TRIM(H4&"")<>TRIM(P4&"")' in r.formula[0] for r in rules)
+    meta = {r[0]: r[1] for r in workbook["_reporter"].iter_rows(values_only=True)}
+    assert meta["due"] == "2021-07-02"
+
+
+def test_forms_for_a_period_with_no_running_task(tmp_path):
+    root = make_workspace(tmp_path / "ws")
+    result = invoke("-w", root, "forms", "--period", "2023-06")
+    assert result.exit_code == 1
+    assert "2023年6月没有在办的任务（已导入的通知年度：2021），请检查报送期" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--period", "2021-13"), "报送期“2021-13”格式不对：按月写作 2021-06，按季度写作 2021-Q2"),
+        (("--period", "2021-Q2"), "本工作区按月（如 2021-06）报送，报送期“2021-Q2”不符"),
+        (("--due", "明天"), "截止日期“明天”格式不对，请写作 2021-06-25"),
+    ],
+)
+def test_forms_bad_options(tmp_path, args, message):
+    root = make_workspace(tmp_path / "ws")
+    result = invoke("-w", root, "forms", *args)
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+# -- periods, 序时进度 and lights ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "label", "start", "end", "previous"),
+    [
+        ("2021-06", "2021年6月", date(2021, 6, 1), date(2021, 6, 30), "2021-05"),
+        ("2021-1", "2021年1月", date(2021, 1, 1), date(2021, 1, 31), "2020-12"),
+        ("2021-Q2", "2021年第二季度", date(2021, 4, 1), date(2021, 6, 30), "2021-Q1"),
+        ("2021-q1", "2021年第一季度", date(2021, 1, 1), date(2021, 3, 31), "2020-Q4"),
+    ],
+)
+def test_periods(key, label, start, end, previous):
+    period = parse_period(key)
+    assert (period.label, period.start, period.end, period.previous().key) == (label, start, end, previous)
+
+
+def test_time_progress():
+    june = parse_period("2021-06")
+    assert time_progress({"id": "2021-G2-001", "part": "2021年工作目标任务"}, june) == pytest.approx(49.6)
+    plan = {"id": "2021-G1-001", "part": "“十四五”主要目标任务"}
+    assert task_span(plan) == (date(2021, 1, 1), date(2025, 12, 31))
+    assert time_progress(plan, june) == pytest.approx(9.9)
+    assert time_progress({"id": "2021-G-001", "deadline": "2021-06-30"}, june) == 100.0
+    assert time_progress({"id": "2019-G-001"}, june) == 100.0
+    assert time_progress({"id": "2021-G-001"}, parse_period("2021-12")) == 100.0
+
+
+@pytest.mark.parametrize(
+    ("percent", "status", "expected", "month", "light"),
+    [
+        (50, "正常推进", 49.6, "2021-06", "green"),
+        (45, "正常推进", 49.6, "2021-06", "yellow"),
+        (39.6, "", 49.6, "2021-06", "yellow"),
+        (39, "", 49.6, "2021-06", "red"),
+        (None, "已完成", 49.6, "2021-06", "green"),
+        (100, "", 49.6, "2021-06", "green"),
+        (0, "未启动", 49.6, "2021-06", "red"),
+        (0, "未启动", 8.5, "2021-01", "yellow"),
+        (60, "进度滞后", 49.6, "2021-06", "yellow"),
+        (None, "正常推进", 49.6, "2021-06", "green"),
+        (None, "", 49.6, "2021-06", ""),
+    ],
+)
+def test_traffic_light(percent, status, expected, month, light):
+    assert traffic_light(percent, status, expected, parse_period(month), LightRules()) == light
+
+
+def test_light_thresholds_are_configurable():
+    assert traffic_light(35, "", 49.6, parse_period("2021-06"), LightRules(yellow_gap=20)) == "yellow"
