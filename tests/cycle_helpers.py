@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import openpyxl
@@ -141,7 +141,7 @@ def rewrite_member(path: Path, member: str, change) -> None:
 
 def set_saved_time(path: Path, saved: datetime) -> None:
     """Set the 'last saved' time Excel records (docProps/core.xml), as UTC like Excel does."""
-    stamp = saved.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    stamp = saved.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     rewrite_member(
         path,
         "docProps/core.xml",

@@ -40,7 +40,21 @@ def test_sheets_and_counts(ledger):
     assert len(_rows(wb["民生实事"])) == 20
     headers = [c.value for c in wb["工作任务"][2]]
     assert headers[:6] == ["任务编号", "年度", "部分", "板块", "序号", "任务内容"]
-    assert headers[-7:] == ["最新进展", "完成进度（%）", "状态", "存在问题", "下步计划", "报送单位", "更新时间"]
+    assert headers[11:] == [
+        "报送期",
+        "最新进展",
+        "完成进度（%）",
+        "状态",
+        "序时进度（%）",
+        "亮灯",
+        "存在问题",
+        "下步计划",
+        "佐证材料",
+        "配合单位反馈",
+        "需核实",
+        "报送单位",
+        "报送时间",
+    ]
 
 
 def test_work_task_values(ledger):
@@ -89,7 +103,7 @@ def test_fonts_freeze_filter_print(ledger):
     assert ws["A2"].font.name == "黑体" and ws["A2"].font.bold
     assert ws["F3"].font.name == "宋体" and ws["F3"].alignment.wrap_text
     assert ws.freeze_panes == "A3"
-    assert ws.auto_filter.ref == f"A2:R{2 + 371}"
+    assert ws.auto_filter.ref == f"A2:X{2 + 371}"
     assert ws.page_setup.paperSize == 8 and ws.page_setup.orientation == "landscape"
     assert (
         ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0 and ws.sheet_properties.pageSetUpPr.fitToPage
