@@ -7,7 +7,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
@@ -26,10 +26,23 @@ from reporter.forms import (
     FormPlan,
 )
 from reporter.values import STATUSES
-from reporter.xlsx import BORDER, HEADER_FILL, PAPER_A3, Column, row_height, save_atomic, set_value
+from reporter.xlsx import (
+    BORDER,
+    PAPER_A3,
+    STYLE_CENTER,
+    STYLE_FILL_CENTER,
+    STYLE_FILL_TEXT,
+    STYLE_HEADER,
+    STYLE_TEXT,
+    STYLE_TITLE,
+    Column,
+    register_styles,
+    row_height,
+    save_atomic,
+    set_value,
+)
 
 HEADER_ROW = 3
-FILL_FILL = PatternFill("solid", fgColor="E2EFDA")  # light green: cells to fill
 CHANGED_FILL = PatternFill("solid", fgColor="FFF2CC")  # light yellow: changed since last period
 _WIDTHS = {
     "id": (12, False),
@@ -53,6 +66,7 @@ _WIDTHS = {
 def write_form(plan: FormPlan, path: Path, *, font: str = "宋体", title_font: str = "黑体") -> None:
     """Write one unit's form atomically."""
     workbook = Workbook()
+    register_styles(workbook, font, title_font)
     instructions = workbook.active
     instructions.title = INSTRUCTIONS_SHEET
     _instructions(instructions, plan, font, title_font)
@@ -66,8 +80,7 @@ def write_form(plan: FormPlan, path: Path, *, font: str = "宋体", title_font: 
 
 def _title(ws: Worksheet, text: str, subtitle: str, ncols: int, title_font: str, font: str) -> None:
     set_value(ws.cell(row=1, column=1), text)
-    ws.cell(row=1, column=1).font = Font(name=title_font, size=16, bold=True)
-    ws.cell(row=1, column=1).alignment = Alignment(horizontal="center", vertical="center")
+    ws.cell(row=1, column=1).style = STYLE_TITLE
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
     ws.row_dimensions[1].height = 32
     set_value(ws.cell(row=2, column=1), subtitle)
@@ -136,10 +149,7 @@ def _header(ws: Worksheet, titles: list[str], font: str) -> None:
     for index, title in enumerate(titles, start=1):
         cell = ws.cell(row=HEADER_ROW, column=index)
         set_value(cell, title)
-        cell.font = Font(name=font, size=11, bold=True)
-        cell.fill = HEADER_FILL
-        cell.border = BORDER
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.style = STYLE_HEADER
     ws.row_dimensions[HEADER_ROW].height = 30
 
 
@@ -182,7 +192,6 @@ def _tasks_sheet(ws: Worksheet, plan: FormPlan, font: str, title_font: str) -> N
         font,
     )
     _header(ws, titles + previous_titles, title_font)
-    body = Font(name=font, size=10)
     first_fill = len(FIXED_COLUMNS) + 1
     columns = [Column(t, _WIDTHS[f][0], _WIDTHS[f][0], wrap=_WIDTHS[f][1]) for f, t in zip(fields, titles, strict=True)]
     for offset, task in enumerate(plan.tasks):
@@ -200,14 +209,12 @@ def _tasks_sheet(ws: Worksheet, plan: FormPlan, font: str, title_font: str) -> N
         for c, value in enumerate(fixed + filled + filled, start=1):
             cell = ws.cell(row=r, column=c)
             set_value(cell, value)
-            cell.font = body
-            cell.border = BORDER
             field_name = fields[c - 1] if c <= ncols else ""
             wrap = _WIDTHS.get(field_name, (0, True))[1]
-            cell.alignment = Alignment(vertical="center", wrap_text=wrap, horizontal="left" if wrap else "center")
             if first_fill <= c <= ncols:
-                cell.protection = Protection(locked=False)
-                cell.fill = FILL_FILL
+                cell.style = STYLE_FILL_TEXT if wrap else STYLE_FILL_CENTER
+            else:
+                cell.style = STYLE_TEXT if wrap else STYLE_CENTER
         ws.row_dimensions[r].height = max(
             30, row_height(fixed + [v or "" for v in filled], [c.max_width for c in columns], columns, 10)
         )
@@ -272,7 +279,6 @@ def _indicators_sheet(ws: Worksheet, plan: FormPlan, font: str, title_font: str)
         font,
     )
     _header(ws, titles, title_font)
-    body = Font(name=font, size=10)
     widths = [14, 24, 30, 10, 12, 12, 10, 24]
     fill_columns = {titles.index("累计完成") + 1, titles.index("备注") + 1}
     for offset, item in enumerate(plan.indicators):
@@ -281,12 +287,11 @@ def _indicators_sheet(ws: Worksheet, plan: FormPlan, font: str, title_font: str)
         for c, value in enumerate(values, start=1):
             cell = ws.cell(row=r, column=c)
             set_value(cell, value)
-            cell.font = body
-            cell.border = BORDER
-            cell.alignment = Alignment(vertical="center", wrap_text=c in (2, 3, 8))
+            wrap = c in (2, 3, 8)
             if c in fill_columns:
-                cell.protection = Protection(locked=False)
-                cell.fill = FILL_FILL
+                cell.style = STYLE_FILL_TEXT if wrap else STYLE_FILL_CENTER
+            else:
+                cell.style = STYLE_TEXT if wrap else STYLE_CENTER
         rate = ws.cell(row=r, column=7)
         rate.value = f'=IF(AND(ISNUMBER(F{r}),E{r}>0),F{r}/E{r},"")'
         rate.number_format = "0.0%"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
 
 from reporter.errors import OutputError
@@ -73,12 +73,68 @@ def set_value(cell: Cell, value: object) -> None:
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
+STYLE_TITLE = "报表标题"
+STYLE_HEADER = "报表表头"
+STYLE_TEXT = "报表正文"
+STYLE_CENTER = "报表居中"
+STYLE_NUMBER = "报表数字"
+STYLE_FILL_TEXT = "填报文字"
+STYLE_FILL_CENTER = "填报居中"
+FILL_COLOUR = "E2EFDA"  # light green: cells a unit fills
+
+
+def register_styles(workbook: Workbook, font: str, title_font: str) -> None:
+    """Named cell styles, shared by every cell (setting fonts cell by cell costs 10x more with openpyxl)."""
+    body = Font(name=font, size=10)
+    middle = {"vertical": "center"}
+    fill = PatternFill("solid", fgColor=FILL_COLOUR)
+    unlocked = Protection(locked=False)
+    styles = [
+        NamedStyle(
+            STYLE_TITLE,
+            font=Font(name=title_font, size=16, bold=True),
+            alignment=Alignment(horizontal="center", **middle),
+        ),
+        NamedStyle(
+            STYLE_HEADER,
+            font=Font(name=title_font, size=11, bold=True),
+            fill=HEADER_FILL,
+            border=BORDER,
+            alignment=Alignment(horizontal="center", wrap_text=True, **middle),
+        ),
+        NamedStyle(
+            STYLE_TEXT, font=body, border=BORDER, alignment=Alignment(horizontal="left", wrap_text=True, **middle)
+        ),
+        NamedStyle(STYLE_CENTER, font=body, border=BORDER, alignment=Alignment(horizontal="center", **middle)),
+        NamedStyle(STYLE_NUMBER, font=body, border=BORDER, alignment=Alignment(horizontal="right", **middle)),
+        NamedStyle(
+            STYLE_FILL_TEXT,
+            font=body,
+            border=BORDER,
+            fill=fill,
+            protection=unlocked,
+            alignment=Alignment(horizontal="left", wrap_text=True, **middle),
+        ),
+        NamedStyle(
+            STYLE_FILL_CENTER,
+            font=body,
+            border=BORDER,
+            fill=fill,
+            protection=unlocked,
+            alignment=Alignment(horizontal="center", **middle),
+        ),
+    ]
+    for style in styles:
+        workbook.add_named_style(style)
+
+
 def write_workbook(
     path: Path, sheets: list[Sheet], *, font: str = "宋体", title_font: str = "黑体", backup_dir: Path | None = None
 ) -> Path | None:
     """Write sheets to ``path`` atomically; keep the previous file in ``backup_dir``. Return the backup path."""
     workbook = Workbook()
     workbook.remove(workbook.active)
+    register_styles(workbook, font, title_font)
     for sheet in sheets:
         _write_sheet(workbook, sheet, font, title_font)
     return save_atomic(workbook, path, backup_dir)
@@ -87,13 +143,10 @@ def write_workbook(
 def _write_sheet(workbook: Workbook, spec: Sheet, font: str, title_font: str) -> None:
     ws = workbook.create_sheet(safe_sheet_title(spec.name))
     ncols = max(1, len(spec.columns))
-    body_font = Font(name=font, size=10)
-    header_font = Font(name=title_font, size=11, bold=True)
 
     title = ws.cell(row=1, column=1)
     set_value(title, spec.title)
-    title.font = Font(name=title_font, size=16, bold=True)
-    title.alignment = Alignment(horizontal="center", vertical="center")
+    title.style = STYLE_TITLE
     if ncols > 1:
         ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
     ws.row_dimensions[1].height = 32
@@ -101,24 +154,15 @@ def _write_sheet(workbook: Workbook, spec: Sheet, font: str, title_font: str) ->
     for index, column in enumerate(spec.columns, start=1):
         cell = ws.cell(row=2, column=index)
         set_value(cell, column.title)
-        cell.font = header_font
-        cell.fill = HEADER_FILL
-        cell.border = BORDER
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.style = STYLE_HEADER
 
     for r, row in enumerate(spec.rows, start=3):
         for c, value in enumerate(row, start=1):
             cell = ws.cell(row=r, column=c)
             set_value(cell, value)
-            cell.font = body_font
-            cell.border = BORDER
             column = spec.columns[c - 1] if c <= len(spec.columns) else Column("")
-            numeric = isinstance(value, int | float)
-            cell.alignment = Alignment(
-                vertical="center",
-                horizontal="right" if numeric else ("left" if column.wrap else "center"),
-                wrap_text=column.wrap,
-            )
+            numeric = isinstance(value, int | float) and not isinstance(value, bool)
+            cell.style = STYLE_NUMBER if numeric else (STYLE_TEXT if column.wrap else STYLE_CENTER)
             if column.number_format and numeric:
                 cell.number_format = column.number_format
             if (r - 3, c - 1) in spec.fills:
