@@ -289,7 +289,10 @@ def _collect_one(
             "form.wrong-period",
             f"这是{form_period.label}的填报表，不是{period.label}的。请使用本期下发的填报表报送",
         )
-    content = read_content(raw, meta, {i: _form_text(t) for i, t in tasks.items()})
+    try:
+        content = read_content(raw, meta, {i: _form_text(t) for i, t in tasks.items()})
+    except Exception as exc:  # an unforeseen shape of file must not stop the batch
+        return reject("file.unexpected", f"读取内容时发生意外错误（{type(exc).__name__}），已跳过此文件。请反馈给维护人员")
     outcome.problems += content.problems
     if content.errors:
         return outcome
@@ -318,7 +321,7 @@ def _collect_one(
                 None,
             )
     archive = _archive(workspace, raw.path, raw.sha256, form_period.key, raw.kind)
-    had_earlier = any(r["unit"] == meta.unit for r in store.returns(form_period.key))
+    had_earlier = store.has_return(meta.unit, form_period.key)
     record = ReturnRecord(
         sha256=raw.sha256,
         period=form_period.key,

@@ -227,6 +227,12 @@ class Store:
             raise StoreError(f"无法打开工作区数据库 {path}：{exc}") from exc
         self.conn.row_factory = sqlite3.Row
         self.conn.execute("PRAGMA foreign_keys = ON")
+        try:
+            # WAL: a commit per returned file without an fsync each time; still atomic if the process dies.
+            self.conn.execute("PRAGMA journal_mode = WAL")
+            self.conn.execute("PRAGMA synchronous = NORMAL")
+        except sqlite3.Error as exc:
+            raise StoreError(f"无法打开工作区数据库 {path}：{exc}") from exc
         self.migrate()
 
     def __enter__(self) -> Store:
@@ -445,6 +451,10 @@ class Store:
     def forms(self, period: str) -> list[dict]:
         rows = self.conn.execute("SELECT * FROM forms WHERE period = ? ORDER BY unit", (period,)).fetchall()
         return [dict(r) | {"task_ids": json.loads(r["task_ids_json"])} for r in rows]
+
+    def has_return(self, unit: str, period: str) -> bool:
+        row = self.conn.execute("SELECT 1 FROM returns WHERE unit = ? AND period = ? LIMIT 1", (unit, period))
+        return row.fetchone() is not None
 
     def return_by_sha(self, sha256: str) -> dict | None:
         row = self.conn.execute("SELECT * FROM returns WHERE sha256 = ?", (sha256,)).fetchone()
