@@ -16,14 +16,14 @@ import openpyxl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_parse_ledger import generate_notice  # noqa: E402
+from bench_parse_ledger import generate_notice
 
-from reporter.config import CONFIG_TEMPLATE, load_workspace  # noqa: E402
-from reporter.cycle import collect_returns, make_forms  # noqa: E402
-from reporter.ledger import write_ledger  # noqa: E402
-from reporter.parser import parse_notice  # noqa: E402
-from reporter.store import Store  # noqa: E402
-from reporter.workbooks import read_workbook  # noqa: E402
+from reporter.config import CONFIG_TEMPLATE, load_workspace
+from reporter.cycle import collect_returns, make_forms
+from reporter.ledger import write_ledger
+from reporter.parser import parse_notice
+from reporter.store import Store
+from reporter.workbooks import read_workbook
 
 
 def fill(source: Path, target: Path, index: int) -> None:

@@ -292,7 +292,9 @@ def _collect_one(
     try:
         content = read_content(raw, meta, {i: _form_text(t) for i, t in tasks.items()})
     except Exception as exc:  # an unforeseen shape of file must not stop the batch
-        return reject("file.unexpected", f"读取内容时发生意外错误（{type(exc).__name__}），已跳过此文件。请反馈给维护人员")
+        return reject(
+            "file.unexpected", f"读取内容时发生意外错误（{type(exc).__name__}），已跳过此文件。请反馈给维护人员"
+        )
     outcome.problems += content.problems
     if content.errors:
         return outcome
