@@ -238,9 +238,10 @@ def collect_returns(
         raise WorkspaceError("没有找到要收集的文件：" + "、".join(str(p) for p in paths))
     tasks = {t["id"]: t for t in store.tasks()}
     units = {e["unit"] for e in store.task_units()}
+    texts = {task_id: _form_text(task) for task_id, task in tasks.items()}
     result = CollectResult()
     for path in files:
-        result.outcomes.append(_collect_one(workspace, store, path, period, tasks, units))
+        result.outcomes.append(_collect_one(workspace, store, path, period, tasks, texts, units))
     return result
 
 
@@ -249,7 +250,13 @@ def _form_text(task: dict) -> str:
 
 
 def _collect_one(
-    workspace: Workspace, store: Store, path: Path, period: Period | None, tasks: dict[str, dict], units: set[str]
+    workspace: Workspace,
+    store: Store,
+    path: Path,
+    period: Period | None,
+    tasks: dict[str, dict],
+    texts: dict[str, str],
+    units: set[str],
 ) -> FileOutcome:
     outcome = FileOutcome(path, REJECTED)
 
@@ -290,7 +297,7 @@ def _collect_one(
             f"这是{form_period.label}的填报表，不是{period.label}的。请使用本期下发的填报表报送",
         )
     try:
-        content = read_content(raw, meta, {i: _form_text(t) for i, t in tasks.items()})
+        content = read_content(raw, meta, texts)
     except Exception as exc:  # an unforeseen shape of file must not stop the batch
         return reject(
             "file.unexpected", f"读取内容时发生意外错误（{type(exc).__name__}），已跳过此文件。请反馈给维护人员"

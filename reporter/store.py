@@ -227,12 +227,6 @@ class Store:
             raise StoreError(f"无法打开工作区数据库 {path}：{exc}") from exc
         self.conn.row_factory = sqlite3.Row
         self.conn.execute("PRAGMA foreign_keys = ON")
-        try:
-            # WAL: a commit per returned file without an fsync each time; still atomic if the process dies.
-            self.conn.execute("PRAGMA journal_mode = WAL")
-            self.conn.execute("PRAGMA synchronous = NORMAL")
-        except sqlite3.Error as exc:
-            raise StoreError(f"无法打开工作区数据库 {path}：{exc}") from exc
         self.migrate()
 
     def __enter__(self) -> Store:
