@@ -292,6 +292,10 @@ def collect(ctx: click.Context, paths: tuple[Path, ...], period_key: str | None,
             default = resolve_period(workspace, store, period_key)
             targets = [workspace.returns_dir / default.key]
             period = period or default
+            if not targets[0].is_dir():
+                raise WorkspaceError(
+                    f"{targets[0]} 不存在：请把各单位报回的{default.label}填报表放入该文件夹，或在命令后写明文件或文件夹"
+                )
         result = collect_returns(workspace, store, targets, period)
         if any(o.status == ACCEPTED for o in result.outcomes) or not workspace.ledger_path.exists():
             result.ledger = write_ledger(workspace, store)

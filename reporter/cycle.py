@@ -18,7 +18,7 @@ from reporter.periods import Period, active_in, period_containing
 from reporter.problems import ERROR, WARNING, Location, Problem, count_by_code
 from reporter.returns import read_content, read_meta
 from reporter.store import ReturnRecord, Store
-from reporter.workbooks import WorkbookRejected, read_workbook
+from reporter.workbooks import WorkbookRejected, file_sha256, read_workbook
 from reporter.xlsx import Column, Sheet, write_workbook
 
 if TYPE_CHECKING:
@@ -267,15 +267,18 @@ def _collect_one(
     if not path.exists():
         return reject("file.missing", "文件不存在")
     try:
+        known = store.return_by_sha(file_sha256(path))
+    except OSError as exc:
+        return reject("file.unreadable", f"无法读取文件：{exc.strerror or exc}")
+    if known is not None:  # the same bytes were accepted before: nothing to read
+        outcome.status, outcome.unit, outcome.period = DUPLICATE, known["unit"], known["period"]
+        outcome.sha256, outcome.current = known["sha256"], bool(known["current"])
+        return outcome
+    try:
         raw = read_workbook(path)
     except WorkbookRejected as exc:
         return reject(exc.code, exc.message)
     outcome.sha256 = raw.sha256
-    known = store.return_by_sha(raw.sha256)
-    if known is not None:
-        outcome.status, outcome.unit, outcome.period = DUPLICATE, known["unit"], known["period"]
-        outcome.current = bool(known["current"])
-        return outcome
     meta = read_meta(raw)
     if meta is None:
         return reject(

@@ -98,6 +98,12 @@ def _column_number(letters: bytes) -> int:
     return number
 
 
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file (of at most ``MAX_FILE_BYTES``; larger files get a hash of their first part)."""
+    with path.open("rb") as handle:
+        return hashlib.sha256(handle.read(MAX_FILE_BYTES + 1)).hexdigest()
+
+
 def read_workbook(path: Path) -> RawWorkbook:
     """Check and read a returned workbook. Raises ``WorkbookRejected`` with a Chinese message."""
     try:

@@ -442,6 +442,23 @@ def test_far_cell_file_does_not_kill_the_process(root):
     assert completed.stdout.strip() == "file.cell-out-of-range"
 
 
+def test_collect_without_returns_folder(root):
+    result = invoke("-w", root, "collect")
+    assert result.exit_code == 1
+    assert (
+        "input/returns/2021-06不存在：请把各单位报回的2021年6月填报表放入该文件夹，或在命令后写明文件或文件夹"
+        in flat(result.output)
+    )
+
+
+def test_named_missing_file_is_rejected_and_rest_merged(root):
+    good = good_return(root)
+    result = invoke("-w", root, "collect", good, root / "不存在.xlsx")
+    assert result.exit_code == 1
+    assert "不存在.xlsx文件不存在" in flat(result.output)
+    assert "接收1份，退回1份" in flat(result.output)
+
+
 def test_legacy_garbage_gets_resave_advice(root):
     target = returns(root) / "老格式.et"
     target.parent.mkdir(parents=True, exist_ok=True)
