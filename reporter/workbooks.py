@@ -17,6 +17,7 @@ Values are read with python-calamine (about 15x faster than openpyxl).
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
 import subprocess
@@ -144,8 +145,6 @@ def _not_a_workbook(path: Path, data: bytes) -> str:
 
 
 def _read_zip(path: Path, data: bytes, sha256: str) -> RawWorkbook:
-    import io
-
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
