@@ -33,6 +33,7 @@ from reporter.cycle import (
 from reporter.errors import ReporterError, WorkspaceError
 from reporter.ledger import LedgerResult, write_ledger
 from reporter.problems import SEVERITY_LABELS, Problem, count_by_code
+from reporter.reports import KIND_LABELS, write_reports
 from reporter.store import Store
 from reporter.units import UnitDirectory
 
@@ -364,6 +365,42 @@ def status(ctx: click.Context, period_key: str | None, json_out: Path | None) ->
     if json_out is not None:
         _write_text(json_out, json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
         console.print(f"已写出 JSON：{json_out}")
+
+
+@main.command()
+@click.option(
+    "--period", "-p", "period_key", help="报送期，如 2021-06（默认：reporter.toml 中的 current，或最近有报送的一期）。"
+)
+@click.option("--units", "per_unit", is_flag=True, help="另为每个责任单位出具一份单位专报。")
+@click.option("--pdf", is_flag=True, help="同时用 LibreOffice 转换为 PDF（需已安装 LibreOffice）。")
+@click.pass_context
+def report(ctx: click.Context, period_key: str | None, per_unit: bool, pdf: bool) -> None:
+    """出具本期督查报告（Word）：月度督查通报、每位牵头领导的专报、每个区县的专报，可选每个单位的专报。
+
+    报告写在 output/reports/<报送期>/。措辞来自 templates/ 中的 Word 模板（可在 Word 中修改），
+    模板缺失时自动生成默认模板；模板变量写错时会指出模板和变量名。
+
+    示例：reporter report --period 2021-06 --pdf
+    """
+    workspace = _workspace(ctx)
+    with Store(workspace.store_path) as store:
+        period = resolve_period(workspace, store, period_key)
+        result = write_reports(workspace, store, period, units=per_unit, pdf=pdf)
+    console = _console()
+    for path in result.templates_written:
+        console.print(f"已生成默认模板：{path}（可在 Word 中修改措辞）")
+    _print_report_files(console, result.files, result.folder)
+    for note in result.notes:
+        console.print(f"[yellow]提示：[/]{escape(note)}")
+
+
+def _print_report_files(console: Console, files: list, folder: Path) -> None:
+    table = Table(title=f"已出具的报告（{folder}）", title_justify="left")
+    for heading in ("文件", "类型", "大小"):
+        table.add_column(heading, overflow="fold")
+    for item in files:
+        table.add_row(escape(str(item.path.relative_to(folder))), KIND_LABELS[item.kind], f"{item.size / 1024:.0f} KB")
+    console.print(table)
 
 
 # -- output ---------------------------------------------------------------------------------------------

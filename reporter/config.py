@@ -9,6 +9,7 @@ from pathlib import Path
 from reporter.errors import ConfigError, WorkspaceError
 from reporter.periods import PERIOD_KINDS, LightRules, Period, parse_period
 from reporter.units import DISTRICT_KIND, ZONE_KIND, District, UnitDirectory
+from reporter.wordgen import WordFonts
 
 CONFIG_NAME = "reporter.toml"
 STORE_DIR = ".reporter"
@@ -33,6 +34,7 @@ class Workspace:
     current_period: str = ""
     due_day: int = 25
     light_rules: LightRules = field(default_factory=LightRules)
+    word_fonts: WordFonts = field(default_factory=WordFonts)
 
     @property
     def notices_dir(self) -> Path:
@@ -53,6 +55,10 @@ class Workspace:
     @property
     def forms_dir(self) -> Path:
         return self.output_dir / "forms"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / "templates"
 
     @property
     def archive_dir(self) -> Path:
@@ -167,6 +173,11 @@ def workspace_from_config(root: Path, data: dict, config_path: Path | None = Non
         yellow_gap=float(_int(progress, "yellow_gap", where, 10, 0, 100)),
         not_started_red_after_month=_int(progress, "not_started_red_after_month", where, 3, 0, 12),
     )
+    report = _table(data, "report", where)
+    defaults = WordFonts()
+    workspace.word_fonts = WordFonts(
+        **{key: _str(report, f"{key}_font", where, getattr(defaults, key)) for key in defaults.__dataclass_fields__}
+    )
     codes = _table(data, "notices", where)
     workspace.notice_codes = {str(k): str(v.get("code", "")) for k, v in codes.items() if isinstance(v, dict)}
     return workspace
@@ -226,6 +237,16 @@ file = "台账.xlsx"
 # 台账正文字体与标题字体（办公电脑常见字体）
 font = "宋体"
 title_font = "黑体"
+
+[report]
+# Word 报告字体（GB/T 9704-2012）：标题 方正小标宋简体，正文 仿宋_GB2312，一级标题 黑体，二级标题 楷体_GB2312，
+# 页码 宋体。电脑上没有这些字体时可改为已安装的字体，如 "仿宋"、"楷体"、"宋体"
+title_font = "方正小标宋简体"
+body_font = "仿宋_GB2312"
+heading1_font = "黑体"
+heading2_font = "楷体_GB2312"
+page_number_font = "宋体"
+table_font = "仿宋_GB2312"
 
 # 各区县（市）与开发园区。通知中的“各区县（市）政府”“开发园区管委会”会展开为这里配置的单位，
 # 任务分解表的列名（如“海曙”“高新”）也按这里识别。kind 为“区县”或“开发园区”。

@@ -1,0 +1,253 @@
+"""Word output with python-docx and docxtpl, following GB/T 9704-2012 (党政机关公文格式).
+
+Page: A4, margins top 37 mm, bottom 35 mm, left 28 mm, right 26 mm (版心 156 × 225 mm), 22 lines of 28
+characters. Title 2号 (22 pt) 方正小标宋简体; body 3号 (16 pt) 仿宋_GB2312; first-level headings 黑体, second-level
+楷体_GB2312; page numbers 4号 (14 pt) 宋体 as ``— 1 —``, odd pages on the right, even pages on the left.
+Every run carries its East Asian font (``w:eastAsia``), not only the Latin one.
+
+Templates are ordinary .docx files with Jinja tags (docxtpl), built here once and then edited by the office.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from docx import Document
+from docx.document import Document as DocumentObject
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+from docx.table import Table
+
+from reporter.errors import OutputError
+
+LINE_PITCH_PT = 28.95  # 225 mm / 22 lines
+TITLE_SIZE = 22  # 2号
+BODY_SIZE = 16  # 3号
+PAGE_NUMBER_SIZE = 14  # 4号
+TABLE_SIZE = 12  # 小四
+
+
+@dataclass(frozen=True)
+class WordFonts:
+    """The fonts an office PC has, with fallbacks configurable in reporter.toml ([report])."""
+
+    title: str = "方正小标宋简体"
+    body: str = "仿宋_GB2312"
+    heading1: str = "黑体"
+    heading2: str = "楷体_GB2312"
+    page_number: str = "宋体"
+    table: str = "仿宋_GB2312"
+
+
+def set_run_font(run_or_style_element, name: str) -> None:
+    """Set Latin, East Asian and complex-script fonts on a run's (or a style's) properties."""
+    properties = run_or_style_element.get_or_add_rPr()
+    fonts = properties.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        properties.insert(0, fonts)
+    for attribute in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(attribute), name)
+
+
+def _style(document: DocumentObject, name: str, font: str, size: float, *, bold: bool = False, base: str = "Normal"):
+    styles = document.styles
+    style = styles[name] if name in [s.name for s in styles] else styles.add_style(name, 1)
+    if name != "Normal":
+        style.base_style = styles[base]
+    style.font.name = font
+    style.font.size = Pt(size)
+    style.font.bold = bold
+    set_run_font(style.element, font)
+    return style
+
+
+def page_setup(document: DocumentObject) -> None:
+    """A4 and the GB/T 9704 margins, 22 lines of 28 characters, different odd and even footers."""
+    for section in document.sections:
+        section.page_width, section.page_height = Mm(210), Mm(297)
+        section.top_margin, section.bottom_margin = Mm(37), Mm(35)
+        section.left_margin, section.right_margin = Mm(28), Mm(26)
+        section.footer_distance = Mm(28) - Mm(7)  # page number 7 mm below the 版心
+        section.header_distance = Mm(15)
+        properties = section._sectPr
+        grid = properties.find(qn("w:docGrid"))
+        if grid is None:
+            grid = OxmlElement("w:docGrid")
+            properties.append(grid)
+        grid.set(qn("w:type"), "linesAndChars")
+        grid.set(qn("w:linePitch"), str(round(LINE_PITCH_PT * 20)))
+        grid.set(qn("w:charSpace"), "0")
+    settings = document.settings.element
+    if settings.find(qn("w:evenAndOddHeaders")) is None:
+        settings.append(OxmlElement("w:evenAndOddHeaders"))
+
+
+def styles_setup(document: DocumentObject, fonts: WordFonts) -> None:
+    """Normal (正文), 公文标题, 一级标题, 二级标题, 表格文字, 页码."""
+    normal = _style(document, "Normal", fonts.body, BODY_SIZE)
+    paragraph = normal.paragraph_format
+    paragraph.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    paragraph.line_spacing = Pt(LINE_PITCH_PT)
+    paragraph.space_before = paragraph.space_after = Pt(0)
+    paragraph.first_line_indent = Pt(BODY_SIZE * 2)
+    title = _style(document, "公文标题", fonts.title, TITLE_SIZE)
+    title.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    title.paragraph_format.first_line_indent = Pt(0)
+    title.paragraph_format.line_spacing = Pt(36)
+    _style(document, "一级标题", fonts.heading1, BODY_SIZE)
+    _style(document, "二级标题", fonts.heading2, BODY_SIZE)
+    subtitle = _style(document, "公文副标题", fonts.heading2, BODY_SIZE)
+    subtitle.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    subtitle.paragraph_format.first_line_indent = Pt(0)
+    table = _style(document, "表格文字", fonts.table, TABLE_SIZE)
+    table.paragraph_format.first_line_indent = Pt(0)
+    table.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    header = _style(document, "表头文字", fonts.heading1, TABLE_SIZE)
+    header.paragraph_format.first_line_indent = Pt(0)
+    header.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    header.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    number = _style(document, "页码", fonts.page_number, PAGE_NUMBER_SIZE)
+    number.paragraph_format.first_line_indent = Pt(0)
+
+
+def _field(paragraph, instruction: str, font: str) -> None:
+    """A Word field (``PAGE``) inside a paragraph."""
+    for kind in ("begin", None, "separate", "1", "end"):
+        run = paragraph.add_run()
+        set_run_font(run._r, font)
+        if kind == "begin" or kind == "separate" or kind == "end":
+            element = OxmlElement("w:fldChar")
+            element.set(qn("w:fldCharType"), kind)
+            run._r.append(element)
+        elif kind is None:
+            element = OxmlElement("w:instrText")
+            element.set(qn("xml:space"), "preserve")
+            element.text = f" {instruction} "
+            run._r.append(element)
+        else:
+            run.text = kind
+
+
+def page_numbers(document: DocumentObject, fonts: WordFonts) -> None:
+    """``— N —`` in 4号 宋体: odd pages right, even pages left, one character in from the edge."""
+    for section in document.sections:
+        for footer, alignment in (
+            (section.footer, WD_ALIGN_PARAGRAPH.RIGHT),
+            (section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT),
+        ):
+            footer.is_linked_to_previous = False
+            paragraph = footer.paragraphs[0] if footer.paragraphs else footer.add_paragraph()
+            paragraph.style = document.styles["页码"]
+            paragraph.alignment = alignment
+            if alignment == WD_ALIGN_PARAGRAPH.RIGHT:
+                paragraph.paragraph_format.right_indent = Pt(PAGE_NUMBER_SIZE)
+            else:
+                paragraph.paragraph_format.left_indent = Pt(PAGE_NUMBER_SIZE)
+            run = paragraph.add_run("— ")
+            set_run_font(run._r, fonts.page_number)
+            _field(paragraph, "PAGE", fonts.page_number)
+            run = paragraph.add_run(" —")
+            set_run_font(run._r, fonts.page_number)
+
+
+def new_document(fonts: WordFonts) -> DocumentObject:
+    document = Document()
+    page_setup(document)
+    styles_setup(document, fonts)
+    page_numbers(document, fonts)
+    return document
+
+
+def paragraph(document: DocumentObject, text: str, style: str = "Normal", font: str | None = None):
+    """A paragraph whose runs carry the style's East Asian font."""
+    para = document.add_paragraph(style=document.styles[style])
+    if text:
+        run = para.add_run(text)
+        set_run_font(run._r, font or document.styles[style].font.name)
+    return para
+
+
+def table(
+    document: DocumentObject, headers: list[str], rows: list[list[str]], widths_mm: list[float], fonts: WordFonts
+) -> Table:
+    """A bordered table: header row repeated on every page, no row split across pages."""
+    grid = document.add_table(rows=1 + len(rows), cols=len(headers))
+    grid.style = document.styles["Table Grid"]
+    grid.alignment = WD_TABLE_ALIGNMENT.CENTER
+    grid.autofit = False
+    for column, width in zip(grid.columns, widths_mm, strict=True):
+        column.width = Mm(width)
+    for gridcol, width in zip(grid._tbl.tblGrid.findall(qn("w:gridCol")), widths_mm, strict=True):
+        gridcol.set(qn("w:w"), str(round(width / 25.4 * 1440)))
+    for index, row in enumerate([headers, *rows]):
+        tr = grid.rows[index]._tr
+        properties = tr.get_or_add_trPr()
+        properties.append(OxmlElement("w:cantSplit"))
+        if index == 0:
+            properties.append(OxmlElement("w:tblHeader"))
+        for column, value in enumerate(row):
+            cell = grid.cell(index, column)
+            cell.width = Mm(widths_mm[column])
+            para = cell.paragraphs[0]
+            para.style = document.styles["表头文字" if index == 0 else "表格文字"]
+            run = para.add_run(str(value))
+            set_run_font(run._r, fonts.heading1 if index == 0 else fonts.table)
+    return grid
+
+
+def ensure_east_asian_fonts(document: DocumentObject) -> int:
+    """Give every run without an explicit East Asian font the one of its paragraph style. Returns runs fixed."""
+    fixed = 0
+    parts = [document.element.body]
+    for section in document.sections:
+        parts += [section.footer._element, section.even_page_footer._element, section.header._element]
+    for part in parts:
+        for paragraph_element in part.iter(qn("w:p")):
+            style_font = _paragraph_font(document, paragraph_element)
+            for run in paragraph_element.iter(qn("w:r")):
+                properties = run.find(qn("w:rPr"))
+                fonts = properties.find(qn("w:rFonts")) if properties is not None else None
+                if fonts is not None and fonts.get(qn("w:eastAsia")):
+                    continue
+                if properties is None:
+                    properties = OxmlElement("w:rPr")
+                    run.insert(0, properties)
+                if fonts is None:
+                    fonts = OxmlElement("w:rFonts")
+                    properties.insert(0, fonts)
+                for attribute in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+                    if not fonts.get(qn(attribute)):
+                        fonts.set(qn(attribute), style_font)
+                fixed += 1
+    return fixed
+
+
+def _paragraph_font(document: DocumentObject, paragraph_element) -> str:
+    style_id = None
+    properties = paragraph_element.find(qn("w:pPr"))
+    if properties is not None and properties.find(qn("w:pStyle")) is not None:
+        style_id = properties.find(qn("w:pStyle")).get(qn("w:val"))
+    for style in document.styles:
+        if style.style_id == style_id and style.font.name:
+            return style.font.name
+    return document.styles["Normal"].font.name or "仿宋_GB2312"
+
+
+def save_document(document: DocumentObject, path: Path) -> None:
+    """Save atomically (temporary file, then rename)."""
+    temp = path.with_name(f".{path.name}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        document.save(temp)
+        temp.replace(path)
+    except PermissionError as exc:
+        temp.unlink(missing_ok=True)
+        raise OutputError(f"无法写入 {path}：文件可能正在 Word/WPS 中打开，请关闭后重试") from exc
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        raise OutputError(f"无法写入 {path}：{exc.strerror or exc}") from exc
