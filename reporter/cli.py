@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from reporter import __version__
@@ -197,22 +198,54 @@ def ledger(ctx: click.Context) -> None:
 
 
 @main.command()
+@click.option("--period", "-p", "period_key", help="报送期，如 2021-06（默认：reporter.toml 中的 current，或本月）。")
+@click.option("--pdf", is_flag=True, help="报告同时转换为 PDF（需已安装 LibreOffice）。")
 @click.pass_context
-def run(ctx: click.Context) -> None:
-    """一键运行：解析 input/notices/ 中新的或修改过的通知，导入数据库，生成台账。
+def run(ctx: click.Context, period_key: str | None, pdf: bool) -> None:
+    """一键运行：解析新的或修改过的通知，收集 input/returns/<报送期>/ 中报回的填报表，更新台账，出具全部报告。
 
-    退出码：0 全部完成；1 有通知无法解析（其余照常处理）。
+    最后列出生成的文件（文件、类型、大小）和需要处理的问题。
+    退出码：0 全部完成；1 有通知或填报表被退回（其余照常处理，报告照常出具）。
 
-    示例：reporter run
+    示例：reporter run --period 2021-06
     """
     workspace = _workspace(ctx)
     console = _console()
     console.print(f"工作区：{workspace.root.resolve()}")
-    result = run_workspace(workspace)
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console, transient=True
+    ) as bars:
+        steps: dict[str, int] = {}
+
+        def advance(step: str, done: int, total: int) -> None:
+            if step not in steps:
+                steps[step] = bars.add_task(step, total=total)
+            bars.update(steps[step], completed=done, total=total)
+
+        result = run_workspace(workspace, period_key, pdf=pdf, progress=advance)
     _print_import(console, result.imported)
+    if result.collected:
+        _print_collect(console, result.collected, with_ledger=False)
+    produced = []
     if result.ledger:
         _print_ledger(console, result.ledger)
-    if result.imported.failed:
+        produced.append((result.ledger.path, "台账"))
+    if result.reports:
+        produced += [(f.path, KIND_LABELS[f.kind]) for f in result.reports.files]
+        for path in result.reports.templates_written:
+            console.print(f"已生成默认模板：{path}（可在 Word 中修改措辞）")
+    if produced:
+        table = Table(title=f"生成的文件{f'（{result.period.label}）' if result.period else ''}", title_justify="left")
+        for heading in ("文件", "类型", "大小"):
+            table.add_column(heading, overflow="fold")
+        for path, kind in produced:
+            shown = path.relative_to(workspace.root) if path.is_relative_to(workspace.root) else path
+            table.add_row(escape(str(shown)), kind, f"{path.stat().st_size / 1024:.0f} KB")
+        console.print(table)
+    for note in result.notes:
+        console.print(f"[yellow]提示：[/]{escape(note)}")
+    if result.rejected:
+        console.print("[red]有文件被退回，见上表；其余已照常处理。[/]")
         ctx.exit(1)
 
 
@@ -458,7 +491,7 @@ def _print_problems(console: Console, problems: list[Problem]) -> None:
         console.print(f"……其余{len(problems) - MAX_PROBLEMS_SHOWN}项见台账“解析警告”工作表，或用 --json 输出。")
 
 
-def _print_collect(console: Console, result: CollectResult) -> None:
+def _print_collect(console: Console, result: CollectResult, *, with_ledger: bool = True) -> None:
     table = Table(title="填报表收集结果", title_justify="left")
     for heading in ("文件", "单位", "报送期", "结果", "任务", "指标", "问题"):
         table.add_column(heading, overflow="fold")
@@ -487,7 +520,7 @@ def _print_collect(console: Console, result: CollectResult) -> None:
             counts.add_row(code, str(count))
         console.print(counts)
     _print_problems(console, problems)
-    if result.ledger:
+    if result.ledger and with_ledger:
         _print_ledger(console, result.ledger)
 
 

@@ -6,11 +6,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reporter.config import CONFIG_NAME, CONFIG_TEMPLATE, Workspace
+from reporter.cycle import CollectResult, Progress, collect_returns, resolve_period, return_files
 from reporter.errors import NoticeError, ReporterError, WorkspaceError
 from reporter.ledger import LedgerResult, write_ledger
 from reporter.model import Notice
 from reporter.parser import near_duplicate_units, parse_notice
+from reporter.periods import Period, active_in
 from reporter.problems import ERROR, Location, Problem
+from reporter.reports import ReportResult, write_reports
 from reporter.sources import TEXT_SUFFIXES, read_notice_file
 from reporter.store import SaveResult, Store
 from reporter.units import UnitDirectory
@@ -108,12 +111,24 @@ def import_notices(workspace: Workspace, paths: list[Path], store: Store) -> Imp
 
 @dataclass
 class RunResult:
+    """What the one-click run did: notices imported, returns collected, ledger and reports written."""
+
     imported: ImportResult
     ledger: LedgerResult | None
+    period: Period | None = None
+    collected: CollectResult | None = None
+    reports: ReportResult | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> bool:
+        return bool(self.imported.failed or (self.collected and self.collected.rejected))
 
 
-def run_workspace(workspace: Workspace) -> RunResult:
-    """The one-click job: import the notices in ``input/notices/`` and write the ledger."""
+def run_workspace(
+    workspace: Workspace, period_key: str | None = None, *, pdf: bool = False, progress: Progress | None = None
+) -> RunResult:
+    """The one-click job: import notices, collect ``input/returns/<period>/``, write the ledger and all reports."""
     files = notice_files(workspace)
     if not files:
         raise WorkspaceError(
@@ -121,8 +136,22 @@ def run_workspace(workspace: Workspace) -> RunResult:
         )
     with Store(workspace.store_path) as store:
         imported = import_notices(workspace, files, store)
-        ledger = write_ledger(workspace, store) if store.tasks() else None
-    return RunResult(imported, ledger)
+        if not store.tasks():
+            return RunResult(imported, None)
+        period = resolve_period(workspace, store, period_key)
+        result = RunResult(imported, None, period)
+        folder = workspace.returns_dir / period.key
+        if folder.is_dir() and return_files([folder]):
+            result.collected = collect_returns(workspace, store, [folder], period, progress=progress)
+        else:
+            result.notes.append(f"{folder} 中没有报回的填报表，台账和报告只反映已收集的数据")
+        result.ledger = write_ledger(workspace, store, period)
+        if any(active_in(t, period) for t in store.tasks()):
+            result.reports = write_reports(workspace, store, period, pdf=pdf, progress=progress)
+            result.notes += result.reports.notes
+        else:
+            result.notes.append(f"{period.label}没有在办的任务，未出具报告（可用 --period 指定报送期）")
+    return result
 
 
 def init_workspace(root: Path, name: str = "", office: str = "") -> list[Path]:

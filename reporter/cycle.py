@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -23,6 +24,8 @@ from reporter.xlsx import Column, Sheet, write_workbook
 
 if TYPE_CHECKING:
     from reporter.ledger import LedgerResult
+
+Progress = Callable[[str, int, int], None]  # (step, done, total), for progress bars
 
 MANIFEST_NAME = "填报表清单.xlsx"
 
@@ -230,7 +233,12 @@ def return_files(paths: list[Path]) -> list[Path]:
 
 
 def collect_returns(
-    workspace: Workspace, store: Store, paths: list[Path], period: Period | None = None
+    workspace: Workspace,
+    store: Store,
+    paths: list[Path],
+    period: Period | None = None,
+    *,
+    progress: Progress | None = None,
 ) -> CollectResult:
     """Check and merge returned forms, one transaction per file; the rest go on when one is rejected."""
     files = return_files(paths)
@@ -240,8 +248,10 @@ def collect_returns(
     units = {e["unit"] for e in store.task_units()}
     texts = {task_id: _form_text(task) for task_id, task in tasks.items()}
     result = CollectResult()
-    for path in files:
+    for done, path in enumerate(files, start=1):
         result.outcomes.append(_collect_one(workspace, store, path, period, tasks, texts, units))
+        if progress:
+            progress("收集填报表", done, len(files))
     return result
 
 

@@ -16,7 +16,7 @@ from reporter.briefs import (
     unit_context,
 )
 from reporter.config import Workspace
-from reporter.cycle import due_date, reporting_status
+from reporter.cycle import Progress, due_date, reporting_status
 from reporter.doctemplates import DISTRICT, LEADER, MONTHLY, UNIT, render, template_path
 from reporter.errors import OutputError, WorkspaceError
 from reporter.forms import safe_file_name
@@ -71,7 +71,13 @@ def load_report_data(workspace: Workspace, store: Store, period: Period) -> Repo
 
 
 def write_reports(
-    workspace: Workspace, store: Store, period: Period, *, units: bool = False, pdf: bool = False
+    workspace: Workspace,
+    store: Store,
+    period: Period,
+    *,
+    units: bool = False,
+    pdf: bool = False,
+    progress: Progress | None = None,
 ) -> ReportResult:
     """Render every brief for the period into ``output/reports/<period>/``."""
     data = load_report_data(workspace, store, period)
@@ -87,10 +93,14 @@ def write_reports(
         if written:
             result.templates_written.append(path)
 
+    total = 1 + len(leaders(data)) + len(data.districts) + (len(data.unit_status) if units else 0)
+
     def emit(kind: str, name: str, context: dict) -> None:
         target = folder / kind_folder(kind) / f"{safe_file_name(name)}.docx"
         render(templates[kind], context, target)
         result.files.append(ReportFile(target, kind))
+        if progress:
+            progress("出具报告", len(result.files), total)
 
     emit("monthly", f"{period.label}目标任务督查通报", monthly_context(data))
     for leader in leaders(data):

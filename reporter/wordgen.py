@@ -202,24 +202,28 @@ def table(
 
 def ensure_east_asian_fonts(document: DocumentObject) -> int:
     """Give every run without an explicit East Asian font the one of its paragraph style. Returns runs fixed."""
+    fonts_by_style = _style_fonts(document)
+    default = fonts_by_style.get(document.styles["Normal"].style_id) or "仿宋_GB2312"
     fixed = 0
     parts = [document.element.body]
     for section in document.sections:
         parts += [section.footer._element, section.even_page_footer._element, section.header._element]
     for part in parts:
         for paragraph_element in part.iter(qn("w:p")):
-            style_font = _paragraph_font(document, paragraph_element)
+            properties = paragraph_element.find(qn("w:pPr"))
+            style = properties.find(qn("w:pStyle")) if properties is not None else None
+            style_font = fonts_by_style.get(style.get(qn("w:val")) if style is not None else None) or default
             for run in paragraph_element.iter(qn("w:r")):
-                properties = run.find(qn("w:rPr"))
-                fonts = properties.find(qn("w:rFonts")) if properties is not None else None
+                run_properties = run.find(qn("w:rPr"))
+                fonts = run_properties.find(qn("w:rFonts")) if run_properties is not None else None
                 if fonts is not None and fonts.get(qn("w:eastAsia")):
                     continue
-                if properties is None:
-                    properties = OxmlElement("w:rPr")
-                    run.insert(0, properties)
+                if run_properties is None:
+                    run_properties = OxmlElement("w:rPr")
+                    run.insert(0, run_properties)
                 if fonts is None:
                     fonts = OxmlElement("w:rFonts")
-                    properties.insert(0, fonts)
+                    run_properties.insert(0, fonts)
                 for attribute in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
                     if not fonts.get(qn(attribute)):
                         fonts.set(qn(attribute), style_font)
@@ -227,15 +231,18 @@ def ensure_east_asian_fonts(document: DocumentObject) -> int:
     return fixed
 
 
-def _paragraph_font(document: DocumentObject, paragraph_element) -> str:
-    style_id = None
-    properties = paragraph_element.find(qn("w:pPr"))
-    if properties is not None and properties.find(qn("w:pStyle")) is not None:
-        style_id = properties.find(qn("w:pStyle")).get(qn("w:val"))
+def _style_fonts(document: DocumentObject) -> dict[str, str]:
+    """Style id -> font name, following ``based on`` when a style names no font itself."""
+    result: dict[str, str] = {}
     for style in document.styles:
-        if style.style_id == style_id and style.font.name:
-            return style.font.name
-    return document.styles["Normal"].font.name or "仿宋_GB2312"
+        current, seen = style, 0
+        while current is not None and seen < 10:
+            name = getattr(current, "font", None) and current.font.name
+            if name:
+                result[style.style_id] = name
+                break
+            current, seen = getattr(current, "base_style", None), seen + 1
+    return result
 
 
 def save_document(document: DocumentObject, path: Path) -> None:
