@@ -232,3 +232,45 @@ def test_pdf_through_libreoffice(office, reported, tmp_path):
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "政府工作报告目标任务督查通报" in text
     assert re.search(r"—\s*1\s*—", text) and re.search(r"—\s*2\s*—", text)
+
+
+def test_one_click_run_on_the_sample_workspace(tmp_path):
+    from tests.conftest import NOTICE_2019, NOTICE_2021, REPO
+
+    root = tmp_path / "sample"
+    (root / "input" / "notices").mkdir(parents=True)
+    shutil.copy(REPO / "reporter.toml", root / "reporter.toml")
+    for name in (NOTICE_2019, NOTICE_2021):
+        shutil.copy(REPO / "input" / "notices" / name, root / "input" / "notices" / name)
+    shutil.copytree(REPO / "input" / "returns" / "2021-06", root / "input" / "returns" / "2021-06")
+    result = invoke("-w", root, "run")
+    assert result.exit_code == 0, result.output
+    returned = len(list((root / "input" / "returns" / "2021-06").iterdir()))
+    assert f"接收{returned}份，退回0份，重复0份" in flat(result.output)
+    reports = root / "output" / "reports" / "2021-06"
+    assert len(list((reports / "领导专报").iterdir())) == 8
+    assert len(list((reports / "区县专报").iterdir())) == 16
+    assert "output/reports/2021-06/2021年6月目标任务督查通报.docx" in flat(result.output)
+
+    from reporter.config import load_workspace
+    from reporter.periods import active_in
+    from reporter.progress import compute_progress
+    from reporter.store import Store
+
+    workspace = load_workspace(root)
+    period = workspace.period("2021-06")
+    with Store(workspace.store_path) as store:
+        tasks = [t for t in store.tasks() if active_in(t, period) and t["kind"] == "work"]
+        progress = compute_progress(tasks, store.task_units(), store.answers("2021-06"), period, workspace.light_rules)
+    lights = [p.light for p in progress.values()]
+    done = sum(1 for p in progress.values() if p.lead and p.lead["status"] == "已完成")
+    unreported = sum(1 for p in progress.values() if not p.lead)
+    text = text_of(reports / "2021年6月目标任务督查通报.docx")
+    assert (
+        f"纳入督查的政府工作报告目标任务共{len(tasks)}项。截至2021年6月末，已完成{done}项，"
+        f"亮绿灯{lights.count('green')}项、黄灯{lights.count('yellow')}项、红灯{lights.count('red')}项，"
+        f"进度滞后{lights.count('yellow') + lights.count('red')}项，牵头单位未报送{unreported}项。"
+    ) in text
+    again = invoke("-w", root, "run")
+    assert again.exit_code == 0
+    assert f"接收0份，退回0份，重复{returned}份" in flat(again.output)
