@@ -22,9 +22,17 @@ from reporter.errors import OutputError, WorkspaceError
 from reporter.forms import safe_file_name
 from reporter.periods import Period, active_in
 from reporter.progress import compute_progress
+from reporter.reportbook import write_report_workbook
 from reporter.store import Store
 
-KIND_LABELS = {"leader": "领导专报", "district": "区县专报", "unit": "单位专报", "monthly": "月度通报", "pdf": "PDF"}
+KIND_LABELS = {
+    "excel": "汇总表",
+    "leader": "领导专报",
+    "district": "区县专报",
+    "unit": "单位专报",
+    "monthly": "月度通报",
+    "pdf": "PDF",
+}
 
 
 @dataclass
@@ -103,6 +111,9 @@ def write_reports(
             progress("出具报告", len(result.files), total)
 
     emit("monthly", f"{period.label}目标任务督查通报", monthly_context(data))
+    workbook = folder / f"{period.label}督查汇总表.xlsx"
+    write_report_workbook(data, workbook, font=workspace.font, title_font=workspace.title_font)
+    result.files.append(ReportFile(workbook, "excel"))
     for leader in leaders(data):
         emit("leader", f"{leader}-{period.key}督查专报", leader_context(data, leader))
     for short, unit in data.districts:

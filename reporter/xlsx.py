@@ -17,6 +17,8 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
+from openpyxl.chart import BarChart, PieChart, Reference
+from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
 
@@ -53,6 +55,23 @@ class Sheet:
     landscape: bool = True
     paper: int = PAPER_A3
     fills: dict[tuple[int, int], str] = field(default_factory=dict)  # (row index, column index) -> RGB
+    conditional: dict[int, dict[str, str]] = field(default_factory=dict)  # column index -> {text: RGB}
+    charts: list[ChartSpec] = field(default_factory=list)
+
+
+@dataclass
+class ChartSpec:
+    """A native Excel chart over columns of a sheet's data rows, anchored on some sheet."""
+
+    kind: str  # "pie", "bar" or "stacked"
+    title: str
+    source: str  # sheet name holding the data
+    categories: int  # column index (0-based) of the labels
+    values: list[int]  # column indexes (0-based) of the series
+    rows: int  # number of data rows
+    anchor: str  # e.g. "E3"
+    first_row: int = 0  # first data row (0-based) within the sheet's rows
+    colours: list[str] = field(default_factory=list)  # one RGB per series (e.g. traffic lights)
 
 
 def safe_sheet_title(name: str) -> str:
@@ -137,7 +156,34 @@ def write_workbook(
     register_styles(workbook, font, title_font)
     for sheet in sheets:
         _write_sheet(workbook, sheet, font, title_font)
+    for sheet in sheets:
+        for chart in sheet.charts:
+            _add_chart(workbook, sheet, chart)
     return save_atomic(workbook, path, backup_dir)
+
+
+def _add_chart(workbook: Workbook, sheet: Sheet, spec: ChartSpec) -> None:
+    source = workbook[safe_sheet_title(spec.source)]
+    first = 3 + spec.first_row
+    last = first + max(spec.rows, 1) - 1
+    chart = PieChart() if spec.kind == "pie" else BarChart()
+    if spec.kind != "pie":
+        chart.type = "bar"
+        chart.grouping = "stacked" if spec.kind == "stacked" else "clustered"
+        if spec.kind == "stacked":
+            chart.overlap = 100
+        chart.height = max(7.5, 0.6 * spec.rows + 3)
+    chart.title = spec.title
+    chart.width = 16
+    with_titles = spec.first_row == 0  # the header row names the series only when the data starts below it
+    for column in spec.values:
+        data = Reference(source, min_col=column + 1, min_row=first - 1 if with_titles else first, max_row=last)
+        chart.add_data(data, titles_from_data=with_titles)
+    chart.set_categories(Reference(source, min_col=spec.categories + 1, min_row=first, max_row=last))
+    for series, colour in zip(chart.series, spec.colours, strict=False):
+        series.graphicalProperties.solidFill = colour
+        series.graphicalProperties.line.solidFill = colour
+    workbook[safe_sheet_title(sheet.name)].add_chart(chart, spec.anchor)
 
 
 def _write_sheet(workbook: Workbook, spec: Sheet, font: str, title_font: str) -> None:
@@ -185,6 +231,13 @@ def _write_sheet(workbook: Workbook, spec: Sheet, font: str, title_font: str) ->
         ws.row_dimensions[r].height = row_height(row, widths, spec.columns, 10)
 
     last_row = max(2, len(spec.rows) + 2)
+    for column, colours in spec.conditional.items() if spec.rows else ():
+        letter = get_column_letter(column + 1)
+        for text, colour in colours.items():
+            ws.conditional_formatting.add(
+                f"{letter}3:{letter}{last_row}",
+                CellIsRule(operator="equal", formula=[f'"{text}"'], fill=PatternFill("solid", bgColor=colour)),
+            )
     ws.freeze_panes = "A3"
     ws.auto_filter.ref = f"A2:{get_column_letter(ncols)}{last_row}"
     ws.print_title_rows = "2:2"

@@ -9,6 +9,7 @@ import subprocess
 import zipfile
 from pathlib import Path
 
+import openpyxl
 import pytest
 from docx import Document
 from docx.oxml.ns import qn
@@ -274,3 +275,37 @@ def test_one_click_run_on_the_sample_workspace(tmp_path):
     again = invoke("-w", root, "run")
     assert again.exit_code == 0
     assert f"接收0份，退回0份，重复{returned}份" in flat(again.output)
+
+
+def test_consolidated_excel_report(reported):
+    path = folder(reported) / "2021年6月督查汇总表.xlsx"
+    workbook = openpyxl.load_workbook(path)
+    assert workbook.sheetnames == [
+        "汇总",
+        "分领导",
+        "分区县",
+        "领导任务明细",
+        "区县指标明细",
+        "分单位",
+        "滞后任务",
+        "未报送单位",
+    ]
+    summary = {r[0]: r[1] for r in workbook["汇总"].iter_rows(min_row=3, values_only=True)}
+    assert summary == {
+        "已完成": 0, "正常推进": 2, "进度滞后": 1, "未启动": 0, "其他": 0, "未报送": 1,
+        "绿灯": 1, "黄灯": 1, "红灯": 1, "未亮灯": 1,
+    }  # fmt: skip
+    leaders = [r for r in workbook["分领导"].iter_rows(min_row=3, values_only=True)]
+    assert leaders == [("张三", 1, 0, 0, 1, 2), ("李四", 0, 0, 1, 0, 1), ("王六", 0, 1, 0, 0, 1)]
+    assert [r for r in workbook["分区县"].iter_rows(min_row=3, values_only=True)] == [("海曙", 1, 50), ("江北", 1, 100)]
+    assert [r[0] for r in workbook["滞后任务"].iter_rows(min_row=3, values_only=True)] == ["2021-G-002", "2021-M-001"]
+    rules = [(str(rng.sqref), r.formula[0]) for rng in workbook["滞后任务"].conditional_formatting for r in rng.rules]
+    assert ("G3:G4", '"红灯"') in rules and ("G3:G4", '"绿灯"') in rules
+    with zipfile.ZipFile(path) as archive:
+        charts = [archive.read(n).decode() for n in sorted(archive.namelist()) if n.startswith("xl/charts/chart")]
+    assert len(charts) == 3
+    assert "<pieChart>" in charts[0] and "'汇总'!$B$3:$B$8" in charts[0] and "'汇总'!$A$3:$A$8" in charts[0]
+    assert 'val="stacked"' in charts[1]
+    assert all(f"'分领导'!{c}2<" in charts[1] and f"'分领导'!${c}$3:${c}$5" in charts[1] for c in "BCDE")
+    assert "'分领导'!$A$3:$A$5" in charts[1]
+    assert "'分区县'!C2<" in charts[2] and "'分区县'!$C$3:$C$4" in charts[2] and "'分区县'!$A$3:$A$4" in charts[2]
