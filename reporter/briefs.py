@@ -218,6 +218,10 @@ def monthly_context(data: ReportData) -> dict:
         {"name": part, **summary([r for r in rows if r["part"] == part])}
         for part in dict.fromkeys(r["part"] for r in rows)
     ]
+    by_section = [
+        {"part": part, "name": section, **summary([r for r in rows if (r["part"], r["section"]) == (part, section)])}
+        for part, section in dict.fromkeys((r["part"], r["section"]) for r in rows)
+    ]
     by_leader = []
     for leader in leaders(data):
         mine = [task_row(t, data.progress.get(t["id"])) for t in data.tasks if leader in t["leaders"]]
@@ -232,6 +236,7 @@ def monthly_context(data: ReportData) -> dict:
         "previous_summary": before,
         "change": change,
         "by_part": by_part,
+        "by_section": by_section,
         "by_leader": by_leader,
         "livelihood": livelihood,
         "livelihood_summary": summary(livelihood),

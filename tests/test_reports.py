@@ -156,6 +156,7 @@ def test_gb9704_layout_fonts_and_page_numbers(reported):
     assert styles["一级标题"].font.name == "黑体"
     assert styles["二级标题"].font.name == "楷体_GB2312"
     assert styles["Normal"].paragraph_format.line_spacing == Pt(28.95)
+    assert styles["Normal"].element.rPr.find(qn("w:spacing")).get(qn("w:val")) == "-5"  # 28 characters a line
     runs = [r for p in document.paragraphs for r in p.runs]
     runs += [r for t in document.tables for row in t.rows for c in row.cells for p in c.paragraphs for r in p.runs]
     assert runs
