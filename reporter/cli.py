@@ -20,6 +20,7 @@ from rich.table import Table
 
 from reporter import __version__
 from reporter.config import Workspace, load_workspace
+from reporter.contacts import read_contacts
 from reporter.core import ImportResult, import_notices, init_workspace, parse_files, run_workspace
 from reporter.cycle import (
     ACCEPTED,
@@ -33,6 +34,7 @@ from reporter.cycle import (
 )
 from reporter.errors import ReporterError, WorkspaceError
 from reporter.ledger import LedgerResult, write_ledger
+from reporter.mailing import contacts_template, fetch_returns, send_mail
 from reporter.problems import SEVERITY_LABELS, Problem, count_by_code
 from reporter.reports import KIND_LABELS, write_reports
 from reporter.store import Store
@@ -370,17 +372,30 @@ def status(ctx: click.Context, period_key: str | None, json_out: Path | None) ->
         return
     console = _console()
     table = Table(title=f"{period.label}报送情况（截止日期 {report.due.isoformat()}）", title_justify="left")
-    for heading in ("单位", "牵头任务", "配合任务", "报送情况", "报送时间", "次数", "填报人", "联系电话"):
+    for heading in (
+        "单位",
+        "联系人",
+        "牵头任务",
+        "配合任务",
+        "报送情况",
+        "报送时间",
+        "次数",
+        "催报",
+        "填报人",
+        "联系电话",
+    ):
         table.add_column(heading, overflow="fold")
     styles = {"未报送": "red", "逾期报送": "yellow", "按时报送": "green"}
     for unit in report.units:
         table.add_row(
             escape(unit.unit),
+            escape(unit.contact),
             str(unit.lead),
             str(unit.cooperating),
             f"[{styles[unit.label]}]{unit.label}[/]",
             unit.returned_at.replace("T", " "),
             str(unit.returns or ""),
+            str(unit.reminders or ""),
             escape(unit.reporter),
             escape(unit.phone),
         )
@@ -434,6 +449,134 @@ def _print_report_files(console: Console, files: list, folder: Path) -> None:
     for item in files:
         table.add_row(escape(str(item.path.relative_to(folder))), KIND_LABELS[item.kind], f"{item.size / 1024:.0f} KB")
     console.print(table)
+
+
+@main.command()
+@click.option(
+    "--template", "make_template", is_flag=True, help="生成（或补全）通讯录 input/通讯录.xlsx，列出通知中的每个单位。"
+)
+@click.pass_context
+def contacts(ctx: click.Context, make_template: bool) -> None:
+    """责任单位通讯录：检查 input/通讯录.xlsx，或用 --template 生成列出全部单位的空表（已填内容保留）。
+
+    示例：reporter contacts --template
+    """
+    workspace = _workspace(ctx)
+    console = _console()
+    if make_template:
+        with Store(workspace.store_path) as store:
+            path, kept, added = contacts_template(workspace, store)
+        console.print(f"已写出通讯录：{path}（保留已填{kept}行，新增{added}个单位）。请填写各单位的联系人和电子邮箱。")
+        return
+    found, problems = read_contacts(workspace.contacts_path)
+    with Store(workspace.store_path) as store:
+        units = list(dict.fromkeys(e["unit"] for e in store.task_units()))
+    missing = [u for u in units if not (found.get(u) and found[u].emails)]
+    console.print(f"通讯录中有{len(found)}个单位；{len(missing)}个责任单位没有电子邮箱。")
+    if missing:
+        console.print("没有邮箱的单位：" + escape("、".join(missing)))
+    _print_problems(console, problems)
+
+
+def _print_send(console: Console, result, title: str) -> None:
+    table = Table(title=title, title_justify="left")
+    for heading in ("单位", "结果", "收件人", "说明"):
+        table.add_column(heading, overflow="fold")
+    styles = {"sent": "green", "outbox": "cyan", "skipped": "dim", "failed": "red", "no-address": "yellow"}
+    for outcome in result.outcomes:
+        detail = outcome.detail or (str(outcome.path) if outcome.path else "")
+        table.add_row(
+            escape(outcome.unit),
+            f"[{styles[outcome.status]}]{outcome.label}[/]",
+            escape("、".join(outcome.recipients)),
+            escape(detail),
+        )
+    console.print(table)
+    for name in result.templates_written:
+        console.print(f"已生成默认邮件模板：templates/{name}（可修改措辞）")
+    console.print(
+        f"发送{result.count('sent')}封，存为 .eml {result.count('outbox')}封，跳过{result.count('skipped')}个，"
+        f"失败{result.count('failed')}个，无邮箱{result.count('no-address')}个。"
+    )
+    if result.outbox:
+        console.print("未配置发件服务器或使用了 --dry-run：邮件已存为 .eml 文件，可用邮件客户端打开后发送。")
+    _print_problems(console, result.problems)
+
+
+@main.command()
+@click.option("--period", "-p", "period_key", help="报送期，如 2021-06。")
+@click.option("--dry-run", is_flag=True, help="不发送，只把邮件存为 output/outbox/<报送期>/ 下的 .eml 文件。")
+@click.option("--resend", multiple=True, metavar="单位", help="再次发送给这个单位（可重复）。")
+@click.pass_context
+def send(ctx: click.Context, period_key: str | None, dry_run: bool, resend: tuple[str, ...]) -> None:
+    """把填报表作为附件发送给每个单位（收件人来自 input/通讯录.xlsx）；已发过的单位不会重复发送。
+
+    发件服务器在 reporter.toml 的 [mail] 中配置，密码用环境变量 REPORTER_SMTP_PASSWORD 或系统钥匙串。
+    退出码：0 全部发出；1 有单位发送失败或没有邮箱。
+
+    示例：reporter send --period 2021-06 --dry-run
+    """
+    workspace = _workspace(ctx)
+    with Store(workspace.store_path) as store:
+        period = resolve_period(workspace, store, period_key)
+        result = send_mail(workspace, store, period, kind="form", dry_run=dry_run, resend=resend)
+    _print_send(_console(), result, f"{period.label}填报表发送情况")
+    if result.count("failed") or result.count("no-address"):
+        ctx.exit(1)
+
+
+@main.command()
+@click.option("--period", "-p", "period_key", help="报送期，如 2021-06。")
+@click.option("--dry-run", is_flag=True, help="不发送，只把催报邮件存为 .eml 文件。")
+@click.option("--again", is_flag=True, help="今天已催报过的单位也再发一次。")
+@click.pass_context
+def remind(ctx: click.Context, period_key: str | None, dry_run: bool, again: bool) -> None:
+    """向尚未报送的单位发送催报邮件（附填报表），并记录催报次数（reporter status 中可见）。
+
+    示例：reporter remind --period 2021-06
+    """
+    workspace = _workspace(ctx)
+    with Store(workspace.store_path) as store:
+        period = resolve_period(workspace, store, period_key)
+        result = send_mail(workspace, store, period, kind="reminder", dry_run=dry_run, again=again)
+    _print_send(_console(), result, f"{period.label}催报情况")
+    if result.count("failed") or result.count("no-address"):
+        ctx.exit(1)
+
+
+@main.command()
+@click.option("--period", "-p", "period_key", help="报送期，如 2021-06（附件存入 input/returns/<报送期>/）。")
+@click.option(
+    "--from-folder",
+    "eml_folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="不连收件服务器，改为读取这个文件夹中另存的 .eml 邮件。",
+)
+@click.pass_context
+def fetch(ctx: click.Context, period_key: str | None, eml_folder: Path | None) -> None:
+    """从收件箱（IMAP，SSL）下载新邮件中的 Excel 附件到 input/returns/<报送期>/，每封邮件只取一次。
+
+    文件名会被清理（不含路径、不覆盖已有文件），内容相同的附件只保存一份；记录发件人，
+    收集时若发件人不是该单位通讯录中的邮箱会提示核实。
+
+    示例：reporter fetch --period 2021-06
+    """
+    workspace = _workspace(ctx)
+    with Store(workspace.store_path) as store:
+        period = resolve_period(workspace, store, period_key)
+        result = fetch_returns(workspace, store, period, eml_folder=eml_folder)
+    console = _console()
+    table = Table(title=f"{period.label}收取的附件", title_justify="left")
+    for heading in ("文件", "发件人", "邮件时间"):
+        table.add_column(heading, overflow="fold")
+    for item in result.files:
+        table.add_row(escape(item.path.name), escape(item.sender), item.received_at.replace("T", " "))
+    console.print(table)
+    console.print(
+        f"新邮件{result.messages}封（已取过的{result.skipped_messages}封跳过），保存附件{len(result.files)}个，"
+        f"重复附件{len(result.duplicates)}个，非 Excel 附件{len(result.ignored)}个。"
+        f"下一步：reporter collect --period {period.key}"
+    )
 
 
 # -- output ---------------------------------------------------------------------------------------------

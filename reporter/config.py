@@ -6,7 +6,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reporter.contacts import CONTACTS_FILE
 from reporter.errors import ConfigError, WorkspaceError
+from reporter.mail import MailSettings, settings_from_config
 from reporter.periods import PERIOD_KINDS, LightRules, Period, parse_period
 from reporter.units import DISTRICT_KIND, ZONE_KIND, District, UnitDirectory
 from reporter.wordgen import WordFonts
@@ -35,6 +37,7 @@ class Workspace:
     due_day: int = 25
     light_rules: LightRules = field(default_factory=LightRules)
     word_fonts: WordFonts = field(default_factory=WordFonts)
+    mail: MailSettings = field(default_factory=MailSettings)
 
     @property
     def notices_dir(self) -> Path:
@@ -55,6 +58,14 @@ class Workspace:
     @property
     def forms_dir(self) -> Path:
         return self.output_dir / "forms"
+
+    @property
+    def contacts_path(self) -> Path:
+        return self.root / "input" / CONTACTS_FILE
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.output_dir / "outbox"
 
     @property
     def templates_dir(self) -> Path:
@@ -178,6 +189,7 @@ def workspace_from_config(root: Path, data: dict, config_path: Path | None = Non
     workspace.word_fonts = WordFonts(
         **{key: _str(report, f"{key}_font", where, getattr(defaults, key)) for key in defaults.__dataclass_fields__}
     )
+    workspace.mail = settings_from_config(_table(data, "mail", where), where)
     codes = _table(data, "notices", where)
     workspace.notice_codes = {str(k): str(v.get("code", "")) for k, v in codes.items() if isinstance(v, dict)}
     return workspace
@@ -263,6 +275,24 @@ table_font = "仿宋_GB2312"
 [aliases]
 # "市邮政局" = "市邮政管理局"
 {aliases}
+[mail]
+# 发件人（督查室邮箱）；每封邮件都抄送 cc 中的地址
+sender = ""
+cc = []
+# 发件服务器。smtp_host 留空时不实际发送，只把邮件存为 output/outbox/<报送期>/ 下的 .eml 文件
+smtp_host = ""
+smtp_port = 465
+smtp_security = "ssl"     # "ssl"、"starttls" 或 "none"
+smtp_user = ""            # 密码不要写在这里：用环境变量 REPORTER_SMTP_PASSWORD 或系统钥匙串
+pause_seconds = 1.0       # 每封邮件之间的间隔（秒），避免触发邮件服务器限流
+retries = 3
+# 收件服务器（reporter fetch 从这里取各单位报回的附件）
+imap_host = ""
+imap_port = 993
+imap_security = "ssl"
+imap_user = ""            # 密码：环境变量 REPORTER_IMAP_PASSWORD 或系统钥匙串
+imap_folder = "INBOX"
+
 # 某份通知的任务编号前缀（默认取通知年份，如 2021-G2-014）。同一年有两份通知时在此区分。
 # [notices."某县2021年通知.docx"]
 # code = "2021B"

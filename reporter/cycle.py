@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reporter.config import Workspace
+from reporter.contacts import Contact, read_contacts
 from reporter.errors import OutputError, ReporterError, WorkspaceError
 from reporter.formbook import write_form
 from reporter.forms import FORM_VERSION, FormPlan, plan_forms
@@ -247,9 +248,10 @@ def collect_returns(
     tasks = {t["id"]: t for t in store.tasks()}
     units = {e["unit"] for e in store.task_units()}
     texts = {task_id: _form_text(task) for task_id, task in tasks.items()}
+    contacts, _ = read_contacts(workspace.contacts_path)
     result = CollectResult()
     for done, path in enumerate(files, start=1):
-        result.outcomes.append(_collect_one(workspace, store, path, period, tasks, texts, units))
+        result.outcomes.append(_collect_one(workspace, store, path, period, tasks, texts, units, contacts))
         if progress:
             progress("收集填报表", done, len(files))
     return result
@@ -267,6 +269,7 @@ def _collect_one(
     tasks: dict[str, dict],
     texts: dict[str, str],
     units: set[str],
+    contacts: dict[str, Contact],
 ) -> FileOutcome:
     outcome = FileOutcome(path, REJECTED)
 
@@ -342,6 +345,10 @@ def _collect_one(
                 (v for c, v in row["values"].items() if (d := directory.district(c)) and d.short == item["district"]),
                 None,
             )
+    mismatch = sender_mismatch(store, contacts, meta.unit, raw.sha256)
+    if mismatch:
+        outcome.problems.append(Problem("mail.sender-mismatch", mismatch, WARNING, Location(file=path.name)))
+    fetched = store.fetched_file(raw.sha256)
     archive = _archive(workspace, raw.path, raw.sha256, form_period.key, raw.kind)
     had_earlier = store.has_return(meta.unit, form_period.key)
     record = ReturnRecord(
@@ -354,6 +361,7 @@ def _collect_one(
         form_version=meta.version,
         reporter=content.reporter,
         phone=content.phone,
+        sender=fetched["sender"] if fetched else "",
         problems=[p.to_dict() for p in outcome.problems],
         answers=answers,
         indicators=content.indicators,
@@ -364,6 +372,18 @@ def _collect_one(
     outcome.answers, outcome.indicators = len(answers), len(content.indicators)
     outcome.task_ids = [a["task_id"] for a in answers]
     return outcome
+
+
+def sender_mismatch(store: Store, contacts: dict[str, Contact], unit: str, sha256: str) -> str:
+    """A sentence when the file came by mail from an address not in the unit's contacts, else ``""``."""
+    fetched = store.fetched_file(sha256)
+    contact = contacts.get(unit)
+    if not fetched or not contact or not contact.emails or not fetched["sender"]:
+        return ""
+    known = {a.lower() for a in [*contact.emails, *contact.cc]}
+    if fetched["sender"].lower() in known:
+        return ""
+    return f"该文件由 {fetched['sender']} 发来，不是通讯录中{unit}的邮箱（{'、'.join(contact.emails)}），请核实"
 
 
 def _archive(workspace: Workspace, path: Path, sha256: str, period: str, kind: str) -> Path:
@@ -398,6 +418,8 @@ class UnitStatus:
     reporter: str = ""
     phone: str = ""
     file: str = ""
+    contact: str = ""
+    reminders: int = 0
 
     @property
     def returned(self) -> bool:
@@ -422,6 +444,8 @@ class UnitStatus:
             "reporter": self.reporter,
             "phone": self.phone,
             "file": self.file,
+            "contact": self.contact,
+            "reminders": self.reminders,
         }
 
 
@@ -452,10 +476,19 @@ def reporting_status(workspace: Workspace, store: Store, period: Period) -> Stat
             counts.setdefault(entry["unit"], [0, 0])[0 if entry["role"] == LEAD else 1] += 1
     returns = store.returns(period.key)
     kinds = {d.unit: d.kind for d in workspace.districts}
+    contacts, _ = read_contacts(workspace.contacts_path)
+    reminders: dict[str, int] = {}
+    for entry in store.mail_log(period.key, "reminder"):
+        if entry["status"] in ("sent", "outbox"):
+            reminders[entry["unit"]] = reminders.get(entry["unit"], 0) + 1
     rows = []
     for unit, (lead, cooperating) in counts.items():
         mine = [r for r in returns if r["unit"] == unit]
         status = UnitStatus(unit, kinds.get(unit, "部门单位"), lead, cooperating, returns=len(mine))
+        contact = contacts.get(unit)
+        if contact:
+            status.contact = " ".join(filter(None, [contact.person, contact.phone]))
+        status.reminders = reminders.get(unit, 0)
         current = next((r for r in mine if r["current"]), None)
         if current:
             first = min(r["saved_at"] for r in mine)

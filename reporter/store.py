@@ -131,6 +131,38 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (return_id, task_id, row)
     );
     """,
+    # 3: e-mail sent to units, and messages and files taken from the mailbox
+    """
+    CREATE TABLE mail_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        period TEXT NOT NULL,
+        unit TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        recipients TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        attachment_sha256 TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX mail_log_unit ON mail_log(period, unit, kind);
+    CREATE TABLE fetched_messages (
+        message_id TEXT PRIMARY KEY,
+        sender TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        period TEXT NOT NULL,
+        fetched_at TEXT NOT NULL
+    );
+    CREATE TABLE fetched_files (
+        sha256 TEXT PRIMARY KEY,
+        message_id TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        file_name TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        period TEXT NOT NULL
+    );
+    """,
 ]
 
 ANSWER_FIELDS = ("progress", "percent", "status", "problems", "plan", "evidence", "reporter", "phone")
@@ -445,6 +477,73 @@ class Store:
     def forms(self, period: str) -> list[dict]:
         rows = self.conn.execute("SELECT * FROM forms WHERE period = ? ORDER BY unit", (period,)).fetchall()
         return [dict(r) | {"task_ids": json.loads(r["task_ids_json"])} for r in rows]
+
+    # -- mail -------------------------------------------------------------------------------------------------
+
+    def log_mail(
+        self,
+        period: str,
+        unit: str,
+        kind: str,
+        recipients: list[str],
+        message_id: str,
+        status: str,
+        sha256: str,
+        detail: str,
+    ) -> None:
+        with self._transaction():
+            self.conn.execute(
+                "INSERT INTO mail_log (period, unit, kind, recipients, message_id, status, attachment_sha256, detail, at)"
+                " VALUES (?,?,?,?,?,?,?,?,?)",
+                (period, unit, kind, ", ".join(recipients), message_id, status, sha256, detail, _now()),
+            )
+
+    def mail_log(self, period: str | None = None, kind: str | None = None) -> list[dict]:
+        clauses, params = [], []
+        if period:
+            clauses.append("period = ?")
+            params.append(period)
+        if kind:
+            clauses.append("kind = ?")
+            params.append(kind)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        return [dict(r) for r in self.conn.execute(f"SELECT * FROM mail_log{where} ORDER BY id", params)]
+
+    def was_sent(self, period: str, unit: str, kind: str) -> bool:
+        row = self.conn.execute(
+            "SELECT 1 FROM mail_log WHERE period = ? AND unit = ? AND kind = ? AND status = 'sent' LIMIT 1",
+            (period, unit, kind),
+        ).fetchone()
+        return row is not None
+
+    def message_fetched(self, message_id: str) -> bool:
+        row = self.conn.execute("SELECT 1 FROM fetched_messages WHERE message_id = ?", (message_id,)).fetchone()
+        return row is not None
+
+    def save_fetched(self, headers: dict, period: str, files: list[tuple[str, str]]) -> None:
+        """Record a processed message and the files ``(sha256, name)`` taken from it, in one transaction."""
+        with self._transaction():
+            self.conn.execute(
+                "INSERT OR IGNORE INTO fetched_messages (message_id, sender, subject, received_at, period, fetched_at)"
+                " VALUES (?,?,?,?,?,?)",
+                (headers["message_id"], headers["sender"], headers["subject"], headers["received_at"], period, _now()),
+            )
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO fetched_files (sha256, message_id, sender, file_name, received_at, period)"
+                " VALUES (?,?,?,?,?,?)",
+                [
+                    (sha, headers["message_id"], headers["sender"], name, headers["received_at"], period)
+                    for sha, name in files
+                ],
+            )
+
+    def fetched_file(self, sha256: str) -> dict | None:
+        row = self.conn.execute("SELECT * FROM fetched_files WHERE sha256 = ?", (sha256,)).fetchone()
+        return dict(row) if row else None
+
+    def fetched_hashes(self) -> set[str]:
+        hashes = {r[0] for r in self.conn.execute("SELECT sha256 FROM fetched_files")}
+        return hashes | {r[0] for r in self.conn.execute("SELECT sha256 FROM returns")}
 
     def has_return(self, unit: str, period: str) -> bool:
         row = self.conn.execute("SELECT 1 FROM returns WHERE unit = ? AND period = ? LIMIT 1", (unit, period))

@@ -1,0 +1,429 @@
+"""Sending each unit its form and reminders (SMTP), and taking returns from a mailbox (IMAP) or .eml files.
+
+Passwords come from the environment (``REPORTER_SMTP_PASSWORD``, ``REPORTER_IMAP_PASSWORD``) or the system
+keyring (service ``reporter-smtp`` / ``reporter-imap``), never from reporter.toml, and are never printed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import imaplib
+import os
+import re
+import smtplib
+import ssl
+import time
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from email import message_from_bytes, policy
+from email.header import Header
+from email.message import EmailMessage
+from email.utils import formatdate, getaddresses, make_msgid, parseaddr, parsedate_to_datetime
+from pathlib import Path
+
+import jinja2
+from jinja2 import meta
+
+from reporter.errors import ConfigError, ReporterError
+from reporter.workbooks import WORKBOOK_SUFFIXES
+
+FORM_TEMPLATE = "邮件-下发填报表.txt"
+REMINDER_TEMPLATE = "邮件-催报.txt"
+XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+MAX_NAME = 100
+
+DEFAULT_TEMPLATES = {
+    FORM_TEMPLATE: """\
+主题：请于{{ due_label }}前报送{{ period_label }}政府工作报告目标任务推进情况（{{ unit }}）
+
+{{ person or unit }}：
+
+    现将{{ unit }}{{ period_label }}政府工作报告目标任务推进情况填报表发给你们（见附件），其中牵头任务{{ lead }}项、配合任务{{ cooperating }}项{% if indicators %}、民生实事指标{{ indicators }}项{% endif %}。
+    请于{{ due_label }}前在附件中填写后，直接回复本邮件报送。附件文件名可以修改，请勿改动表格结构和任务编号。
+
+    联系人：{{ office_contact }}
+
+{{ office }}
+{{ date }}
+""",
+    REMINDER_TEMPLATE: """\
+主题：【催报】请尽快报送{{ period_label }}目标任务推进情况（{{ unit }}）
+
+{{ person or unit }}：
+
+    截至{{ date }}，尚未收到{{ unit }}{{ period_label }}目标任务推进情况（截止日期{{ due_label }}）。请尽快填写附件中的填报表，直接回复本邮件报送。如已报送，请忽略本邮件。
+
+    联系人：{{ office_contact }}
+
+{{ office }}
+{{ date }}
+""",
+}
+
+
+class MailError(ReporterError):
+    """A mail template or server setting cannot be used."""
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """``[mail]`` in reporter.toml (no passwords here)."""
+
+    sender: str = ""
+    cc: tuple[str, ...] = ()
+    smtp_host: str = ""
+    smtp_port: int = 465
+    smtp_security: str = "ssl"
+    smtp_user: str = ""
+    smtp_cafile: str = ""
+    pause_seconds: float = 1.0
+    retries: int = 3
+    imap_host: str = ""
+    imap_port: int = 993
+    imap_security: str = "ssl"
+    imap_user: str = ""
+    imap_cafile: str = ""
+    imap_folder: str = "INBOX"
+
+
+def settings_from_config(table: dict, where: Path) -> MailSettings:
+    """Check ``[mail]`` and build the settings."""
+    defaults = MailSettings()
+    values: dict = {}
+    for key, default in defaults.__dict__.items():
+        if key not in table:
+            continue
+        value = table[key]
+        if key == "cc":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"{where}：[mail] cc 应为邮箱地址列表")
+            value = tuple(value)
+        elif isinstance(default, bool | int | float) and not isinstance(default, bool):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ConfigError(f"{where}：[mail] {key} 应为数字")
+            value = type(default)(value)
+        elif not isinstance(value, str):
+            raise ConfigError(f"{where}：[mail] {key} 应为文本（用引号括起）")
+        values[key] = value
+    for key in ("smtp_security", "imap_security"):
+        if values.get(key, "ssl") not in ("ssl", "starttls", "none"):
+            raise ConfigError(f'{where}：[mail] {key} 应为 "ssl"、"starttls" 或 "none"')
+    if "password" in table or "smtp_password" in table or "imap_password" in table:
+        raise ConfigError(
+            f"{where}：请不要把邮箱密码写在 reporter.toml 中，改用环境变量 REPORTER_SMTP_PASSWORD 或系统钥匙串"
+        )
+    return MailSettings(**values)
+
+
+def secret(kind: str, user: str) -> str:
+    """The password for ``smtp`` or ``imap``: environment first, then the system keyring if installed."""
+    value = os.environ.get(f"REPORTER_{kind.upper()}_PASSWORD", "")
+    if value or not user:
+        return value
+    try:
+        import keyring  # optional
+
+        return keyring.get_password(f"reporter-{kind}", user) or ""
+    except Exception:  # no keyring package or no backend: the environment is the way
+        return ""
+
+
+def user_for(kind: str, configured: str) -> str:
+    return os.environ.get(f"REPORTER_{kind.upper()}_USER", "") or configured
+
+
+# -- templates ------------------------------------------------------------------------------------------
+
+
+def template_text(folder: Path, name: str) -> tuple[str, bool]:
+    """A mail template from ``templates/``; the default is written there first when missing."""
+    path = folder / name
+    if path.exists():
+        return path.read_text(encoding="utf-8-sig"), False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(DEFAULT_TEMPLATES[name], encoding="utf-8")
+    return DEFAULT_TEMPLATES[name], True
+
+
+def render_mail(name: str, text: str, context: dict) -> tuple[str, str]:
+    """Subject (first line ``主题：…``) and body; unknown variables are named in the error."""
+    environment = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    try:
+        missing = sorted(meta.find_undeclared_variables(environment.parse(text)) - set(context))
+        if missing:
+            raise MailError(
+                f"邮件模板 {name} 使用了没有的变量：{'、'.join(missing)}。可用的变量：{'、'.join(sorted(context))}"
+            )
+        rendered = environment.from_string(text).render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise MailError(f"邮件模板 {name} 有语法错误（第{exc.lineno}行）：{exc.message}") from exc
+    except jinja2.UndefinedError as exc:
+        raise MailError(f"邮件模板 {name} 中的变量有误：{exc.message}") from exc
+    first, _, rest = rendered.lstrip("\ufeff").partition("\n")
+    if not first.startswith(("主题：", "主题:")):
+        raise MailError(f"邮件模板 {name} 的第一行应为“主题：……”")
+    return first.split("：", 1)[-1].split(":", 1)[-1].strip(), rest.strip("\n") + "\n"
+
+
+# -- messages ---------------------------------------------------------------------------------------------
+
+
+def build_message(
+    sender: str,
+    to: list[str],
+    cc: list[str],
+    subject: str,
+    body: str,
+    attachment: Path | None,
+    attachment_name: str = "",
+) -> EmailMessage:
+    """A UTF-8 message; a Chinese attachment name is RFC 2231-encoded, with an RFC 2047 ``name`` for Outlook."""
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = sender
+    message["To"] = ", ".join(to)
+    if cc:
+        message["Cc"] = ", ".join(cc)
+    message["Date"] = formatdate(localtime=True)
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "reporter.local"
+    message["Message-ID"] = make_msgid(domain=domain)
+    message.set_content(body)
+    if attachment is not None:
+        name = attachment_name or attachment.name
+        message.add_attachment(attachment.read_bytes(), maintype=XLSX_TYPE[0], subtype=XLSX_TYPE[1], filename=name)
+        part = list(message.iter_attachments())[-1]
+        part.set_param("name", Header(name, "utf-8").encode(), header="Content-Type")
+    return message
+
+
+def write_eml(message: EmailMessage, folder: Path, name: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{safe_name(name, '.eml')}"
+    temp = path.with_name(f".{path.name}.tmp")
+    temp.write_bytes(bytes(message))
+    temp.replace(path)
+    return path
+
+
+# -- SMTP -------------------------------------------------------------------------------------------------
+
+
+class PermanentFailure(Exception):
+    """The server refused for good (5xx): do not retry."""
+
+
+class SmtpSender:
+    """One SMTP connection, reopened as needed; transient failures retried with back-off."""
+
+    def __init__(self, settings: MailSettings, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.settings = settings
+        self.sleep = sleep
+        self.connection: smtplib.SMTP | None = None
+
+    def _context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=self.settings.smtp_cafile or None)
+
+    def _connect(self) -> smtplib.SMTP:
+        settings = self.settings
+        try:
+            if settings.smtp_security == "ssl":
+                connection: smtplib.SMTP = smtplib.SMTP_SSL(
+                    settings.smtp_host, settings.smtp_port, context=self._context(), timeout=30
+                )
+            else:
+                connection = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30)
+                if settings.smtp_security == "starttls":
+                    connection.starttls(context=self._context())
+            user = user_for("smtp", settings.smtp_user)
+            if user:
+                connection.login(user, secret("smtp", user))
+        except smtplib.SMTPAuthenticationError as exc:
+            raise MailError(f"邮件服务器 {settings.smtp_host} 拒绝登录（账号或密码错误）：{exc.smtp_code}") from exc
+        return connection
+
+    def send(self, message: EmailMessage, recipients: list[str]) -> dict[str, str]:
+        """Send; return refused recipients (address → reason). Raises ``PermanentFailure`` when nobody got it."""
+        delay = 1.0
+        for attempt in range(self.settings.retries + 1):
+            try:
+                if self.connection is None:
+                    self.connection = self._connect()
+                refused = self.connection.send_message(message, to_addrs=recipients)
+                return {
+                    address: f"{code} {reply.decode(errors='replace')}" for address, (code, reply) in refused.items()
+                }
+            except smtplib.SMTPRecipientsRefused as exc:
+                codes = [code for code, _ in exc.recipients.values()]
+                if all(code >= 500 for code in codes):
+                    reasons = "；".join(
+                        f"{a}：{c} {r.decode(errors='replace')}" for a, (c, r) in exc.recipients.items()
+                    )
+                    raise PermanentFailure(f"收件人全部被拒绝（{reasons}）") from exc
+                error: Exception = exc
+            except smtplib.SMTPResponseException as exc:
+                if exc.smtp_code >= 500:
+                    raise PermanentFailure(
+                        f"服务器拒绝：{exc.smtp_code} {exc.smtp_error.decode(errors='replace')}"
+                    ) from exc
+                error = exc
+            except (TimeoutError, smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError) as exc:
+                error = exc
+            self.close()
+            if attempt < self.settings.retries:
+                self.sleep(delay)
+                delay *= 2
+        raise ConnectionError(f"多次重试后仍未发出：{type(error).__name__} {error}")
+
+    def close(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.quit()
+            except (smtplib.SMTPException, OSError):
+                pass
+            self.connection = None
+
+
+# -- IMAP and .eml --------------------------------------------------------------------------------------------
+
+
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
+FETCHED_FLAG = "$ReporterFetched"
+
+
+def safe_name(name: str, default_suffix: str = ".xlsx") -> str:
+    """A file name that cannot leave its folder or upset Windows: no path, no reserved characters, bounded."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = _UNSAFE.sub("_", name).strip(" .")
+    stem, dot, suffix = name.rpartition(".")
+    if not dot:
+        stem, suffix = name, default_suffix.lstrip(".")
+    suffix = suffix[:10]
+    stem = stem.strip(" .") or "附件"
+    if stem.upper() in {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}:
+        stem = f"_{stem}"
+    return f"{stem[: MAX_NAME - len(suffix) - 1]}.{suffix}"
+
+
+@dataclass
+class FetchedFile:
+    path: Path
+    sha256: str
+    sender: str
+    message_id: str
+    received_at: str
+
+
+@dataclass
+class FetchResult:
+    messages: int = 0
+    skipped_messages: int = 0
+    files: list[FetchedFile] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+
+
+def attachments_of(raw: bytes) -> tuple[dict, list[tuple[str, bytes]]]:
+    """Headers we keep and the workbook attachments (name, bytes) of one message."""
+    message = message_from_bytes(raw, policy=policy.default)
+    sender = parseaddr(str(message.get("From", "")))[1].lower()
+    try:
+        received = parsedate_to_datetime(str(message.get("Date"))).astimezone().replace(tzinfo=None)
+        received_at = received.isoformat(timespec="seconds")
+    except (TypeError, ValueError):
+        received_at = ""
+    headers = {
+        "message_id": str(message.get("Message-ID", "")).strip() or f"<sha256-{hashlib.sha256(raw).hexdigest()}>",
+        "sender": sender,
+        "subject": str(message.get("Subject", "")),
+        "received_at": received_at,
+        "to": [a for _, a in getaddresses([str(message.get("To", ""))])],
+    }
+    found = []
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        name = part.get_filename() or ""
+        if not name:
+            continue
+        payload = part.get_payload(decode=True) or b""
+        found.append((name, payload))
+    return headers, found
+
+
+def store_attachment(folder: Path, name: str, data: bytes, known_hashes: set[str]) -> tuple[Path | None, str]:
+    """Save under a safe name, never overwriting; ``None`` when the same bytes are already there."""
+    digest = hashlib.sha256(data).hexdigest()
+    if digest in known_hashes:
+        return None, digest
+    folder.mkdir(parents=True, exist_ok=True)
+    clean = safe_name(name)
+    stem, suffix = clean.rsplit(".", 1)
+    path, counter = folder / clean, 2
+    while path.exists():
+        path = folder / f"{stem}({counter}).{suffix}"
+        counter += 1
+    temp = path.with_name(f".{path.name}.tmp")
+    temp.write_bytes(data)
+    temp.replace(path)
+    known_hashes.add(digest)
+    return path, digest
+
+
+def is_workbook_name(name: str) -> bool:
+    return name.lower().endswith(WORKBOOK_SUFFIXES)
+
+
+class ImapSource:
+    """New messages of an IMAP folder (over SSL), each marked once processed."""
+
+    def __init__(self, settings: MailSettings) -> None:
+        self.settings = settings
+        user = user_for("imap", settings.imap_user)
+        if not settings.imap_host or not user:
+            raise MailError(
+                "未配置收件服务器：请在 reporter.toml 的 [mail] 中设置 imap_host 和 imap_user，密码放在环境变量 REPORTER_IMAP_PASSWORD"
+            )
+        try:
+            if settings.imap_security == "ssl":
+                context = ssl.create_default_context(cafile=settings.imap_cafile or None)
+                self.connection: imaplib.IMAP4 = imaplib.IMAP4_SSL(
+                    settings.imap_host, settings.imap_port, ssl_context=context
+                )
+            else:
+                self.connection = imaplib.IMAP4(settings.imap_host, settings.imap_port)
+                if settings.imap_security == "starttls":
+                    self.connection.starttls(ssl.create_default_context(cafile=settings.imap_cafile or None))
+            self.connection.login(user, secret("imap", user))
+            status, _ = self.connection.select(settings.imap_folder)
+        except imaplib.IMAP4.error as exc:
+            raise MailError(f"收件服务器 {settings.imap_host} 登录或打开“{settings.imap_folder}”失败：{exc}") from exc
+        except OSError as exc:
+            raise MailError(f"无法连接收件服务器 {settings.imap_host}:{settings.imap_port}：{exc}") from exc
+        if status != "OK":
+            raise MailError(f"收件服务器上没有文件夹“{settings.imap_folder}”")
+
+    def messages(self, since: date) -> list[tuple[bytes, bytes]]:
+        """(uid, raw message) of messages since a day that are not yet marked as fetched."""
+        query = f'(SINCE "{since.strftime("%d-%b-%Y")}" UNKEYWORD {FETCHED_FLAG})'
+        status, data = self.connection.uid("SEARCH", None, query)
+        if status != "OK":
+            return []
+        found = []
+        for uid in data[0].split():
+            status, parts = self.connection.uid("FETCH", uid, "(BODY.PEEK[])")
+            raw = next((p[1] for p in parts if isinstance(p, tuple)), None)
+            if status == "OK" and raw:
+                found.append((uid, raw))
+        return found
+
+    def mark(self, uid: bytes) -> None:
+        self.connection.uid("STORE", uid, "+FLAGS", f"({FETCHED_FLAG})")
+
+    def close(self) -> None:
+        try:
+            self.connection.logout()
+        except (imaplib.IMAP4.error, OSError):
+            pass

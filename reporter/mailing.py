@@ -1,0 +1,242 @@
+"""The mail operations behind ``send``, ``remind``, ``fetch`` and ``contacts``."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+from reporter.config import Workspace
+from reporter.contacts import Contact, read_contacts, write_contacts_template
+from reporter.cycle import due_date
+from reporter.errors import WorkspaceError
+from reporter.forms import district_indicators
+from reporter.mail import (
+    FORM_TEMPLATE,
+    REMINDER_TEMPLATE,
+    FetchedFile,
+    FetchResult,
+    ImapSource,
+    MailError,
+    PermanentFailure,
+    SmtpSender,
+    attachments_of,
+    build_message,
+    is_workbook_name,
+    render_mail,
+    store_attachment,
+    template_text,
+    write_eml,
+)
+from reporter.model import LEAD
+from reporter.periods import Period
+from reporter.problems import Problem
+from reporter.store import Store
+
+SENT, FAILED, OUTBOX, NO_ADDRESS, SKIPPED = "sent", "failed", "outbox", "no-address", "skipped"
+STATUS_LABELS = {
+    SENT: "已发送",
+    FAILED: "发送失败",
+    OUTBOX: "已存为 .eml",
+    NO_ADDRESS: "无邮箱地址",
+    SKIPPED: "已发过，跳过",
+}
+
+
+@dataclass
+class SendOutcome:
+    unit: str
+    status: str
+    recipients: list[str] = field(default_factory=list)
+    detail: str = ""
+    path: Path | None = None
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+
+@dataclass
+class SendResult:
+    kind: str
+    outbox: bool
+    outcomes: list[SendOutcome] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    templates_written: list[str] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+
+def _label(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def send_mail(
+    workspace: Workspace,
+    store: Store,
+    period: Period,
+    *,
+    kind: str = "form",
+    dry_run: bool = False,
+    resend: tuple[str, ...] = (),
+    again: bool = False,
+    sleep: Callable[[float], None] | None = None,
+) -> SendResult:
+    """Send every unit its form (``kind="form"``) or a reminder to units that have not returned it."""
+    forms = store.forms(period.key)
+    if not forms:
+        raise WorkspaceError(f"还没有生成{period.label}的填报表，请先运行 reporter forms --period {period.key}")
+    sleep = sleep or time.sleep
+    settings = workspace.mail
+    if not settings.sender and not dry_run:
+        raise MailError('请在 reporter.toml 的 [mail] 中填写发件人 sender（如 "市政府督查室 <dcs@example.gov.cn>"）')
+    outbox = dry_run or not settings.smtp_host
+    contacts, problems = read_contacts(workspace.contacts_path)
+    template_name = FORM_TEMPLATE if kind == "form" else REMINDER_TEMPLATE
+    text, written = template_text(workspace.templates_dir, template_name)
+    result = SendResult(kind, outbox, problems=problems, templates_written=[template_name] if written else [])
+    due = due_date(workspace, store, period)
+    roles: dict[tuple[str, str], str] = {(e["unit"], e["task_id"]): e["role"] for e in store.task_units()}
+    tasks = store.tasks()
+    directory = workspace.directory()
+    sender = None if outbox else SmtpSender(settings, sleep=sleep)
+    today = date.today()
+    reminded_today = {
+        r["unit"]
+        for r in store.mail_log(period.key, "reminder")
+        if r["status"] == SENT and r["at"][:10] == today.isoformat()
+    }
+    first = True
+    try:
+        for form in forms:
+            unit = form["unit"]
+            if kind == "reminder" and store.has_return(unit, period.key):
+                continue
+            if not outbox and unit not in resend:
+                if kind == "form" and store.was_sent(period.key, unit, kind):
+                    result.outcomes.append(SendOutcome(unit, SKIPPED))
+                    continue
+                if kind == "reminder" and unit in reminded_today and not again:
+                    result.outcomes.append(SendOutcome(unit, SKIPPED, detail="今天已催报过"))
+                    continue
+            contact = contacts.get(unit, Contact(unit))
+            if not contact.emails:
+                result.outcomes.append(SendOutcome(unit, NO_ADDRESS, detail="通讯录中没有该单位的电子邮箱"))
+                continue
+            attachment = workspace.forms_dir / period.key / form["file"]
+            if not attachment.exists():
+                result.outcomes.append(
+                    SendOutcome(unit, FAILED, detail=f"找不到填报表 {attachment.name}，请重新运行 reporter forms")
+                )
+                continue
+            lead = sum(1 for task_id in form["task_ids"] if roles.get((unit, task_id)) == LEAD)
+            context = {
+                "unit": unit,
+                "person": contact.person,
+                "period": period.key,
+                "period_label": period.label,
+                "due": due.isoformat(),
+                "due_label": _label(due),
+                "lead": lead,
+                "cooperating": len(form["task_ids"]) - lead,
+                "indicators": len(district_indicators(tasks, unit, directory)),
+                "office": workspace.office,
+                "office_contact": workspace.contact,
+                "date": _label(today),
+                "file": attachment.name,
+            }
+            subject, body = render_mail(template_name, text, context)
+            cc = list(dict.fromkeys([*contact.cc, *settings.cc]))
+            message = build_message(settings.sender or workspace.office, contact.emails, cc, subject, body, attachment)
+            sha = hashlib.sha256(attachment.read_bytes()).hexdigest()
+            recipients = [*contact.emails, *cc]
+            if outbox:
+                name = f"{unit}-{'催报' if kind == 'reminder' else '填报表'}"
+                path = write_eml(message, workspace.outbox_dir / period.key, name)
+                store.log_mail(period.key, unit, kind, recipients, message["Message-ID"], OUTBOX, sha, str(path))
+                result.outcomes.append(SendOutcome(unit, OUTBOX, recipients, path=path))
+                continue
+            if not first and settings.pause_seconds:
+                sleep(settings.pause_seconds)
+            first = False
+            try:
+                refused = sender.send(message, recipients)
+            except PermanentFailure as exc:
+                store.log_mail(period.key, unit, kind, recipients, message["Message-ID"], FAILED, sha, str(exc))
+                result.outcomes.append(SendOutcome(unit, FAILED, recipients, str(exc)))
+                continue
+            except ConnectionError as exc:
+                store.log_mail(period.key, unit, kind, recipients, message["Message-ID"], FAILED, sha, str(exc))
+                result.outcomes.append(SendOutcome(unit, FAILED, recipients, str(exc)))
+                continue
+            delivered = [r for r in recipients if r not in refused]
+            detail = "；".join(f"{a} 被拒：{why}" for a, why in refused.items())
+            store.log_mail(period.key, unit, kind, delivered, message["Message-ID"], SENT, sha, detail)
+            result.outcomes.append(SendOutcome(unit, SENT, delivered, detail))
+    finally:
+        if sender is not None:
+            sender.close()
+    return result
+
+
+# -- fetch ----------------------------------------------------------------------------------------------------
+
+
+def fetch_returns(workspace: Workspace, store: Store, period: Period, *, eml_folder: Path | None = None) -> FetchResult:
+    """Save the workbook attachments of new messages into ``input/returns/<period>/``; each message once."""
+    folder = workspace.returns_dir / period.key
+    known = store.fetched_hashes()
+    if folder.is_dir():
+        known |= {hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir() if p.is_file()}
+    result = FetchResult()
+
+    def take(raw: bytes) -> bool:
+        headers, attachments = attachments_of(raw)
+        if store.message_fetched(headers["message_id"]):
+            result.skipped_messages += 1
+            return True
+        taken: list[tuple[str, str]] = []
+        for name, data in attachments:
+            if not is_workbook_name(name):
+                result.ignored.append(name)
+                continue
+            path, digest = store_attachment(folder, name, data, known)
+            if path is None:
+                result.duplicates.append(name)
+                continue
+            taken.append((digest, path.name))
+            result.files.append(
+                FetchedFile(path, digest, headers["sender"], headers["message_id"], headers["received_at"])
+            )
+        store.save_fetched(headers, period.key, taken)
+        result.messages += 1
+        return True
+
+    if eml_folder is not None:
+        if not eml_folder.is_dir():
+            raise WorkspaceError(f"找不到文件夹 {eml_folder}")
+        for path in sorted(eml_folder.glob("*.eml")):
+            take(path.read_bytes())
+        return result
+    source = ImapSource(workspace.mail)
+    try:
+        for uid, raw in source.messages(period.start - timedelta(days=31)):
+            if take(raw):
+                source.mark(uid)
+    finally:
+        source.close()
+    return result
+
+
+def contacts_template(workspace: Workspace, store: Store) -> tuple[Path, int, int]:
+    units = list(dict.fromkeys(e["unit"] for e in store.task_units()))
+    if not units:
+        raise WorkspaceError("工作区中还没有任务，请先运行 reporter run")
+    kept, added = write_contacts_template(
+        workspace.contacts_path, units, font=workspace.font, title_font=workspace.title_font
+    )
+    return workspace.contacts_path, kept, added
