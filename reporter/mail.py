@@ -18,7 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from email import message_from_bytes, policy
-from email.header import Header
 from email.message import EmailMessage
 from email.utils import formatdate, getaddresses, make_msgid, parseaddr, parsedate_to_datetime
 from pathlib import Path
@@ -31,8 +30,12 @@ from reporter.workbooks import WORKBOOK_SUFFIXES
 
 FORM_TEMPLATE = "邮件-下发填报表.txt"
 REMINDER_TEMPLATE = "邮件-催报.txt"
+# Long lines unfolded (up to RFC 5322's 998): the default folding garbles a long content type with encoded params.
+MAIL_POLICY = policy.SMTP.clone(max_line_length=998)
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 MAX_NAME = 100
+MAX_NAME_BYTES = 200
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}
 
 DEFAULT_TEMPLATES = {
     FORM_TEMPLATE: """\
@@ -179,8 +182,8 @@ def build_message(
     attachment: Path | None,
     attachment_name: str = "",
 ) -> EmailMessage:
-    """A UTF-8 message; a Chinese attachment name is RFC 2231-encoded, with an RFC 2047 ``name`` for Outlook."""
-    message = EmailMessage()
+    """A UTF-8 message; a Chinese attachment name is RFC 2231-encoded both as ``filename`` and as ``name``."""
+    message = EmailMessage(policy=MAIL_POLICY)
     message["Subject"] = subject
     message["From"] = sender
     message["To"] = ", ".join(to)
@@ -189,12 +192,11 @@ def build_message(
     message["Date"] = formatdate(localtime=True)
     domain = parseaddr(sender)[1].rpartition("@")[2] or "reporter.local"
     message["Message-ID"] = make_msgid(domain=domain)
-    message.set_content(body)
+    message.set_content(body, cte="base64")
     if attachment is not None:
         name = attachment_name or attachment.name
         message.add_attachment(attachment.read_bytes(), maintype=XLSX_TYPE[0], subtype=XLSX_TYPE[1], filename=name)
-        part = list(message.iter_attachments())[-1]
-        part.set_param("name", Header(name, "utf-8").encode(), header="Content-Type")
+        list(message.iter_attachments())[-1].set_param("name", name, header="Content-Type")
     return message
 
 
@@ -294,17 +296,18 @@ FETCHED_FLAG = "$ReporterFetched"
 
 def safe_name(name: str, default_suffix: str = ".xlsx") -> str:
     """A file name that cannot leave its folder or upset Windows: no path, no reserved characters, bounded."""
-    name = unicodedata.normalize("NFC", name or "")
-    name = name.replace("\\", "/").rsplit("/", 1)[-1]
-    name = _UNSAFE.sub("_", name).strip(" .")
+    name = unicodedata.normalize("NFC", name or "").replace("\\", "/").rsplit("/", 1)[-1]
     stem, dot, suffix = name.rpartition(".")
     if not dot:
         stem, suffix = name, default_suffix.lstrip(".")
-    suffix = suffix[:10]
-    stem = stem.strip(" .") or "附件"
-    if stem.upper() in {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}:
+    suffix = re.sub(r"[^0-9A-Za-z]", "", suffix)[:10] or default_suffix.lstrip(".")
+    stem = _UNSAFE.sub("_", stem).strip(" .") or "附件"
+    if stem.upper() in _RESERVED:
         stem = f"_{stem}"
-    return f"{stem[: MAX_NAME - len(suffix) - 1]}.{suffix}"
+    stem = stem[: MAX_NAME - len(suffix) - 1]
+    while len(f"{stem}.{suffix}".encode()) > MAX_NAME_BYTES:  # file systems count bytes (255), not characters
+        stem = stem[:-1]
+    return f"{stem}.{suffix}"
 
 
 @dataclass

@@ -175,8 +175,9 @@ def send_mail(
                 continue
             delivered = [r for r in recipients if r not in refused]
             detail = "；".join(f"{a} 被拒：{why}" for a, why in refused.items())
-            store.log_mail(period.key, unit, kind, delivered, message["Message-ID"], SENT, sha, detail)
-            result.outcomes.append(SendOutcome(unit, SENT, delivered, detail))
+            status = FAILED if all(a in refused for a in contact.emails) else SENT  # the unit itself got nothing
+            store.log_mail(period.key, unit, kind, delivered, message["Message-ID"], status, sha, detail)
+            result.outcomes.append(SendOutcome(unit, status, delivered, detail))
     finally:
         if sender is not None:
             sender.close()

@@ -10,6 +10,7 @@ import pytest
 
 from reporter.config import load_workspace
 from reporter.core import parse_files
+from tests.mailservers import imap_server, smtp_server  # noqa: F401 - fixtures for the mail tests
 
 REPO = Path(__file__).resolve().parent.parent
 NOTICE_2019 = "ningbo-2019-work-report-tasks.txt"

@@ -1,0 +1,259 @@
+"""E-mail against real servers on loopback: aiosmtpd receives what we send, Dovecot holds what we fetch."""
+
+from __future__ import annotations
+
+import json
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from reporter.mail import safe_name
+from reporter.store import Store
+from tests.cycle_helpers import CONFIG, fill_form, form_path, invoke, make_workspace
+from tests.test_cli import flat
+
+UNITS_WITH_MAIL = {
+    "市发改委": ("赵六", "fgw@test.gov.cn; fgw2@test.gov.cn", "zhuren@test.gov.cn"),
+    "市经信局": ("钱七", "jxj@test.gov.cn", ""),
+    "市统计局": ("孙八", "tjj@test.gov.cn", ""),
+    "海曙区政府": ("李九", "haishu@test.gov.cn", ""),
+    "江北区政府": ("周十", "jiangbei@test.gov.cn", ""),
+    "市人社局": ("吴一", "rsj@test.gov.cn", ""),
+    "市教育局": ("郑二", "jyj@test.gov.cn", ""),
+    "市财政局": ("王三", "czj@test.gov.cn", ""),
+}  # 市市场监管局 has no address
+
+
+def mail_config(smtp=None, imap=None) -> str:
+    lines = [
+        "[mail]",
+        'sender = "市政府督查室 <dcs@test.gov.cn>"',
+        'cc = ["dcs-archive@test.gov.cn"]',
+        "pause_seconds = 0",
+        "retries = 2",
+    ]
+    if smtp:
+        lines += [
+            'smtp_host = "127.0.0.1"',
+            f"smtp_port = {smtp.port}",
+            'smtp_security = "ssl"',
+            'smtp_user = "dcs"',
+            f'smtp_cafile = "{smtp.cafile}"',
+        ]
+    if imap:
+        lines += [
+            'imap_host = "127.0.0.1"',
+            f"imap_port = {imap.port}",
+            f'imap_user = "{imap.user}"',
+            f'imap_cafile = "{imap.cafile}"',
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def mail_workspace(root: Path, monkeypatch, smtp=None, imap=None) -> Path:
+    make_workspace(root)
+    (root / "reporter.toml").write_text(CONFIG + mail_config(smtp, imap), encoding="utf-8")
+    monkeypatch.setenv("REPORTER_SMTP_PASSWORD", "smtp-secret")
+    if imap:
+        monkeypatch.setenv("REPORTER_IMAP_PASSWORD", imap.password)
+    assert invoke("-w", root, "forms", "--period", "2021-06").exit_code == 0
+    assert invoke("-w", root, "contacts", "--template").exit_code == 0
+    workbook = openpyxl.load_workbook(root / "input" / "通讯录.xlsx")
+    sheet = workbook.active
+    for row in sheet.iter_rows(min_row=3):
+        if row[0].value in UNITS_WITH_MAIL:
+            person, emails, cc = UNITS_WITH_MAIL[row[0].value]
+            row[1].value, row[2].value, row[4].value = person, emails, cc
+    workbook.save(root / "input" / "通讯录.xlsx")
+    return root
+
+
+def parsed(data: bytes) -> EmailMessage:
+    return message_from_bytes(data, policy=policy.default)
+
+
+def test_contacts_template_lists_units_and_keeps_filled_rows(tmp_path, monkeypatch):
+    root = mail_workspace(tmp_path / "ws", monkeypatch)
+    result = invoke("-w", root, "contacts", "--template")
+    assert "保留已填9行，新增0个单位" in flat(result.output)
+    rows = {
+        r[0]: r
+        for r in openpyxl.load_workbook(root / "input" / "通讯录.xlsx").active.iter_rows(min_row=3, values_only=True)
+    }
+    assert rows["市发改委"][1:3] == ("赵六", "fgw@test.gov.cn; fgw2@test.gov.cn")
+    checked = invoke("-w", root, "contacts")
+    assert "1个责任单位没有电子邮箱" in flat(checked.output) and "市市场监管局" in checked.output
+
+
+def test_send_over_smtp_and_never_twice(tmp_path, monkeypatch, smtp_server):
+    smtp_server.refuse["tjj@test.gov.cn"] = "550 5.1.1 mailbox unavailable"
+    root = mail_workspace(tmp_path / "ws", monkeypatch, smtp=smtp_server)
+    result = invoke("-w", root, "send", "--period", "2021-06")
+    assert result.exit_code == 1, result.output
+    text = flat(result.output)
+    assert "发送7封" in text and "失败1个，无邮箱1个" in text
+    assert "市统计局发送失败" in text and "550" in text
+    assert "市市场监管局无邮箱地址" in text
+    assert smtp_server.logins[0] == ("dcs", "smtp-secret")
+    by_unit = {}
+    for item in smtp_server.received:
+        message = parsed(item.data)
+        by_unit[message["Subject"].split("（")[-1].rstrip("）")] = (item, message)
+    item, message = by_unit["市发改委"]
+    assert sorted(item.recipients) == sorted(
+        ["fgw@test.gov.cn", "fgw2@test.gov.cn", "zhuren@test.gov.cn", "dcs-archive@test.gov.cn"]
+    )
+    assert message["Subject"] == "请于2021年6月25日前报送2021年6月政府工作报告目标任务推进情况（市发改委）"
+    body = message.get_body(("plain",)).get_content()
+    assert "赵六：" in body and "其中牵头任务1项、配合任务1项" in body
+    attachment = next(message.iter_attachments())
+    assert attachment.get_filename() == "市发改委-2021-06-填报表.xlsx"
+    assert attachment.get_content() == form_path(root, "市发改委").read_bytes()
+    raw = item.data.decode("ascii")  # 7-bit on the wire, the Chinese name RFC 2231-encoded twice
+    encoded = "utf-8''%E5%B8%82%E5%8F%91%E6%94%B9%E5%A7%94-2021-06-%E5%A1%AB%E6%8A%A5%E8%A1%A8.xlsx"
+    assert f"filename*={encoded}" in raw
+    assert f"Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet; name*={encoded}" in raw
+    assert "民生实事指标1项" in by_unit["海曙区政府"][1].get_body(("plain",)).get_content()
+    count = len(smtp_server.received)
+    again = invoke("-w", root, "send", "--period", "2021-06")  # only the unit that failed is tried again
+    assert "发送0封" in flat(again.output) and "跳过7个" in flat(again.output) and "失败1个" in flat(again.output)
+    assert len(smtp_server.received) == count + 1  # the office's cc copy of the retried message
+    invoke("-w", root, "send", "--period", "2021-06", "--resend", "市经信局")
+    assert len(smtp_server.received) == count + 3  # 市经信局 again, and 市统计局's cc copy once more
+    with Store(root / ".reporter" / "store.sqlite3") as store:
+        log = store.mail_log("2021-06", "form")
+    sent = [r for r in log if r["status"] == "sent"]
+    assert len(sent) == 8 and all(r["message_id"].startswith("<") and len(r["attachment_sha256"]) == 64 for r in sent)
+
+
+def test_transient_failure_is_retried(tmp_path, monkeypatch, smtp_server):
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+    smtp_server.transient_failures = 2
+    root = mail_workspace(tmp_path / "ws", monkeypatch, smtp=smtp_server)
+    result = invoke("-w", root, "send", "--period", "2021-06")
+    assert "发送8封" in flat(result.output), result.output
+    assert len(smtp_server.received) == 8
+
+
+def test_dry_run_writes_eml_files(tmp_path, monkeypatch):
+    root = mail_workspace(tmp_path / "ws", monkeypatch)
+    result = invoke("-w", root, "send", "--period", "2021-06", "--dry-run")
+    assert "存为.eml8封" in flat(result.output)
+    eml = root / "output" / "outbox" / "2021-06" / "市发改委-填报表.eml"
+    message = parsed(eml.read_bytes())
+    assert message["To"] == "fgw@test.gov.cn, fgw2@test.gov.cn"
+    assert next(message.iter_attachments()).get_filename() == "市发改委-2021-06-填报表.xlsx"
+
+
+def test_remind_only_units_that_have_not_returned(tmp_path, monkeypatch, smtp_server):
+    root = mail_workspace(tmp_path / "ws", monkeypatch, smtp=smtp_server)
+    fill_form(
+        form_path(root, "市发改委"),
+        root / "input" / "returns" / "2021-06" / "a.xlsx",
+        {"2021-G-001": {"status": "正常推进"}},
+    )
+    assert invoke("-w", root, "collect", "--period", "2021-06").exit_code == 0
+    result = invoke("-w", root, "remind", "--period", "2021-06")
+    subjects = [parsed(item.data)["Subject"] for item in smtp_server.received]
+    assert all(s.startswith("【催报】请尽快报送2021年6月目标任务推进情况") for s in subjects)
+    assert not any("市发改委" in s for s in subjects)
+    assert len(subjects) == 7  # the 7 units with addresses that have not returned
+    assert "跳过0个" in flat(result.output)
+    invoke("-w", root, "remind", "--period", "2021-06")
+    assert len(smtp_server.received) == 7  # not twice on the same day
+    status = json.loads(invoke("-w", root, "status", "--json", "-").output)
+    units = {u["unit"]: u for u in status["units"]}
+    assert units["市经信局"]["reminders"] == 1 and units["市经信局"]["contact"] == "钱七"
+    assert units["市发改委"]["reminders"] == 0
+
+
+def _reply(sender: str, attachments: list[tuple[str, bytes]], message_id: str) -> bytes:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = "office@test.gov.cn"
+    message["Subject"] = "回复：填报表"
+    message["Date"] = "Tue, 22 Jun 2021 10:00:00 +0800"
+    message["Message-ID"] = message_id
+    message.set_content("附件是我单位的填报表。")
+    for name, data in attachments:
+        message.add_attachment(data, maintype="application", subtype="octet-stream", filename=name)
+    return bytes(message)
+
+
+def test_fetch_then_collect(tmp_path, monkeypatch, imap_server):
+    root = mail_workspace(tmp_path / "ws", monkeypatch, imap=imap_server)
+    filled = fill_form(
+        form_path(root, "市发改委"), tmp_path / "f.xlsx", {"2021-G-001": {"progress": "邮件报回", "status": "正常推进"}}
+    )
+    other = fill_form(
+        form_path(root, "市经信局"), tmp_path / "j.xlsx", {"2021-G-002": {"progress": "另一单位", "status": "正常推进"}}
+    )
+    long_name = "很长的文件名" * 50 + ".xlsx"
+    imap_server.append(
+        _reply("赵六 <fgw@test.gov.cn>", [("../../x.xlsx", filled.read_bytes()), ("说明.docx", b"PK")], "<m1@test>")
+    )
+    imap_server.append(
+        _reply("someone@else.cn", [(long_name, other.read_bytes()), ("副本.xlsx", filled.read_bytes())], "<m2@test>")
+    )
+    result = invoke("-w", root, "fetch", "--period", "2021-06")
+    assert result.exit_code == 0, result.output
+    text = flat(result.output)
+    assert "新邮件2封" in text and "保存附件2个" in text and "重复附件1个" in text and "非Excel附件1个" in text
+    folder = root / "input" / "returns" / "2021-06"
+    names = sorted(p.name for p in folder.iterdir())
+    assert "x.xlsx" in names
+    assert all(len(n.encode()) <= 200 and "/" not in n for n in names)
+    assert any(n.startswith("很长的文件名很长的文件名") for n in names)
+    assert not (root / "x.xlsx").exists() and not (root / "input" / "x.xlsx").exists()
+    again = invoke("-w", root, "fetch", "--period", "2021-06")
+    assert "新邮件0封" in flat(again.output) and "保存附件0个" in flat(again.output)
+    collected = invoke("-w", root, "collect", "--period", "2021-06", "--json", tmp_path / "c.json")
+    assert collected.exit_code == 0, collected.output
+    assert "接收2份" in flat(collected.output)
+    report = json.loads((tmp_path / "c.json").read_text(encoding="utf-8"))
+    warnings = [p for f in report["files"] for p in f["problems"] if p["code"] == "mail.sender-mismatch"]
+    assert [w["message"] for w in warnings] == [
+        "该文件由 someone@else.cn 发来，不是通讯录中市经信局的邮箱（jxj@test.gov.cn），请核实"
+    ]
+    with Store(root / ".reporter" / "store.sqlite3") as store:
+        senders = {r["unit"]: r["sender"] for r in store.returns("2021-06")}
+    assert senders == {"市发改委": "fgw@test.gov.cn", "市经信局": "someone@else.cn"}
+
+
+def test_fetch_from_saved_eml_files(tmp_path, monkeypatch):
+    root = mail_workspace(tmp_path / "ws", monkeypatch)
+    filled = fill_form(form_path(root, "市发改委"), tmp_path / "f.xlsx", {"2021-G-001": {"status": "正常推进"}})
+    saved = tmp_path / "邮件"
+    saved.mkdir()
+    (saved / "1.eml").write_bytes(_reply("fgw@test.gov.cn", [("发改委.xlsx", filled.read_bytes())], "<e1@test>"))
+    result = invoke("-w", root, "fetch", "--period", "2021-06", "--from-folder", saved)
+    assert "保存附件1个" in flat(result.output)
+    assert (root / "input" / "returns" / "2021-06" / "发改委.xlsx").read_bytes() == filled.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("name", "safe"),
+    [
+        ("../../x.xlsx", "x.xlsx"),
+        ("..\\..\\evil.xls", "evil.xls"),
+        ("a:b*c?.xlsx", "a_b_c_.xlsx"),
+        ("CON.xlsx", "_CON.xlsx"),
+        ("   .xlsx", "附件.xlsx"),
+    ],
+)
+def test_safe_names(name, safe):
+    assert safe_name(name) == safe
+    long = safe_name("长" * 300 + ".xlsx")
+    assert long.endswith(".xlsx") and len(long.encode()) <= 200
+
+
+def test_password_in_config_is_refused(tmp_path, monkeypatch):
+    root = mail_workspace(tmp_path / "ws", monkeypatch)
+    with (root / "reporter.toml").open("a", encoding="utf-8") as handle:
+        handle.write('smtp_password = "123456"\n')
+    result = invoke("-w", root, "send", "--dry-run")
+    assert result.exit_code == 1
+    assert "请不要把邮箱密码写在reporter.toml中，改用环境变量REPORTER_SMTP_PASSWORD或系统钥匙串" in flat(result.output)
