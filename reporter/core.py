@@ -14,11 +14,9 @@ from reporter.parser import near_duplicate_units, parse_notice
 from reporter.periods import Period, active_in
 from reporter.problems import ERROR, Location, Problem
 from reporter.reports import ReportResult, write_reports
-from reporter.sources import TEXT_SUFFIXES, read_notice_file
+from reporter.sources import NOTICE_SUFFIXES, read_notice_file
 from reporter.store import SaveResult, Store
 from reporter.units import UnitDirectory
-
-NOTICE_SUFFIXES = TEXT_SUFFIXES
 
 
 @dataclass

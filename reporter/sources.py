@@ -1,7 +1,8 @@
 """Reading notice files into lines of text. Only I/O lives here; parsing is in ``reporter.parser``.
 
 Plain text is read as UTF-8 (with or without BOM), UTF-16 (with BOM), or GB18030 (a superset of GBK/GB2312),
-detected in that order. Other formats (.docx, .html, .pdf) come later and will return lines the same way.
+detected in that order. .docx, .html, .pdf, .xlsx/.csv task lists and .doc/.wps (through LibreOffice) are
+turned into lines by ``reporter.documents``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from pathlib import Path
 from reporter.errors import SourceError
 
 TEXT_SUFFIXES = (".txt", ".text")
+DOCUMENT_SUFFIXES = (".docx", ".html", ".htm", ".pdf", ".xlsx", ".xls", ".et", ".csv", ".doc", ".wps")
+NOTICE_SUFFIXES = TEXT_SUFFIXES + DOCUMENT_SUFFIXES
 MAX_NOTICE_BYTES = 20 * 1024 * 1024
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -35,11 +38,9 @@ def read_notice_file(path: Path) -> SourceText:
     if path.is_dir():
         raise SourceError(f"{path.name}：这是文件夹，不是通知文件")
     suffix = path.suffix.lower()
-    if suffix not in TEXT_SUFFIXES:
-        supported = "、".join(TEXT_SUFFIXES)
-        raise SourceError(
-            f"{path.name}：暂不支持 {suffix or '无扩展名'} 格式的通知，请另存为纯文本（{supported}）后重试"
-        )
+    if suffix not in NOTICE_SUFFIXES:
+        supported = "、".join(NOTICE_SUFFIXES)
+        raise SourceError(f"{path.name}：不支持 {suffix or '无扩展名'} 格式的通知（支持 {supported}）")
     size = path.stat().st_size
     if size > MAX_NOTICE_BYTES:
         raise SourceError(f"{path.name}：文件过大（{size // 1024 // 1024} MB），不像是一份通知")
@@ -49,8 +50,29 @@ def read_notice_file(path: Path) -> SourceText:
         raise SourceError(f"{path.name}：无法读取（{exc.strerror or exc}）") from exc
     if not data.strip():
         raise SourceError(f"{path.name}：文件是空的")
+    sha256 = hashlib.sha256(data).hexdigest()
+    if suffix in DOCUMENT_SUFFIXES:
+        return SourceText(path=path, lines=_document_lines(path, suffix, data), encoding=suffix[1:], sha256=sha256)
     text, encoding = decode_text(data, path.name)
-    return SourceText(path=path, lines=text.splitlines(), encoding=encoding, sha256=hashlib.sha256(data).hexdigest())
+    return SourceText(path=path, lines=text.splitlines(), encoding=encoding, sha256=sha256)
+
+
+def _document_lines(path: Path, suffix: str, data: bytes) -> list[str]:
+    from reporter import documents
+
+    if suffix == ".docx":
+        lines = documents.docx_lines(path)
+    elif suffix in (".html", ".htm"):
+        lines = documents.html_lines(data, path.name)
+    elif suffix == ".pdf":
+        lines = documents.pdf_lines(path)
+    elif suffix in (".xlsx", ".xls", ".et"):
+        lines = documents.task_list_lines(documents.spreadsheet_rows(path), path.name)
+    elif suffix == ".csv":
+        lines = documents.task_list_lines(documents.csv_rows(data, path.name), path.name)
+    else:
+        lines = documents.converted_docx_lines(path)
+    return [line for text in lines for line in text.split("\n")]
 
 
 def decode_text(data: bytes, name: str = "") -> tuple[str, str]:

@@ -77,7 +77,7 @@ def test_parse_unreadable_files_exit_1_and_go_on(tmp_path, workspace):
     assert result.exit_code == 1
     assert "不存在.txt：文件不存在" in flat(result.output)
     assert "扫描件.txt：这不是文本文件" in flat(result.output)
-    assert "暂不支持.docx格式" in flat(result.output)
+    assert "通知.docx：无法打开（文件已损坏，或不是Word2007及以上的.docx）" in flat(result.output)
     assert "187" in result.output  # the good file was still parsed
     assert "Traceback" not in result.output
 
