@@ -35,6 +35,7 @@ from reporter.cycle import (
 from reporter.errors import ReporterError, WorkspaceError
 from reporter.ledger import LedgerResult, write_ledger
 from reporter.mailing import contacts_template, fetch_returns, send_mail
+from reporter.parser import explain_lines
 from reporter.problems import SEVERITY_LABELS, Problem, count_by_code
 from reporter.reports import KIND_LABELS, write_reports
 from reporter.store import Store
@@ -133,13 +134,17 @@ def init(directory: Path, name: str, office: str) -> None:
     help="把解析结果写成 JSON（- 表示输出到屏幕）。一个文件时为对象，多个文件时为数组。",
 )
 @click.option("--no-store", is_flag=True, help="只解析，不写入工作区数据库。")
+@click.option("--explain", "explain_id", metavar="任务编号", help="逐行说明这项任务的每个字段来自通知的哪一行。")
 @click.pass_context
-def parse(ctx: click.Context, files: tuple[Path, ...], json_out: Path | None, no_store: bool) -> None:
+def parse(
+    ctx: click.Context, files: tuple[Path, ...], json_out: Path | None, no_store: bool, explain_id: str | None
+) -> None:
     """解析通知文件，列出任务数和需要核对的问题；在工作区内时同时导入工作区数据库。
 
     退出码：0 全部解析（可有警告）；1 有文件无法解析；2 命令用法错误。
 
     示例：reporter parse input/notices/2021年通知.txt --json 2021.json
+    示例：reporter parse input/notices/2021年通知.docx --explain 2021-G2-101
     """
     workspace = _maybe_workspace(ctx, required=False)
     to_stdout = json_out is not None and str(json_out) == "-"
@@ -151,6 +156,9 @@ def parse(ctx: click.Context, files: tuple[Path, ...], json_out: Path | None, no
     else:
         directory = workspace.directory() if workspace else UnitDirectory()
         result = parse_files(paths, directory, workspace.notice_codes if workspace else None)
+    if explain_id:
+        _explain(console, result, explain_id)
+        return
     _print_import(console, result)
     if json_out is not None:
         documents = [o.notice.to_dict() for o in result.outcomes if o.notice]
@@ -163,6 +171,39 @@ def parse(ctx: click.Context, files: tuple[Path, ...], json_out: Path | None, no
             console.print(f"已写出 JSON：{json_out}")
     if result.failed:
         ctx.exit(1)
+
+
+def _explain(console: Console, result: ImportResult, task_id: str) -> None:
+    tasks = {t.id: t for o in result.outcomes if o.notice for t in o.notice.tasks}
+    if task_id not in tasks:
+        close = [i for i in tasks if i.endswith(task_id.split("-")[-1])][:8]
+        hint = f"，相近的编号：{'、'.join(close)}" if close else ""
+        raise WorkspaceError(f"解析结果中没有任务“{task_id}”{hint}")
+    task = tasks[task_id]
+    table = Table(title=f"任务 {task.id} 的来源（{task.part} {task.section}）", title_justify="left")
+    for heading in ("行号", "原文", "识别为"):
+        table.add_column(heading, overflow="fold")
+    table.add_row(str(task.line), f"{task.number}.", "任务编号")
+    for number, text, role in explain_lines(task):
+        table.add_row(str(number), escape(text), role)
+    console.print(table)
+    fields = Table(title="得到的字段", title_justify="left", show_header=False)
+    fields.add_column("字段")
+    fields.add_column("值", overflow="fold")
+    for name, value in (
+        ("任务内容", task.text),
+        ("目标任务", task.target_text),
+        (task.leader_label or "牵头领导", "、".join(task.leaders)),
+        ("牵头单位", "、".join(task.lead_units)),
+        ("配合单位", "、".join(task.cooperating_units)),
+        ("集合主体", "；".join(f"{c.name}→{'、'.join(c.members) or '（不展开）'}" for c in task.collective_units)),
+        ("量化指标", "；".join(t.text for t in task.targets)),
+        ("任务分解", "；".join(f"{r.indicator or r.table}{r.unit and f'（{r.unit}）'}" for r in task.breakdown)),
+    ):
+        if value:
+            fields.add_row(name, escape(value))
+    console.print(fields)
+    _print_problems(console, task.warnings)
 
 
 def _maybe_workspace(ctx: click.Context, *, required: bool) -> Workspace | None:

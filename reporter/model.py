@@ -111,6 +111,7 @@ class Task:
     breakdown: list[BreakdownRow] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     line: int = 0
+    source_lines: list[tuple[int, str]] = field(default_factory=list)  # for ``parse --explain``; not in JSON
 
     def units_by_role(self) -> list[tuple[str, str, str]]:
         """Every responsible unit as ``(unit, role, via)``: real units, then members of collectives."""

@@ -29,7 +29,36 @@ from reporter.units import (
 
 LEADER_LABELS = ("牵头领导", "联系领导")
 FIELD_LABELS = (*LEADER_LABELS, "牵头单位", "责任单位", "配合单位", "责任人", "目标任务")
-_LABEL = re.compile(rf"({'|'.join(FIELD_LABELS)})：")
+# Other governments' words for the same fields, read as the canonical label on the right.
+LABEL_SYNONYMS = {
+    **{
+        name: "牵头领导"
+        for name in (
+            "牵头市领导", "分管市领导", "分管省领导", "牵头省领导", "牵头县领导", "分管县领导", "牵头区领导",
+            "分管区领导", "责任领导", "牵头负责领导", "分管领导", "市领导", "区领导", "县领导", "省领导",
+        )
+    },
+    "牵头部门": "牵头单位",
+    "牵头责任单位": "牵头单位",
+    "主办单位": "牵头单位",
+    "配合部门": "配合单位",
+    "协同责任单位": "配合单位",
+    "协同单位": "配合单位",
+    "协办单位": "配合单位",
+    "参与单位": "配合单位",
+    "责任部门": "责任单位",
+}  # fmt: skip
+_ALL_LABELS = sorted(
+    [*FIELD_LABELS, *LABEL_SYNONYMS], key=len, reverse=True
+)  # longest first: 协同责任单位 before 责任单位
+_LABEL = re.compile(rf"({'|'.join(_ALL_LABELS)})：")
+_INLINE_ROLES = re.compile(r"^(?P<lead>.+?)牵头[，,、；;]?(?:(?P<coop>.+?)(?:配合|协同|参与))?$")
+_TRAILING_ROLES = re.compile(r"[（(]([^（()）]*?牵头[^（()）]*)[）)]\s*$")
+_SEPARATELY_LEAD = re.compile(r"^(?P<lead>.+?)分别牵头$")
+_SECTION_LEADER = re.compile(
+    r"^(?:[一二三四五六七八九十]+、)?(?P<name>[\u4e00-\u9fa5]{2,4}?)(?:同志)?(?:市长|副市长|县长|副县长|区长|副区长|书记|副书记|主任|副主任)?"
+    r"(?:同志)?(?:牵头|分管|负责)的"
+)
 _HEADING = re.compile(r"^([一二三四五六七八九十]{1,3})、(.+)$")
 _TASK_START = re.compile(r"^(\d{1,5})\s*[.．、](?!\d)\s*(.*)$")
 _PART_TITLE = re.compile(r"^(?!《).{0,60}(目标任务|项目|实事|工作)(责任)?分解$")
@@ -284,14 +313,28 @@ class _NoticeParser:
             body = join_lines(body, text)
         first = _LABEL.search(body)
         lead_text = body[: first.start()] if first else body
+        inline = lead_text.rstrip().endswith(("（", "("))  # （牵头单位：A；配合单位：B）closing the task text
+        if inline:
+            lead_text = lead_text.rstrip()[:-1]
         fields: dict[str, str] = {}
         labels = list(_LABEL.finditer(body))
+        written_leader_label = ""
         for i, match in enumerate(labels):
             end = labels[i + 1].start() if i + 1 < len(labels) else len(body)
             value = strip_punctuation(body[match.end() : end])
-            label = match.group(1)
+            if inline:
+                value = strip_punctuation(value.rstrip("）)"))
+            label = LABEL_SYNONYMS.get(match.group(1), match.group(1))
+            if label == "牵头领导" and match.group(1) != label:
+                written_leader_label = match.group(1)
             fields[label] = f"{fields[label]}、{value}" if label in fields and value else value or fields.get(label, "")
 
+        unit_labels = {"牵头单位", "配合单位", "责任单位"}
+        if not unit_labels & fields.keys() and (trailing := _TRAILING_ROLES.search(lead_text)):
+            fields["责任单位"] = trailing.group(1)  # ……。（市发改委牵头，市财政局配合）
+            lead_text = lead_text[: trailing.start()]
+        for label in unit_labels & fields.keys():
+            fields[label] = strip_punctuation(fields[label].replace("按职责分工负责", "").replace("按职责分工", ""))
         task = Task(
             id=task_id, kind=draft.kind, part=part, section=section, number=draft.number, text="", line=draft.line
         )
@@ -311,9 +354,13 @@ class _NoticeParser:
         task.target_text = fields.get("目标任务", "")
         for label in LEADER_LABELS:
             if label in fields:
-                task.leader_label = label
+                task.leader_label = written_leader_label if label == "牵头领导" and written_leader_label else label
                 task.leaders = split_list(fields[label])
                 break
+        if not task.leaders and (leader := _SECTION_LEADER.match(section or "") or _SECTION_LEADER.match(part or "")):
+            task.leaders = [leader.group("name")]  # 一、王某市长牵头的重点工作
+            task.leader_label = "板块牵头领导"
+        task.source_lines = [*draft.lines, *[(number, f"\x00{text}") for number, text in draft.table]]
         task.responsible_persons = split_list(fields.get("责任人", ""))
         self._assign_units(task, fields, location)
 
@@ -334,6 +381,11 @@ class _NoticeParser:
             return read_units(fields.get(label, ""), self.directory)
 
         lead, cooperating = SplitUnits(), SplitUnits()
+        responsible = fields.get("责任单位", "")
+        if "牵头单位" not in fields and (separately := _SEPARATELY_LEAD.match(responsible)):
+            fields = {**fields, "牵头单位": separately.group("lead"), "责任单位": ""}  # A、B分别牵头
+        elif "牵头单位" not in fields and "配合单位" not in fields and (roles := _INLINE_ROLES.match(responsible)):
+            fields = {**fields, "牵头单位": roles.group("lead"), "配合单位": roles.group("coop") or "", "责任单位": ""}
         if "牵头单位" in fields:
             lead = read("牵头单位")
             cooperating = _merge(read("配合单位"), read("责任单位"))
@@ -438,3 +490,34 @@ def near_duplicate_units(notices: list[Notice]) -> list[NearDuplicate]:
 def unit_warnings(notices: list[Notice]) -> list[Problem]:
     """Near-duplicate unit names as warnings, for the user to confirm."""
     return [pair.problem(notices[0].meta.source if len(notices) == 1 else "") for pair in near_duplicate_units(notices)]
+
+
+def explain_lines(task: Task) -> list[tuple[int, str, str]]:
+    """For ``parse --explain``: each source line of a task and what it became (``(line, text, role)``)."""
+    current = "任务内容" if task.kind == WORK else "项目名称后的文字"
+    rows = []
+    previous = ""
+    for index, (number, text) in enumerate(task.source_lines):
+        if text.startswith("\x00"):  # a line of the district breakdown table
+            rows.append((number, text[1:], "任务分解表"))
+            continue
+        line = normalize_line(text)
+        tail = previous[-6:]
+        previous = line
+        split = [m for m in _LABEL.finditer(tail + line) if m.start() < len(tail) < m.end()]
+        if split:  # a label broken across two lines: 配 / 合单位：
+            line = (tail + line)[split[0].start() :]
+        found = list(_LABEL.finditer(line))
+        if not found:
+            rows.append((number, text, current if index == 0 else f"{current}（续）"))
+            continue
+        names = []
+        for match in found:
+            canonical = LABEL_SYNONYMS.get(match.group(1), match.group(1))
+            names.append(canonical if canonical == match.group(1) else f"{canonical}（原文“{match.group(1)}”）")
+        role = "、".join(names)
+        if line[: found[0].start()].strip(" （("):
+            role = f"{current}（续），{role}"
+        current = LABEL_SYNONYMS.get(found[-1].group(1), found[-1].group(1))
+        rows.append((number, text, role))
+    return rows

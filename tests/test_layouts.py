@@ -1,0 +1,109 @@
+"""Other governments' layouts, built in code: other labels, roles given inline, leaders by section, --explain."""
+
+from __future__ import annotations
+
+import pytest
+
+from reporter.parser import parse_notice
+from reporter.units import UnitDirectory
+from tests.test_cli import flat, invoke
+
+HEAD = "某县人民政府办公室关于印发2024年政府工作报告重点任务分解的通知\n2024年政府工作报告重点任务责任分解\n"
+
+
+def tasks(body: str):
+    notice = parse_notice(HEAD + body, source="通知.txt", directory=UnitDirectory(), code="2024")
+    return notice.tasks
+
+
+@pytest.mark.parametrize(
+    ("lines", "leaders", "label", "lead", "cooperating"),
+    [
+        (
+            "分管市领导：张三\n牵头部门：县发改局\n配合部门：县统计局、县财政局",
+            ["张三"],
+            "分管市领导",
+            ["县发改局"],
+            ["县统计局", "县财政局"],
+        ),
+        (
+            "牵头市领导：张三、李四\n牵头责任单位：县经信局；协同责任单位：县商务局",
+            ["张三", "李四"],
+            "牵头市领导",
+            ["县经信局"],
+            ["县商务局"],
+        ),
+        (
+            "责任领导：王五\n责任单位：县人社局牵头，县财政局、县教育局配合",
+            ["王五"],
+            "责任领导",
+            ["县人社局"],
+            ["县财政局", "县教育局"],
+        ),
+        ("区领导：赵六\n责任单位：县住建局、县交通局分别牵头", ["赵六"], "区领导", ["县住建局", "县交通局"], []),
+        (
+            "分管省领导：钱七\n牵头单位：县水利局；配合单位：县农业农村局等县级有关部门按职责分工负责",
+            ["钱七"],
+            "分管省领导",
+            ["县水利局"],
+            ["县农业农村局"],
+        ),
+    ],
+)
+def test_other_labels_and_role_phrases(lines, leaders, label, lead, cooperating):
+    (task,) = tasks(f"一、经济发展\n1.地区生产总值增长6%左右。\n{lines}\n")
+    assert (task.leaders, task.leader_label, task.lead_units, task.cooperating_units) == (
+        leaders,
+        label,
+        lead,
+        cooperating,
+    )
+    assert task.text == "地区生产总值增长6%左右。"
+
+
+def test_roles_inline_at_the_end_of_the_text():
+    first, second = tasks(
+        "一、经济发展\n"
+        "1.新增规上工业企业50家（牵头单位：县经信局；配合单位：县市场监管局、县统计局）\n牵头领导：李四\n"
+        "2.城镇新增就业5000人。（县人社局牵头，县财政局配合）\n牵头领导：张三\n"
+    )
+    assert (first.text, first.lead_units, first.cooperating_units) == (
+        "新增规上工业企业50家",
+        ["县经信局"],
+        ["县市场监管局", "县统计局"],
+    )
+    assert (second.text, second.lead_units, second.cooperating_units) == (
+        "城镇新增就业5000人。",
+        ["县人社局"],
+        ["县财政局"],
+    )
+
+
+def test_leader_given_by_the_section_heading_with_numbering_restarting():
+    found = tasks(
+        "一、王某市长牵头的重点工作\n1.推进甲项目。\n牵头单位：县发改局\n2.推进乙项目。\n牵头单位：县经信局\n"
+        "二、李某副市长牵头的重点工作\n1.推进丙项目。\n牵头单位：县教育局\n"
+    )
+    assert [(t.id, t.leaders, t.lead_units) for t in found] == [
+        ("2024-G1-001", ["王某"], ["县发改局"]),
+        ("2024-G1-002", ["王某"], ["县经信局"]),
+        ("2024-G2-001", ["李某"], ["县教育局"]),
+    ]
+
+
+def test_explain_shows_which_line_gave_which_field(tmp_path):
+    notice = tmp_path / "通知.txt"
+    notice.write_text(
+        HEAD
+        + "一、经济发展\n1.地区生产总值增长6%\n左右。\n分管市领导：张三\n牵头部门：县发改局；配\n合部门：县统计局\n",
+        encoding="utf-8",
+    )
+    result = invoke("parse", str(notice), "--no-store", "--explain", "2024-G-001")
+    assert result.exit_code == 0, result.output
+    text = flat(result.output)
+    assert "左右。任务内容（续）" in text
+    assert "分管市领导：张三牵头领导（原文“分管市领导”）" in text
+    assert "合部门：县统计局配合单位（原文“配合部门”）" in text
+    assert "牵头单位县发改局" in text and "配合单位县统计局" in text
+    missing = invoke("parse", str(notice), "--no-store", "--explain", "2024-G-009")
+    assert missing.exit_code == 1 and "解析结果中没有任务“2024-G-009”" in flat(missing.output)
