@@ -120,6 +120,8 @@ def task_table_lines(rows: list[list[str]], *, start_section: int = 0) -> list[s
             units.append(f"配合单位：{cell(row, 'cooperating')}")
         if units:
             lines.append("；".join(units))
+        if cell(row, "deadline"):
+            lines.append(f"完成时限：{cell(row, 'deadline')}")
     return lines
 
 

@@ -111,6 +111,9 @@ class Task:
     breakdown: list[BreakdownRow] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     line: int = 0
+    deadline: str = ""  # ISO date from 完成时限 or the text (``6月底前``), "" when none is given
+    deadline_text: str = ""
+    milestones: list[dict] = field(default_factory=list)  # {"when": "一季度", "date": "2024-03-31", "text": …}
     source_lines: list[tuple[int, str]] = field(default_factory=list)  # for ``parse --explain``; not in JSON
 
     def units_by_role(self) -> list[tuple[str, str, str]]:
@@ -146,6 +149,9 @@ class Task:
             "breakdown": [b.to_dict() for b in self.breakdown],
             "warnings": [w.to_dict() for w in self.warnings],
             "line": self.line,
+            "deadline": self.deadline,
+            "deadline_text": self.deadline_text,
+            "milestones": self.milestones,
         }
 
 

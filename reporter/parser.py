@@ -28,7 +28,7 @@ from reporter.units import (
 )
 
 LEADER_LABELS = ("牵头领导", "联系领导")
-FIELD_LABELS = (*LEADER_LABELS, "牵头单位", "责任单位", "配合单位", "责任人", "目标任务")
+FIELD_LABELS = (*LEADER_LABELS, "牵头单位", "责任单位", "配合单位", "责任人", "目标任务", "完成时限")
 # Other governments' words for the same fields, read as the canonical label on the right.
 LABEL_SYNONYMS = {
     **{
@@ -47,6 +47,9 @@ LABEL_SYNONYMS = {
     "协办单位": "配合单位",
     "参与单位": "配合单位",
     "责任部门": "责任单位",
+    "完成时间": "完成时限",
+    "时间节点": "完成时限",
+    "时限要求": "完成时限",
 }  # fmt: skip
 _ALL_LABELS = sorted(
     [*FIELD_LABELS, *LABEL_SYNONYMS], key=len, reverse=True
@@ -361,6 +364,13 @@ class _NoticeParser:
             task.leaders = [leader.group("name")]  # 一、王某市长牵头的重点工作
             task.leader_label = "板块牵头领导"
         task.source_lines = [*draft.lines, *[(number, f"\x00{text}") for number, text in draft.table]]
+        year = int(task_id[:4]) if task_id[:4].isdigit() else None
+        task.milestones = milestones(task.text, year)
+        task.deadline_text = fields.get("完成时限", "")
+        deadline = time_point(task.deadline_text, year) if task.deadline_text else None
+        if deadline is None and task.milestones:
+            deadline = max(m["date"] for m in task.milestones)
+        task.deadline = deadline or ""
         task.responsible_persons = split_list(fields.get("责任人", ""))
         self._assign_units(task, fields, location)
 
@@ -407,6 +417,9 @@ class _NoticeParser:
                         location=location,
                     )
                 )
+        for person in [*lead.persons, *cooperating.persons]:
+            if person not in task.responsible_persons:
+                task.responsible_persons.append(person)
         task.lead_units = list(lead.real)
         task.cooperating_units = [u for u in cooperating.real if u not in lead.real]
         task.collective_units = [CollectiveUnit(n, LEAD) for n in lead.collective] + [
@@ -490,6 +503,55 @@ def near_duplicate_units(notices: list[Notice]) -> list[NearDuplicate]:
 def unit_warnings(notices: list[Notice]) -> list[Problem]:
     """Near-duplicate unit names as warnings, for the user to confirm."""
     return [pair.problem(notices[0].meta.source if len(notices) == 1 else "") for pair in near_duplicate_units(notices)]
+
+
+_TIME = re.compile(
+    r"(?:(?P<year>\d{4})年)?(?:(?P<quarter>[一二三四1-4])季度(?:末|底)?|(?P<half>上|下)半年|(?P<end>年底|年内|年末|全年)|"
+    r"(?P<month>\d{1,2})月(?:(?P<day>\d{1,2})日|(?P<part>底|末|上旬|中旬|下旬))?)(?:前|之前|以前)?"
+)
+
+
+def time_point(text: str, year: int | None) -> str | None:
+    """The last day meant by ``6月底前``, ``一季度``, ``上半年``, ``年底前``, ``2024年9月30日前`` (ISO), or None."""
+    import calendar
+
+    match = _TIME.search(text or "")
+    if not match or (year is None and not match.group("year")):
+        return None
+    year = int(match.group("year") or year)
+    if match.group("quarter"):
+        quarter = "一二三四".find(match.group("quarter")) + 1 or int(match.group("quarter"))
+        month = 3 * quarter
+    elif match.group("half"):
+        month = 6 if match.group("half") == "上" else 12
+    elif match.group("end"):
+        month = 12
+    else:
+        month = int(match.group("month"))
+        if not 1 <= month <= 12:
+            return None
+        if match.group("day"):
+            day = int(match.group("day"))
+            return f"{year}-{month:02d}-{min(day, calendar.monthrange(year, month)[1]):02d}"
+        if match.group("part") in ("上旬", "中旬"):
+            return f"{year}-{month:02d}-{10 if match.group('part') == '上旬' else 20:02d}"
+    return f"{year}-{month:02d}-{calendar.monthrange(year, month)[1]:02d}"
+
+
+def milestones(text: str, year: int | None) -> list[dict]:
+    """Clauses of a task that begin with a time (``一季度完成…；6月底前…``) as milestones."""
+    found = []
+    for clause in re.split(r"[；;。]", text or ""):
+        clause = clause.strip("，, ")
+        match = _TIME.match(clause)
+        if (
+            match
+            and match.group(0)
+            and len(clause) > len(match.group(0))
+            and (date := time_point(match.group(0), year))
+        ):
+            found.append({"when": match.group(0), "date": date, "text": clause})
+    return found
 
 
 def explain_lines(task: Task) -> list[tuple[int, str, str]]:

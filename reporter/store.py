@@ -225,7 +225,11 @@ def _task_definition(task: dict) -> dict:
         "target_text",
         "breakdown",
     )
-    return {k: task[k] for k in keys}
+    definition = {k: task[k] for k in keys}
+    for key in ("deadline", "milestones"):  # only when given, so that stores made before these keys stay unchanged
+        if task.get(key):
+            definition[key] = task[key]
+    return definition
 
 
 @dataclass

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from reporter.text import normalize_line, strip_punctuation
+from reporter.text import normalize_line, strip_punctuation, to_simplified
 
 DISTRICT_KIND = "区县"
 ZONE_KIND = "开发园区"
@@ -66,6 +66,11 @@ _QUOTES = str.maketrans({'"': "“", "'": "‘", "「": "“", "」": "”"})
 
 
 def normalize_unit(name: str) -> str:
+    """Canonical spelling of a unit name (see below); traditional characters read as simplified."""
+    return _normalize_unit(to_simplified(name))
+
+
+def _normalize_unit(name: str) -> str:
     """Canonical spelling of a unit name: full-width brackets, no spaces, no stray separators.
 
     >>> normalize_unit(" 市委组织部 (市委人才办) ")
@@ -97,12 +102,16 @@ def split_list(text: str) -> list[str]:
     ['市综合执法局（市生活垃圾分类处理、循环利用办公室）', '市教育局', '市交通局']
     """
     items, current, depth = [], [], 0
-    for ch in normalize_line(text):
+    line = normalize_line(text)
+    for index, ch in enumerate(line):
         if ch in "（“《[【":
             depth += 1
         elif ch in "）”》]】" and depth:
             depth -= 1
-        if ch in "、，；,;" and depth == 0:
+        joined_pair = (
+            ch == "、" and current and current[-1] in "乡镇" and line[index + 1 : index + 2] in ("乡", "镇", "街")
+        )
+        if ch in "、，；,;" and depth == 0 and not joined_pair:  # 各乡、镇人民政府 is one name
             items.append("".join(current))
             current = []
         else:
@@ -118,6 +127,29 @@ _COLLECTIVE = re.compile(
 _MEMBERS_SUFFIX = re.compile(r"^(.+?)等(?:[省市县区]级)?(有关|相关)?(部门|单位)$")
 
 
+_UNIT_AND_PERSON = re.compile(
+    r"^(.{2,30}(?:局|委|办|厅|部|院|府|会|中心|公司|集团|队|所|站|行|处|室|社|馆))\s*([\u4e00-\u9fa5]{2,3})$"
+)
+_UNIT_ENDINGS = "局委办厅部院府会心司团队所站行处室社馆组区县市镇乡"
+# Common surnames: a unit name followed by two or three characters starting with one is a responsible person.
+_SURNAMES = set(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪"
+    "范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪"
+    "庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈"
+    "饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇"
+    "桑郎甄丛仲虞敖巩明佘池查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆"
+    "朴盖练廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况那宿鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由"
+)
+
+
+def _split_person(name: str) -> tuple[str, str]:
+    """``市民政局伍某某`` → (``市民政局``, ``伍某某``); other names unchanged."""
+    match = _UNIT_AND_PERSON.match(name)
+    if match and match.group(2)[0] in _SURNAMES and match.group(2)[-1] not in _UNIT_ENDINGS:
+        return match.group(1), match.group(2)
+    return name, ""
+
+
 def is_collective(name: str) -> bool:
     """True for 市级有关部门, 各区县（市）政府, 开发园区管委会, X等有关部门, …成员单位 and the like."""
     return bool(_COLLECTIVE.search(name) or _MEMBERS_SUFFIX.match(name))
@@ -129,6 +161,7 @@ class SplitUnits:
 
     real: list[str] = field(default_factory=list)
     collective: list[str] = field(default_factory=list)
+    persons: list[str] = field(default_factory=list)
 
 
 def read_units(text: str, directory: UnitDirectory) -> SplitUnits:
@@ -139,7 +172,11 @@ def read_units(text: str, directory: UnitDirectory) -> SplitUnits:
     """
     result = SplitUnits()
     for item in split_list(text):
-        name = normalize_unit(item)
+        name, person = _split_person(normalize_unit(item))  # 市民政局 伍某某: the unit, then its person
+        if person:
+            _add(result.persons, person)
+        if name.endswith("等") and len(name) > 3 and not name.endswith(("平等", "对等")):
+            name = name[:-1]  # a list closed with 等
         members = _MEMBERS_SUFFIX.match(name)
         if members and not is_collective(members.group(1)):
             _add(result.real, directory.canonical(members.group(1)))

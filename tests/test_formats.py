@@ -287,6 +287,7 @@ def test_xlsx_task_list_mapped_by_headers(tmp_path):
             (2, "一、经济发展", "新增规上工业企业50家。", ["李四"], ["县经信局"], ["县市场监管局"]),
             (3, "二、社会事业", "城镇新增就业5000人。", ["张三"], ["县人社局"], []),
         ], name
+        assert {t.deadline for t in notice.tasks} == {"2024-12-31"}
 
 
 def test_task_list_without_known_headers_names_what_it_found(tmp_path):

@@ -107,3 +107,32 @@ def test_explain_shows_which_line_gave_which_field(tmp_path):
     assert "牵头单位县发改局" in text and "配合单位县统计局" in text
     missing = invoke("parse", str(notice), "--no-store", "--explain", "2024-G-009")
     assert missing.exit_code == 1 and "解析结果中没有任务“2024-G-009”" in flat(missing.output)
+
+
+def test_unit_names_as_other_offices_write_them():
+    (task,) = tasks(
+        "一、社会事业\n1.完善基层治理体系。\n牵头领导：张三\n"
+        "牵头单位：县民政局 伍某某；配合单位：各乡、镇人民政府，县財政局、县統計局等\n"
+    )
+    assert task.lead_units == ["县民政局"]
+    assert task.responsible_persons == ["伍某某"]
+    assert task.cooperating_units == ["县财政局", "县统计局"]
+    assert [c.name for c in task.collective_units] == ["各乡、镇人民政府"]
+
+
+def test_deadline_and_milestones_from_columns_and_text(tmp_path):
+    (task,) = tasks(
+        "一、项目建设\n1.一季度完成方案编制；6月底前开工建设；年底前建成投用。\n牵头领导：张三\n牵头单位：县住建局\n"
+    )
+    assert [(m["when"], m["date"]) for m in task.milestones] == [
+        ("一季度", "2024-03-31"),
+        ("6月底前", "2024-06-30"),
+        ("年底前", "2024-12-31"),
+    ]
+    assert task.deadline == "2024-12-31"
+    (timed,) = tasks("一、项目建设\n1.建成体育公园。\n牵头领导：张三\n牵头单位：县体育局\n完成时限：2024年9月底前\n")
+    assert (timed.deadline, timed.deadline_text, timed.text) == ("2024-09-30", "2024年9月底前", "建成体育公园。")
+
+    from reporter.periods import parse_period, time_progress
+
+    assert time_progress(timed.to_dict(), parse_period("2024-06")) == pytest.approx(66.5, abs=0.1)
