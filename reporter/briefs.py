@@ -9,6 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
+from reporter.forms import full_text
 from reporter.model import LIVELIHOOD, WORK
 from reporter.periods import LIGHT_LABELS, RED, YELLOW, Period
 from reporter.progress import TaskProgress
@@ -43,7 +44,7 @@ def task_row(task: dict, progress: TaskProgress | None) -> dict:
     return {
         "id": task["id"],
         "number": task["number"],
-        "text": task["text"] if task["kind"] == WORK else f"{task['text']}：{task['target_text']}",
+        "text": full_text(task),
         "short_text": _short(task["text"]),
         "part": task["part"],
         "section": task["section"] or task["part"],
@@ -116,6 +117,15 @@ def _unreported_units(data: ReportData, units: set[str] | None = None) -> list[s
     return [u["unit"] for u in data.unit_status if not u["returned_at"] and (units is None or u["unit"] in units)]
 
 
+def responsible(data: ReportData, task: dict) -> list[str]:
+    """Every unit responsible for a task (lead, cooperating, members of collectives)."""
+    return data.progress[task["id"]].responsible if task["id"] in data.progress else []
+
+
+def tasks_of(data: ReportData, unit: str) -> list[dict]:
+    return [t for t in data.tasks if unit in responsible(data, t)]
+
+
 def leaders(data: ReportData) -> list[str]:
     return list(dict.fromkeys(leader for task in data.tasks for leader in task["leaders"]))
 
@@ -124,7 +134,7 @@ def leader_context(data: ReportData, leader: str) -> dict:
     """A leader's brief: summary, lagging tasks first, then every task by part and section."""
     tasks = [t for t in data.tasks if leader in t["leaders"]]
     rows = [task_row(t, data.progress.get(t["id"])) for t in tasks]
-    units = {u for t in tasks for u in (data.progress[t["id"]].responsible if t["id"] in data.progress else [])}
+    units = {u for t in tasks for u in responsible(data, t)}
     return _base(data) | {
         "leader": leader,
         "summary": summary(rows),
@@ -137,9 +147,9 @@ def leader_context(data: ReportData, leader: str) -> dict:
 
 def district_context(data: ReportData, short: str, unit: str) -> dict:
     """A district's brief: its livelihood indicators with rank, its work tasks, its reporting status."""
-    indicators = _ranked_indicators(data)
+    indicators = ranked_indicators(data)
     mine = [i for i in indicators if i["district"] == short]
-    tasks = [t for t in data.tasks if unit in (data.progress[t["id"]].responsible if t["id"] in data.progress else [])]
+    tasks = tasks_of(data, unit)
     rows = []
     for task in tasks:
         row = task_row(task, data.progress.get(task["id"]))
@@ -162,7 +172,7 @@ def district_context(data: ReportData, short: str, unit: str) -> dict:
     }
 
 
-def _ranked_indicators(data: ReportData) -> list[dict]:
+def ranked_indicators(data: ReportData) -> list[dict]:
     """Every district's indicator row with percent complete and rank among districts (1 = best)."""
     rows = []
     for item in data.indicators:
@@ -197,7 +207,7 @@ def _ranked_indicators(data: ReportData) -> list[dict]:
 
 def unit_context(data: ReportData, unit: str) -> dict:
     """A unit's own brief: its tasks and what it reported."""
-    tasks = [t for t in data.tasks if unit in (data.progress[t["id"]].responsible if t["id"] in data.progress else [])]
+    tasks = tasks_of(data, unit)
     rows = [task_row(t, data.progress.get(t["id"])) for t in tasks]
     status = next((u for u in data.unit_status if u["unit"] == unit), None)
     return _base(data) | {
@@ -240,7 +250,7 @@ def monthly_context(data: ReportData) -> dict:
         "by_leader": by_leader,
         "livelihood": livelihood,
         "livelihood_summary": summary(livelihood),
-        "indicators": _ranked_indicators(data),
+        "indicators": ranked_indicators(data),
         "lagging": lagging_rows(rows + livelihood),
         "unreported_units": _unreported_units(data),
         "late_units": late,

@@ -14,8 +14,8 @@ from reporter.config import Workspace
 from reporter.contacts import Contact, read_contacts
 from reporter.errors import OutputError, ReporterError, WorkspaceError
 from reporter.formbook import write_form
-from reporter.forms import FORM_VERSION, FormPlan, plan_forms
-from reporter.model import LEAD, LIVELIHOOD
+from reporter.forms import FORM_VERSION, FormPlan, full_text, plan_forms
+from reporter.model import LEAD
 from reporter.periods import Period, active_in, period_containing
 from reporter.problems import ERROR, WARNING, Location, Problem, count_by_code
 from reporter.returns import read_content, read_meta
@@ -247,7 +247,7 @@ def collect_returns(
         raise WorkspaceError("没有找到要收集的文件：" + "、".join(str(p) for p in paths))
     tasks = {t["id"]: t for t in store.tasks()}
     units = {e["unit"] for e in store.task_units()}
-    texts = {task_id: _form_text(task) for task_id, task in tasks.items()}
+    texts = {task_id: full_text(task) for task_id, task in tasks.items()}
     contacts, _ = read_contacts(workspace.contacts_path)
     result = CollectResult()
     for done, path in enumerate(files, start=1):
@@ -255,10 +255,6 @@ def collect_returns(
         if progress:
             progress("收集填报表", done, len(files))
     return result
-
-
-def _form_text(task: dict) -> str:
-    return task["text"] if task["kind"] != LIVELIHOOD else f"{task['text']}：{task['target_text']}"
 
 
 def _collect_one(

@@ -18,7 +18,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from reporter.errors import SourceError
-from reporter.text import chinese_numeral
 
 # -- task tables ----------------------------------------------------------------------------------------------
 
@@ -578,8 +577,3 @@ def converted_docx_lines(path: Path) -> list[str]:
         if not converted.exists():
             raise SourceError(f"{path.name}：LibreOffice 未能转换，请在 Word/WPS 中“另存为” .docx 后重试")
         return docx_lines(converted)
-
-
-def section_numeral(text: str) -> int | None:
-    match = re.match(r"^([一二三四五六七八九十]+)、", text)
-    return chinese_numeral(match.group(1)) if match else None

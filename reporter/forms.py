@@ -121,6 +121,11 @@ def safe_file_name(name: str) -> str:
     return cleaned[:80] or "未命名单位"
 
 
+def full_text(task: dict) -> str:
+    """A task's text as forms and reports show it: a livelihood project with its target."""
+    return task["text"] if task["kind"] != LIVELIHOOD else f"{task['text']}：{task['target_text']}"
+
+
 def indicator_key(task_id: str, row: int) -> str:
     return f"{task_id}-{row + 1}"
 
@@ -156,7 +161,7 @@ def plan_forms(
             FormTask(
                 id=task["id"],
                 kind="民生实事" if task["kind"] == LIVELIHOOD else "工作任务",
-                text=task["text"] if task["kind"] != LIVELIHOOD else f"{task['text']}：{task['target_text']}",
+                text=full_text(task),
                 leaders="、".join(task["leaders"]),
                 role=entry["role"],
                 targets="\n".join(t["text"] for t in task["targets"]),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reporter.briefs import LIGHT_ORDER, STATUS_ORDER, ReportData, _ranked_indicators, lagging_rows, leaders, task_row
+from reporter.briefs import LIGHT_ORDER, STATUS_ORDER, ReportData, lagging_rows, leaders, ranked_indicators, task_row
 from reporter.ledger import LIGHT_COLOURS
 from reporter.periods import GREEN, RED, YELLOW
 from reporter.xlsx import PAPER_A4, ChartSpec, Column, Sheet, write_workbook
@@ -68,7 +68,7 @@ def build_report_sheets(data: ReportData) -> list[Sheet]:
         leader_rows,
         paper=PAPER_A4,
     )
-    indicators = _ranked_indicators(data)
+    indicators = ranked_indicators(data)
     district_rows = []
     for short, _unit in data.districts:
         mine = [i for i in indicators if i["district"] == short and i["rate_value"] is not None]
