@@ -63,10 +63,34 @@ def parse_breakdown(
     if not lines:
         return result
     tabbed = any("\t" in text for _, text in lines)
+    if tabbed:
+        lines = _columns_as_rows(lines, match_column)
     groups = _tab_groups(lines, match_column) if tabbed else _cell_groups(lines, match_column, result, file, task)
     for group in groups:
         result.rows.append(_make_row(group, result, file, task))
     return result
+
+
+def _columns_as_rows(lines: list[tuple[int, str]], match_column: ColumnMatcher) -> list[tuple[int, str]]:
+    """A table with the districts down the first column (``海曙⇥6⇥5``) turned to the usual layout.
+
+    Recognised when the header's cells are not districts but most first cells of the rows below are.
+    """
+    rows = [[normalize_line(c) for c in text.split("\t")] for _, text in lines]
+    header, body = rows[0], [r for r in rows[1:] if any(r)]
+    if len(header) < 2 or not body:
+        return lines
+    header_matches = sum(1 for c in header[1:] if c and match_column(c))
+    first_matches = sum(1 for r in body if r and r[0] and match_column(r[0]))
+    if header_matches or first_matches < max(2, len(body) * 0.6):
+        return lines
+    width = max(len(r) for r in rows)
+    padded = [r + [""] * (width - len(r)) for r in [header, *body]]
+    corner = header[0] or TABLE_TITLE
+    transposed = [[corner, *(r[0] for r in padded[1:])]]
+    transposed += [[padded[0][c], *(r[c] for r in padded[1:])] for c in range(1, width)]
+    first_line = lines[0][0]
+    return [(first_line + i, "\t".join(row)) for i, row in enumerate(transposed)]
 
 
 def _tab_groups(lines: list[tuple[int, str]], match_column: ColumnMatcher) -> list[_Group]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from reporter.breakdown import check_totals, parse_breakdown
 from reporter.model import COOPERATING, LEAD, LIVELIHOOD, WORK, CollectiveUnit, Notice, NoticeMeta, Task
-from reporter.problems import Location, Problem
+from reporter.problems import INFO, Location, Problem
 from reporter.targets import extract_targets
 from reporter.text import chinese_numeral, join_lines, normalize_line, strip_punctuation
 from reporter.units import (
@@ -195,6 +195,7 @@ class _NoticeParser:
         if not self.parts:
             self._warn("notice.no-tasks", "没有找到任何编号任务或民生实事项目", None)
         tasks = self._build_tasks(code)
+        add_missing_prefixes(tasks, self.source)
         notice = Notice(meta=self.meta, parts=self._parts_summary(tasks), tasks=tasks, warnings=self.warnings)
         notice.warnings.extend(unit_warnings([notice]))
         return notice
@@ -552,6 +553,41 @@ def milestones(text: str, year: int | None) -> list[dict]:
         ):
             found.append({"when": match.group(0), "date": date, "text": clause})
     return found
+
+
+_PREFIXES = ("市", "县", "区", "省")
+
+
+def add_missing_prefixes(tasks: list[Task], source: str = "") -> None:
+    """``发改委`` written where the notice elsewhere says ``市发改委``: read as ``市发改委`` (with a note).
+
+    Only when exactly one prefixed form of the name appears in the same notice; other names are left as written.
+    """
+    names = {u for t in tasks for u in (*t.lead_units, *t.cooperating_units)}
+    renamed: dict[str, str] = {}
+    for name in names:
+        if name.startswith(_PREFIXES):
+            continue
+        candidates = [f"{p}{name}" for p in _PREFIXES if f"{p}{name}" in names]
+        if len(candidates) == 1:
+            renamed[name] = candidates[0]
+    if not renamed:
+        return
+    for task in tasks:
+        before = (list(task.lead_units), list(task.cooperating_units))
+        task.lead_units = list(dict.fromkeys(renamed.get(u, u) for u in task.lead_units))
+        task.cooperating_units = [
+            u for u in dict.fromkeys(renamed.get(u, u) for u in task.cooperating_units) if u not in task.lead_units
+        ]
+        for old in (u for u in (*before[0], *before[1]) if u in renamed):
+            task.warnings.append(
+                Problem(
+                    "unit.prefix-added",
+                    f"单位“{old}”按本通知中的“{renamed[old]}”处理",
+                    INFO,
+                    Location(file=source, line=task.line, task=task.id),
+                )
+            )
 
 
 def explain_lines(task: Task) -> list[tuple[int, str, str]]:

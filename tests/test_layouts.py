@@ -136,3 +136,29 @@ def test_deadline_and_milestones_from_columns_and_text(tmp_path):
     from reporter.periods import parse_period, time_progress
 
     assert time_progress(timed.to_dict(), parse_period("2024-06")) == pytest.approx(66.5, abs=0.1)
+
+
+def test_unit_without_prefix_joins_the_prefixed_name():
+    _, second = tasks(
+        "一、经济发展\n1.甲。\n牵头领导：张三\n牵头单位：县发改局\n2.乙。\n牵头领导：张三\n牵头单位：发改局；配合单位：统计局\n"
+    )
+    assert second.lead_units == ["县发改局"]
+    assert second.cooperating_units == ["统计局"]  # no 县统计局 in this notice: left as written
+    assert [p.message for p in second.warnings if p.code == "unit.prefix-added"] == [
+        "单位“发改局”按本通知中的“县发改局”处理"
+    ]
+
+
+def test_breakdown_with_districts_as_rows(sample_workspace_config):
+    from reporter.parser import parse_notice
+
+    text = (
+        "某市人民政府办公厅关于印发2024年民生实事项目的通知\n2024年市民生实事项目目标任务责任分解\n"
+        "一、中小学校扩容工程\n目标任务：新建10所中小学校，其中竣工8所。\n牵头领导：许亚南\n责任单位：市教育局，各区县（市）政府\n"
+        "任务分解\t建设项目(所)\t其中竣工(所)\n海曙\t6\t5\n江北\t4\t3\n"
+    )
+    (project,) = parse_notice(text, source="x.txt", directory=sample_workspace_config.directory(), code="2024").tasks
+    assert [(r.indicator, r.unit, r.values, r.check["ok"]) for r in project.breakdown] == [
+        ("建设项目", "所", {"海曙": 6, "江北": 4}, True),
+        ("其中竣工", "所", {"海曙": 5, "江北": 3}, True),
+    ]

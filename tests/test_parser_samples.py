@@ -249,12 +249,19 @@ def test_column_mismatch_reported_not_misaligned(notices, tasks):
         ("市委组织部（市人才办）", "市委组织部（市委人才办）"),
         ("市“五水共治”办", "市“五水共治办”"),
         ("市邮政局", "市邮政管理局"),
-        ("大数据局", "市大数据局"),
     ],
 )
 def test_near_duplicate_units_reported(notices, first, second):
     messages = [p.message for n in notices.values() for p in n.warnings if p.code == "unit.near-duplicate"]
     assert sum(1 for m in messages if f"“{first}”" in m and f"“{second}”" in m) == 1
+
+
+def test_unit_without_the_city_prefix_is_read_as_the_prefixed_one(notices):
+    """大数据局 (2021) where the same notice says 市大数据局 elsewhere: one unit, with a note."""
+    units = {u for t in notices["2021"].tasks for u in (*t.lead_units, *t.cooperating_units)}
+    assert "市大数据局" in units and "大数据局" not in units
+    notes = [p for p in notices["2021"].all_problems() if p.code == "unit.prefix-added"]
+    assert notes and notes[0].message == "单位“大数据局”按本通知中的“市大数据局”处理"
 
 
 def test_page_furniture_ignored(notices):
