@@ -76,7 +76,7 @@ def task_table_lines(rows: list[list[str]], *, start_section: int = 0) -> list[s
     header = rows[0]
     columns = map_task_columns(header)
     lines: list[str] = []
-    section, section_count, number = None, start_section, 0
+    section, section_count, number, sub = None, start_section, 0, 0
 
     def cell(row: list[str], field: str) -> str:
         index = columns.get(field)
@@ -97,11 +97,17 @@ def task_table_lines(rows: list[list[str]], *, start_section: int = 0) -> list[s
             lines.append(_heading(current, section_count))
             section = current
         task = cell(row, "task")
-        if not task:
-            continue
         written = cell(row, "number")
-        number = int(written) if written.isdigit() else number + 1
-        lines.append(f"{number}.{task}")
+        owns = any(cell(row, f) for f in ("leader", "lead", "responsible", "cooperating"))
+        if number and not written and "number" in columns and owns:
+            sub += 1  # a sub-row of the numbered task above, with its own leader or units
+            lines.append(f"（{sub}）{task}")
+        elif not task:
+            continue
+        else:
+            number = int(written) if written.isdigit() else number + 1
+            sub = 0
+            lines.append(f"{number}.{task}")
         if cell(row, "leader"):
             lines.append(f"牵头领导：{cell(row, 'leader')}")
         units = []

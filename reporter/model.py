@@ -114,6 +114,8 @@ class Task:
     deadline: str = ""  # ISO date from 完成时限 or the text (``6月底前``), "" when none is given
     deadline_text: str = ""
     milestones: list[dict] = field(default_factory=list)  # {"when": "一季度", "date": "2024-03-31", "text": …}
+    parent: str = ""  # for a sub-item (（1）…) of a numbered task: the task's id; its text is in parent_text
+    parent_text: str = ""
     source_lines: list[tuple[int, str]] = field(default_factory=list)  # for ``parse --explain``; not in JSON
 
     def units_by_role(self) -> list[tuple[str, str, str]]:
@@ -152,6 +154,8 @@ class Task:
             "deadline": self.deadline,
             "deadline_text": self.deadline_text,
             "milestones": self.milestones,
+            "parent": self.parent,
+            "parent_text": self.parent_text,
         }
 
 

@@ -56,6 +56,7 @@ _ALL_LABELS = sorted(
 )  # longest first: 协同责任单位 before 责任单位
 _LABEL = re.compile(rf"({'|'.join(_ALL_LABELS)})：")
 _INLINE_ROLES = re.compile(r"^(?P<lead>.+?)牵头[，,、；;]?(?:(?P<coop>.+?)(?:配合|协同|参与))?$")
+_SUBITEM = re.compile(r"^(?:[（(](?:\d{1,2}|[一二三四五六七八九十]{1,2})[）)]|[①②③④⑤⑥⑦⑧⑨⑩])\s*(?P<text>.*)$")
 _TRAILING_ROLES = re.compile(r"[（(]([^（()）]*?牵头[^（()）]*)[）)]\s*$")
 _SEPARATELY_LEAD = re.compile(r"^(?P<lead>.+?)分别牵头$")
 _SECTION_LEADER = re.compile(
@@ -292,8 +293,48 @@ class _NoticeParser:
                     task_id = f"{task_id}-{suffix}"
                 seen_ids.add(task_id)
                 section = draft.heading if sections else ""
-                tasks.append(self._build_task(draft, task_id, title, section))
+                split = self._split_subitems(draft)
+                if split is None:
+                    tasks.append(self._build_task(draft, task_id, title, section))
+                    continue
+                parent_text, subs = split
+                for k, sub in enumerate(subs, start=1):
+                    task = self._build_task(sub, f"{task_id}.{k}", title, section)
+                    task.parent, task.parent_text = task_id, parent_text
+                    tasks.append(task)
         return tasks
+
+    def _split_subitems(self, draft: _Draft) -> tuple[str, list[_Draft]] | None:
+        """A numbered task whose sub-items (（1）… （2）…) each name their own leader or units, as one task each.
+
+        Labels given before the first sub-item (a shared leader) apply to every sub-item that does not give its own.
+        """
+        if draft.kind != WORK:
+            return None
+        marks = [i for i, (_, text) in enumerate(draft.lines) if _SUBITEM.match(text)]
+        if len(marks) < 2:
+            return None
+        segments = [draft.lines[start:end] for start, end in zip(marks, [*marks[1:], len(draft.lines)], strict=True)]
+        if not all(_LABEL.search("".join(text for _, text in segment)) for segment in segments):
+            return None
+        head = draft.lines[: marks[0]]
+        head_body = "".join(text for _, text in head)
+        first_label = _LABEL.search(head_body)
+        parent_text = (head_body[: first_label.start()] if first_label else head_body).strip()
+        shared = [(number, text) for number, text in head if _LABEL.search(text)]
+        subs = []
+        for segment in segments:
+            number, text = segment[0]
+            own = {LABEL_SYNONYMS.get(m.group(1), m.group(1)) for _, t in segment for m in _LABEL.finditer(t)}
+            inherited = [
+                (n, t)
+                for n, t in shared
+                if not {LABEL_SYNONYMS.get(m.group(1), m.group(1)) for m in _LABEL.finditer(t)} & own
+            ]
+            sub = _Draft(draft.kind, draft.number, draft.part, draft.heading, number)
+            sub.lines = [(number, _SUBITEM.match(text).group("text")), *segment[1:], *inherited]
+            subs.append(sub)
+        return parent_text, subs
 
     def _numbering_parts(self) -> list[tuple[str, str, list[_Draft], bool]]:
         """Parts as numbered lists. A work part whose headings each restart numbering at 1 is split into

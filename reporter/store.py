@@ -226,7 +226,12 @@ def _task_definition(task: dict) -> dict:
         "breakdown",
     )
     definition = {k: task[k] for k in keys}
-    for key in ("deadline", "milestones"):  # only when given, so that stores made before these keys stay unchanged
+    for key in (
+        "deadline",
+        "milestones",
+        "parent",
+        "parent_text",
+    ):  # only when given, so that stores made before these keys stay unchanged
         if task.get(key):
             definition[key] = task[key]
     return definition

@@ -162,3 +162,41 @@ def test_breakdown_with_districts_as_rows(sample_workspace_config):
         ("建设项目", "所", {"海曙": 6, "江北": 4}, True),
         ("其中竣工", "所", {"海曙": 5, "江北": 3}, True),
     ]
+
+
+def test_one_numbered_task_split_into_sub_items_with_their_own_units():
+    found = tasks(
+        "一、城市建设\n1.推进两项民生工程建设。\n牵头领导：张三\n"
+        "（1）新建城市公园3个。\n牵头单位：县住建局\n"
+        "（2）改造老旧小区10个。\n牵头领导：李四\n牵头单位：县房管中心；配合单位：各乡、镇人民政府\n"
+        "2.做好防汛工作。\n牵头领导：王五\n牵头单位：县水利局\n"
+    )
+    assert [(t.id, t.number, t.text, t.leaders, t.lead_units, t.parent) for t in found] == [
+        ("2024-G-001.1", 1, "新建城市公园3个。", ["张三"], ["县住建局"], "2024-G-001"),
+        ("2024-G-001.2", 1, "改造老旧小区10个。", ["李四"], ["县房管中心"], "2024-G-001"),
+        ("2024-G-002", 2, "做好防汛工作。", ["王五"], ["县水利局"], ""),
+    ]
+    assert found[0].parent_text == "推进两项民生工程建设。"
+
+
+def test_sub_rows_of_a_task_table(tmp_path):
+    import openpyxl
+
+    from reporter.core import parse_file
+
+    workbook = openpyxl.Workbook()
+    for row in [
+        ["序号", "工作任务", "牵头领导", "牵头单位", "配合单位"],
+        ["1", "推进两项民生工程建设。", "张三", "", ""],
+        ["", "新建城市公园3个。", "", "县住建局", ""],
+        ["", "改造老旧小区10个。", "李四", "县房管中心", "县财政局"],
+        ["2", "做好防汛工作。", "王五", "县水利局", ""],
+    ]:
+        workbook.active.append(row)
+    workbook.save(tmp_path / "清单.xlsx")
+    found = parse_file(tmp_path / "清单.xlsx", UnitDirectory(), code="2024").notice.tasks
+    assert [(t.id, t.leaders, t.lead_units, t.cooperating_units) for t in found] == [
+        ("2024-G-001.1", ["张三"], ["县住建局"], []),
+        ("2024-G-001.2", ["李四"], ["县房管中心"], ["县财政局"]),
+        ("2024-G-002", ["王五"], ["县水利局"], []),
+    ]
