@@ -34,6 +34,7 @@ class ReportData:
     indicators: list[dict]
     districts: list[tuple[str, str]]  # (short name, government unit)
     today: date = field(default_factory=date.today)
+    ranked: list[dict] | None = field(default=None, repr=False)  # ranked_indicators, computed once
 
 
 def task_row(task: dict, progress: TaskProgress | None) -> dict:
@@ -173,7 +174,10 @@ def district_context(data: ReportData, short: str, unit: str) -> dict:
 
 
 def ranked_indicators(data: ReportData) -> list[dict]:
-    """Every district's indicator row with percent complete and rank among districts (1 = best)."""
+    """Every district's indicator row with percent complete and rank among districts (1 = best); computed once."""
+    if data.ranked is not None:
+        return data.ranked
+    projects = {t["id"]: t["text"] for t in data.tasks}
     rows = []
     for item in data.indicators:
         target, completed = item["target"], item["completed"]
@@ -182,7 +186,7 @@ def ranked_indicators(data: ReportData) -> list[dict]:
             {
                 "task_id": item["task_id"],
                 "row": item["row"],
-                "project": next((t["text"] for t in data.tasks if t["id"] == item["task_id"]), ""),
+                "project": projects.get(item["task_id"], ""),
                 "indicator": item["indicator"],
                 "district": item["district"],
                 "unit": item["unit"],
@@ -202,6 +206,7 @@ def ranked_indicators(data: ReportData) -> list[dict]:
             row["of"] = len(group)
         for index, row in enumerate(ranked):
             row["rank"] = str(1 + sum(1 for other in ranked[:index] if other["rate_value"] > row["rate_value"]))
+    data.ranked = rows
     return rows
 
 

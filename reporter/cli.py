@@ -278,13 +278,8 @@ def run(ctx: click.Context, period_key: str | None, pdf: bool) -> None:
         for path in result.reports.templates_written:
             console.print(f"已生成默认模板：{path}（可在 Word 中修改措辞）")
     if produced:
-        table = Table(title=f"生成的文件{f'（{result.period.label}）' if result.period else ''}", title_justify="left")
-        for heading in ("文件", "类型", "大小"):
-            table.add_column(heading, overflow="fold")
-        for path, kind in produced:
-            shown = path.relative_to(workspace.root) if path.is_relative_to(workspace.root) else path
-            table.add_row(escape(str(shown)), kind, f"{path.stat().st_size / 1024:.0f} KB")
-        console.print(table)
+        title = f"生成的文件{f'（{result.period.label}）' if result.period else ''}"
+        _print_files(console, title, produced, workspace.root)
     for note in result.notes:
         console.print(f"[yellow]提示：[/]{escape(note)}")
     if result.rejected:
@@ -478,17 +473,24 @@ def report(ctx: click.Context, period_key: str | None, per_unit: bool, pdf: bool
     console = _console()
     for path in result.templates_written:
         console.print(f"已生成默认模板：{path}（可在 Word 中修改措辞）")
-    _print_report_files(console, result.files, result.folder)
+    _print_files(
+        console,
+        f"已出具的报告（{result.folder}）",
+        [(f.path, KIND_LABELS[f.kind]) for f in result.files],
+        result.folder,
+    )
     for note in result.notes:
         console.print(f"[yellow]提示：[/]{escape(note)}")
 
 
-def _print_report_files(console: Console, files: list, folder: Path) -> None:
-    table = Table(title=f"已出具的报告（{folder}）", title_justify="left")
+def _print_files(console: Console, title: str, files: list[tuple[Path, str]], base: Path) -> None:
+    """A table of files written: path (relative to ``base`` when inside it), kind, size."""
+    table = Table(title=title, title_justify="left")
     for heading in ("文件", "类型", "大小"):
         table.add_column(heading, overflow="fold")
-    for item in files:
-        table.add_row(escape(str(item.path.relative_to(folder))), KIND_LABELS[item.kind], f"{item.size / 1024:.0f} KB")
+    for path, kind in files:
+        shown = path.relative_to(base) if path.is_relative_to(base) else path
+        table.add_row(escape(str(shown)), kind, f"{path.stat().st_size / 1024:.0f} KB")
     console.print(table)
 
 

@@ -461,10 +461,15 @@ class StatusReport:
         }
 
 
-def reporting_status(workspace: Workspace, store: Store, period: Period) -> StatusReport:
-    """Who has returned the period's form and who has not, and which tasks have no answer at all."""
+def reporting_status(
+    workspace: Workspace, store: Store, period: Period, tasks: list[dict] | None = None
+) -> StatusReport:
+    """Who has returned the period's form and who has not, and which tasks have no answer at all.
+
+    ``tasks``: the store's tasks when the caller has loaded them already.
+    """
     due = due_date(workspace, store, period)
-    tasks = [t for t in store.tasks() if active_in(t, period)]
+    tasks = [t for t in (store.tasks() if tasks is None else tasks) if active_in(t, period)]
     active = {t["id"] for t in tasks}
     counts: dict[str, list[int]] = {}
     for entry in store.task_units():

@@ -216,19 +216,19 @@ def build_sheets(workspace: Workspace, store: Store, period: Period | None = Non
         _breakdown_sheet(workspace, name, livelihood),
         _units_sheet(workspace, name, store, tasks),
         _leaders_sheet(name, tasks),
-        _status_sheet(workspace, name, store, period),
+        _status_sheet(workspace, name, store, period, tasks),
         _indicators_sheet(name, store, period),
         _history_sheet(name, store),
         _warnings_sheet(name, store),
     ]
 
 
-def _status_sheet(workspace: Workspace, name: str, store: Store, period: Period | None) -> Sheet:
+def _status_sheet(workspace: Workspace, name: str, store: Store, period: Period | None, tasks: list[dict]) -> Sheet:
     rows: list[list[object]] = []
     fills: dict[tuple[int, int], str] = {}
     title = f"{name}（报送情况）"
     if period is not None:
-        report = reporting_status(workspace, store, period)
+        report = reporting_status(workspace, store, period, tasks)
         title = f"{name}（{period.label}报送情况，截止日期 {report.due.isoformat()}）"
         for index, unit in enumerate(report.units):
             rows.append(

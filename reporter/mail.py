@@ -103,7 +103,7 @@ def settings_from_config(table: dict, where: Path) -> MailSettings:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"{where}：[mail] cc 应为邮箱地址列表")
             value = tuple(value)
-        elif isinstance(default, bool | int | float) and not isinstance(default, bool):
+        elif isinstance(default, int | float):
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise ConfigError(f"{where}：[mail] {key} 应为数字")
             value = type(default)(value)

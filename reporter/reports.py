@@ -40,10 +40,6 @@ class ReportFile:
     path: Path
     kind: str
 
-    @property
-    def size(self) -> int:
-        return self.path.stat().st_size if self.path.exists() else 0
-
 
 @dataclass
 class ReportResult:
@@ -55,14 +51,15 @@ class ReportResult:
 
 def load_report_data(workspace: Workspace, store: Store, period: Period) -> ReportData:
     """The tasks running in the period, their progress now and one period earlier, reporting status."""
-    tasks = [t for t in store.tasks() if active_in(t, period)]
+    all_tasks = store.tasks()
+    tasks = [t for t in all_tasks if active_in(t, period)]
     if not tasks:
         raise WorkspaceError(f"{period.label}没有在办的任务，无法出具报告，请检查报送期")
     units = store.task_units()
     progress = compute_progress(tasks, units, store.answers(period.key), period, workspace.light_rules)
     previous = period.previous()
     previous_progress = compute_progress(tasks, units, store.answers(previous.key), previous, workspace.light_rules)
-    status = reporting_status(workspace, store, period)
+    status = reporting_status(workspace, store, period, all_tasks)
     return ReportData(
         workspace=workspace.name,
         office=workspace.office,
