@@ -18,12 +18,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_parse_ledger import generate_notice
 
-from reporter.config import CONFIG_TEMPLATE, load_workspace
-from reporter.cycle import collect_returns, make_forms
+from reporter.forms.collect import collect_returns, make_forms
+from reporter.io.workbooks import read_workbook
 from reporter.ledger import write_ledger
-from reporter.parser import parse_notice
+from reporter.notices.parser import parse_notice
+from reporter.settings import CONFIG_TEMPLATE, load_workspace
 from reporter.store import Store
-from reporter.workbooks import read_workbook
 
 
 def fill(source: Path, target: Path, index: int) -> None:

@@ -11,9 +11,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from reporter.config import CONFIG_TEMPLATE, load_workspace
 from reporter.ledger import write_ledger
-from reporter.parser import parse_notice
+from reporter.notices.parser import parse_notice
+from reporter.settings import CONFIG_TEMPLATE, load_workspace
 from reporter.store import Store
 
 

@@ -19,10 +19,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from reporter import __version__
-from reporter.config import Workspace, load_workspace
 from reporter.contacts import read_contacts
-from reporter.core import ImportResult, import_notices, init_workspace, parse_files, run_workspace
-from reporter.cycle import (
+from reporter.errors import ReporterError, WorkspaceError
+from reporter.forms.collect import (
     ACCEPTED,
     DUPLICATE,
     REJECTED,
@@ -32,14 +31,15 @@ from reporter.cycle import (
     reporting_status,
     resolve_period,
 )
-from reporter.errors import ReporterError, WorkspaceError
 from reporter.ledger import LedgerResult, write_ledger
-from reporter.mailing import contacts_template, fetch_returns, send_mail
-from reporter.parser import explain_lines
+from reporter.mail.jobs import contacts_template, fetch_returns, send_mail
+from reporter.notices.parser import explain_lines
+from reporter.notices.units import UnitDirectory
+from reporter.operations import ImportResult, import_notices, init_workspace, parse_files, run_workspace
 from reporter.problems import SEVERITY_LABELS, Problem, count_by_code
-from reporter.reports import KIND_LABELS, write_reports
+from reporter.reports.render import KIND_LABELS, write_reports
+from reporter.settings import Workspace, load_workspace
 from reporter.store import Store
-from reporter.units import UnitDirectory
 
 MAX_PROBLEMS_SHOWN = 60
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
+from reporter.forms.values import clean_text
+from reporter.io.workbooks import WorkbookRejected, column_letter, read_workbook
+from reporter.io.xlsx import Column, Sheet, write_workbook
 from reporter.problems import ERROR, WARNING, Location, Problem
-from reporter.values import clean_text
-from reporter.workbooks import WorkbookRejected, column_letter, read_workbook
-from reporter.xlsx import Column, Sheet, write_workbook
 
 CONTACTS_FILE = "通讯录.xlsx"
 SHEET = "通讯录"

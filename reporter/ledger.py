@@ -1,17 +1,17 @@
-"""The master ledger (台账): what goes on each sheet, built from the store. Writing is in ``reporter.xlsx``."""
+"""The master ledger (台账): what goes on each sheet, built from the store. Writing is in ``reporter.io.xlsx``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-from reporter.config import Workspace
-from reporter.cycle import latest_period, reporting_status
+from reporter.forms.collect import latest_period, reporting_status
+from reporter.io.xlsx import Column, Sheet, write_workbook
 from reporter.model import COOPERATING, LEAD, LIVELIHOOD, ROLE_LABELS, WORK
 from reporter.periods import GREEN, LIGHT_LABELS, RED, YELLOW, Period, active_in
 from reporter.progress import TaskProgress, compute_progress
+from reporter.settings import Workspace
 from reporter.store import Store
-from reporter.xlsx import Column, Sheet, write_workbook
 
 PROGRESS_COLUMNS = [
     "报送期",

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from reporter.config import load_workspace
-from reporter.core import parse_files
+from reporter.operations import parse_files
+from reporter.settings import load_workspace
 from tests.mailservers import imap_server, smtp_server  # noqa: F401 - fixtures for the mail tests
 
 REPO = Path(__file__).resolve().parent.parent

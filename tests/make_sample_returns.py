@@ -14,9 +14,9 @@ from pathlib import Path
 
 import openpyxl
 
-from reporter.config import load_workspace
-from reporter.core import import_notices, notice_files
-from reporter.cycle import make_forms
+from reporter.forms.collect import make_forms
+from reporter.operations import import_notices, notice_files
+from reporter.settings import load_workspace
 from reporter.store import Store
 from tests.cycle_helpers import set_saved_time
 

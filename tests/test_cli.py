@@ -8,9 +8,9 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from reporter.cli import main
-from reporter.core import parse_files
+from reporter.notices.units import UnitDirectory
+from reporter.operations import parse_files
 from reporter.store import Store
-from reporter.units import UnitDirectory
 from tests.conftest import NOTICE_2019, NOTICE_2021
 
 
@@ -29,7 +29,7 @@ def test_parse_json_equals_library(tmp_path, workspace):
     result = invoke("--workspace", str(workspace), "parse", str(notice), "--json", str(out), "--no-store")
     assert result.exit_code == 0, result.output
     assert "甬政办发〔2021〕14号" in result.output
-    from reporter.config import load_workspace
+    from reporter.settings import load_workspace
 
     expected = parse_files([notice], load_workspace(workspace).directory()).outcomes[0].notice.to_dict()
     assert json.loads(out.read_text(encoding="utf-8")) == expected

@@ -16,10 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reporter.config import load_workspace
-from reporter.cycle import collect_returns
+from reporter.forms.collect import collect_returns
+from reporter.forms.values import parse_percent, parse_status
+from reporter.settings import load_workspace
 from reporter.store import Store
-from reporter.values import parse_percent, parse_status
 from tests.cycle_helpers import fill_form, form_path, invoke, make_workspace, rewrite_member
 from tests.test_cli import flat
 
@@ -433,7 +433,7 @@ def test_broken_file_is_rejected_with_message_and_rest_merged(root, case):
 
 def test_far_cell_file_does_not_kill_the_process(root):
     bad = _far_cell(root, returns(root) / "far.xlsx")
-    code = "from pathlib import Path; from reporter.workbooks import read_workbook, WorkbookRejected\n"
+    code = "from pathlib import Path; from reporter.io.workbooks import read_workbook, WorkbookRejected\n"
     code += f"try:\n    read_workbook(Path({str(bad)!r}))\nexcept WorkbookRejected as e:\n    print(e.code)"
     completed = subprocess.run(
         [shutil.which("python") or "python", "-c", code], capture_output=True, text=True, timeout=60

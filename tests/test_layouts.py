@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from reporter.parser import parse_notice
-from reporter.units import UnitDirectory
+from reporter.notices.parser import parse_notice
+from reporter.notices.units import UnitDirectory
 from tests.test_cli import flat, invoke
 
 HEAD = "某县人民政府办公室关于印发2024年政府工作报告重点任务分解的通知\n2024年政府工作报告重点任务责任分解\n"
@@ -150,7 +150,7 @@ def test_unit_without_prefix_joins_the_prefixed_name():
 
 
 def test_breakdown_with_districts_as_rows(sample_workspace_config):
-    from reporter.parser import parse_notice
+    from reporter.notices.parser import parse_notice
 
     text = (
         "某市人民政府办公厅关于印发2024年民生实事项目的通知\n2024年市民生实事项目目标任务责任分解\n"
@@ -182,7 +182,7 @@ def test_one_numbered_task_split_into_sub_items_with_their_own_units():
 def test_sub_rows_of_a_task_table(tmp_path):
     import openpyxl
 
-    from reporter.core import parse_file
+    from reporter.operations import parse_file
 
     workbook = openpyxl.Workbook()
     for row in [

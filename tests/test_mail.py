@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from reporter.mail import safe_name
+from reporter.mail.transport import safe_name
 from reporter.store import Store
 from tests.cycle_helpers import CONFIG, fill_form, form_path, invoke, make_workspace
 from tests.test_cli import flat

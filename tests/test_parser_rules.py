@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reporter.parser import parse_notice
-from reporter.targets import extract_targets
+from reporter.notices.parser import parse_notice
+from reporter.notices.targets import extract_targets
+from reporter.notices.units import UnitDirectory, is_collective, normalize_unit, read_units, split_list
 from reporter.text import normalize_line
-from reporter.units import UnitDirectory, is_collective, normalize_unit, read_units, split_list
 
 
 def test_small_notice_fields(small_notice_text):

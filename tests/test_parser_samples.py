@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from reporter.model import COOPERATING, LEAD, LIVELIHOOD, WORK
-from reporter.parser import parse_notice
-from reporter.sources import read_notice_file
+from reporter.notices.parser import parse_notice
+from reporter.notices.read import read_notice_file
 from tests.conftest import NOTICE_2021
 
 

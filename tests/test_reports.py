@@ -15,7 +15,7 @@ from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-from reporter.doctemplates import TEMPLATES
+from reporter.reports.templates import TEMPLATES
 from tests.cycle_helpers import fill_form, form_path, invoke, make_workspace
 from tests.test_cli import flat
 
@@ -254,9 +254,9 @@ def test_one_click_run_on_the_sample_workspace(tmp_path):
     assert len(list((reports / "区县专报").iterdir())) == 16
     assert "output/reports/2021-06/2021年6月目标任务督查通报.docx" in flat(result.output)
 
-    from reporter.config import load_workspace
     from reporter.periods import active_in
     from reporter.progress import compute_progress
+    from reporter.settings import load_workspace
     from reporter.store import Store
 
     workspace = load_workspace(root)

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from reporter.forms import (
+from reporter.forms.plan import (
     FILL_COLUMNS,
     FORM_MARKER,
     INDICATOR_COLUMNS,
@@ -19,9 +19,9 @@ from reporter.forms import (
     PREVIOUS_PREFIX,
     TASKS_SHEET,
 )
+from reporter.forms.values import clean_text, parse_amount, parse_percent, parse_status, same_text
+from reporter.io.workbooks import RawSheet, RawWorkbook, column_letter
 from reporter.problems import ERROR, INFO, WARNING, Location, Problem
-from reporter.values import clean_text, parse_amount, parse_percent, parse_status, same_text
-from reporter.workbooks import RawSheet, RawWorkbook, column_letter
 
 HEADER_SCAN_ROWS = 20
 TEXT_LIMIT = 5000

@@ -7,7 +7,12 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reporter.briefs import (
+from reporter.errors import OutputError, WorkspaceError
+from reporter.forms.collect import Progress, due_date, reporting_status
+from reporter.forms.plan import safe_file_name
+from reporter.periods import Period, active_in
+from reporter.progress import compute_progress
+from reporter.reports.briefs import (
     ReportData,
     district_context,
     leader_context,
@@ -15,14 +20,9 @@ from reporter.briefs import (
     monthly_context,
     unit_context,
 )
-from reporter.config import Workspace
-from reporter.cycle import Progress, due_date, reporting_status
-from reporter.doctemplates import DISTRICT, LEADER, MONTHLY, UNIT, render, template_path
-from reporter.errors import OutputError, WorkspaceError
-from reporter.forms import safe_file_name
-from reporter.periods import Period, active_in
-from reporter.progress import compute_progress
-from reporter.reportbook import write_report_workbook
+from reporter.reports.templates import DISTRICT, LEADER, MONTHLY, UNIT, render, template_path
+from reporter.reports.workbook import write_report_workbook
+from reporter.settings import Workspace
 from reporter.store import Store
 
 KIND_LABELS = {

@@ -1,8 +1,8 @@
-"""Reading notice files into lines of text. Only I/O lives here; parsing is in ``reporter.parser``.
+"""Reading notice files into lines of text. Only I/O lives here; parsing is in ``reporter.notices.parser``.
 
 Plain text is read as UTF-8 (with or without BOM), UTF-16 (with BOM), or GB18030 (a superset of GBK/GB2312),
 detected in that order. .docx, .html, .pdf, .xlsx/.csv task lists and .doc/.wps (through LibreOffice) are
-turned into lines by ``reporter.documents``.
+turned into lines by ``reporter.notices.formats``.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def read_notice_file(path: Path) -> SourceText:
 
 
 def _document_lines(path: Path, suffix: str, data: bytes) -> list[str]:
-    from reporter import documents
+    from reporter.notices import formats as documents
 
     if suffix == ".docx":
         lines = documents.docx_lines(path)

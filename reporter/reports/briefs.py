@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from reporter.forms import full_text
+from reporter.forms.plan import full_text
 from reporter.model import LIVELIHOOD, WORK
 from reporter.periods import LIGHT_LABELS, RED, YELLOW, Period
 from reporter.progress import TaskProgress

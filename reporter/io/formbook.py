@@ -12,7 +12,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from reporter.forms import (
+from reporter.forms.plan import (
     FILL_COLUMNS,
     FIXED_COLUMNS,
     FORM_MARKER,
@@ -25,8 +25,8 @@ from reporter.forms import (
     TASKS_SHEET,
     FormPlan,
 )
-from reporter.values import STATUSES
-from reporter.xlsx import (
+from reporter.forms.values import STATUSES
+from reporter.io.xlsx import (
     BORDER,
     PAPER_A3,
     STYLE_CENTER,

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reporter.briefs import LIGHT_ORDER, STATUS_ORDER, ReportData, lagging_rows, leaders, ranked_indicators, task_row
+from reporter.io.xlsx import PAPER_A4, ChartSpec, Column, Sheet, write_workbook
 from reporter.ledger import LIGHT_COLOURS
 from reporter.periods import GREEN, RED, YELLOW
-from reporter.xlsx import PAPER_A4, ChartSpec, Column, Sheet, write_workbook
+from reporter.reports.briefs import (
+    LIGHT_ORDER,
+    STATUS_ORDER,
+    ReportData,
+    lagging_rows,
+    leaders,
+    ranked_indicators,
+    task_row,
+)
 
 LIGHT_CONDITIONAL = {"绿灯": LIGHT_COLOURS[GREEN], "黄灯": LIGHT_COLOURS[YELLOW], "红灯": LIGHT_COLOURS[RED]}
 SUMMARY = "汇总"

@@ -9,12 +9,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from reporter.config import Workspace
 from reporter.contacts import Contact, read_contacts, write_contacts_template
-from reporter.cycle import due_date
 from reporter.errors import WorkspaceError
-from reporter.forms import district_indicators
-from reporter.mail import (
+from reporter.forms.collect import due_date
+from reporter.forms.plan import district_indicators
+from reporter.mail.transport import (
     FORM_TEMPLATE,
     REMINDER_TEMPLATE,
     FetchedFile,
@@ -34,6 +33,7 @@ from reporter.mail import (
 from reporter.model import LEAD
 from reporter.periods import Period
 from reporter.problems import Problem
+from reporter.settings import Workspace
 from reporter.store import Store
 
 SENT, FAILED, OUTBOX, NO_ADDRESS, SKIPPED = "sent", "failed", "outbox", "no-address", "skipped"

@@ -10,18 +10,18 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reporter.config import Workspace
 from reporter.contacts import Contact, read_contacts
 from reporter.errors import OutputError, ReporterError, WorkspaceError
-from reporter.formbook import write_form
-from reporter.forms import FORM_VERSION, FormPlan, full_text, plan_forms
+from reporter.forms.plan import FORM_VERSION, FormPlan, full_text, plan_forms
+from reporter.forms.read import read_content, read_meta
+from reporter.io.formbook import write_form
+from reporter.io.workbooks import WorkbookRejected, file_sha256, read_workbook
+from reporter.io.xlsx import Column, Sheet, write_workbook
 from reporter.model import LEAD
 from reporter.periods import Period, active_in, period_containing
 from reporter.problems import ERROR, WARNING, Location, Problem, count_by_code
-from reporter.returns import read_content, read_meta
+from reporter.settings import Workspace
 from reporter.store import ReturnRecord, Store
-from reporter.workbooks import WorkbookRejected, file_sha256, read_workbook
-from reporter.xlsx import Column, Sheet, write_workbook
 
 if TYPE_CHECKING:
     from reporter.ledger import LedgerResult

@@ -26,7 +26,7 @@ import jinja2
 from jinja2 import meta
 
 from reporter.errors import ConfigError, ReporterError
-from reporter.workbooks import WORKBOOK_SUFFIXES
+from reporter.io.workbooks import WORKBOOK_SUFFIXES
 
 FORM_TEMPLATE = "邮件-下发填报表.txt"
 REMINDER_TEMPLATE = "邮件-催报.txt"

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from reporter.model import BreakdownRow, Target
+from reporter.notices.targets import comparable_units, unit_scale
 from reporter.problems import Location, Problem
-from reporter.targets import comparable_units, unit_scale
 from reporter.text import normalize_line
 
 TABLE_TITLE = "任务分解"

@@ -5,18 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reporter.config import CONFIG_NAME, CONFIG_TEMPLATE, Workspace
-from reporter.cycle import CollectResult, Progress, collect_returns, resolve_period, return_files
 from reporter.errors import NoticeError, ReporterError, WorkspaceError
+from reporter.forms.collect import CollectResult, Progress, collect_returns, resolve_period, return_files
 from reporter.ledger import LedgerResult, write_ledger
 from reporter.model import Notice
-from reporter.parser import near_duplicate_units, parse_notice
+from reporter.notices.parser import near_duplicate_units, parse_notice
+from reporter.notices.read import NOTICE_SUFFIXES, read_notice_file
+from reporter.notices.units import UnitDirectory
 from reporter.periods import Period, active_in
 from reporter.problems import ERROR, Location, Problem
-from reporter.reports import ReportResult, write_reports
-from reporter.sources import NOTICE_SUFFIXES, read_notice_file
+from reporter.reports.render import ReportResult, write_reports
+from reporter.settings import CONFIG_NAME, CONFIG_TEMPLATE, Workspace
 from reporter.store import SaveResult, Store
-from reporter.units import UnitDirectory
 
 
 @dataclass

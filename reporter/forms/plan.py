@@ -1,6 +1,6 @@
 """What goes into each unit's fill-in form (填报表): which tasks, which indicators, what is pre-filled.
 
-Planning only; the workbook itself is written by ``reporter.formbook``.
+Planning only; the workbook itself is written by ``reporter.io.formbook``.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from reporter.model import COOPERATING, LEAD, LIVELIHOOD, ROLE_LABELS
+from reporter.notices.units import UnitDirectory
 from reporter.periods import Period, time_progress
-from reporter.units import UnitDirectory
 
 FORM_VERSION = 1
 FORM_MARKER = "reporter-form"

@@ -300,7 +300,7 @@ def _read_in_child(path: Path, kind: str, sha256: str) -> RawWorkbook:
     labels = {"xls": "Excel 97-2003（.xls）", "et": "WPS 表格（.et）", "ods": "OpenDocument 表格（.ods）"}
     try:
         completed = subprocess.run(
-            [sys.executable, "-m", "reporter.workbooks", str(path)],
+            [sys.executable, "-m", "reporter.io.workbooks", str(path)],
             capture_output=True,
             timeout=CHILD_TIMEOUT_SECONDS,
             preexec_fn=_limit_child if sys.platform != "win32" else None,

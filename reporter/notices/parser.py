@@ -13,12 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from reporter.breakdown import check_totals, parse_breakdown
 from reporter.model import COOPERATING, LEAD, LIVELIHOOD, WORK, CollectiveUnit, Notice, NoticeMeta, Task
-from reporter.problems import INFO, Location, Problem
-from reporter.targets import extract_targets
-from reporter.text import chinese_numeral, join_lines, normalize_line, strip_punctuation
-from reporter.units import (
+from reporter.notices.breakdown import check_totals, parse_breakdown
+from reporter.notices.targets import extract_targets
+from reporter.notices.units import (
     SplitUnits,
     UnitDirectory,
     expand_collective,
@@ -26,6 +24,8 @@ from reporter.units import (
     read_units,
     split_list,
 )
+from reporter.problems import INFO, Location, Problem
+from reporter.text import chinese_numeral, join_lines, normalize_line, strip_punctuation
 
 LEADER_LABELS = ("牵头领导", "联系领导")
 FIELD_LABELS = (*LEADER_LABELS, "牵头单位", "责任单位", "配合单位", "责任人", "目标任务", "完成时限")

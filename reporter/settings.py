@@ -8,10 +8,10 @@ from pathlib import Path
 
 from reporter.contacts import CONTACTS_FILE
 from reporter.errors import ConfigError, WorkspaceError
-from reporter.mail import MailSettings, settings_from_config
+from reporter.io.word import WordFonts
+from reporter.mail.transport import MailSettings, settings_from_config
+from reporter.notices.units import DISTRICT_KIND, ZONE_KIND, District, UnitDirectory
 from reporter.periods import PERIOD_KINDS, LightRules, Period, parse_period
-from reporter.units import DISTRICT_KIND, ZONE_KIND, District, UnitDirectory
-from reporter.wordgen import WordFonts
 
 CONFIG_NAME = "reporter.toml"
 STORE_DIR = ".reporter"

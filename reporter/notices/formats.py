@@ -530,8 +530,8 @@ def task_list_lines(rows: list[list[str]], name: str) -> list[str]:
 
 
 def spreadsheet_rows(path: Path) -> list[list[str]]:
-    from reporter.values import clean_text
-    from reporter.workbooks import WorkbookRejected, read_workbook
+    from reporter.forms.values import clean_text
+    from reporter.io.workbooks import WorkbookRejected, read_workbook
 
     try:
         workbook = read_workbook(path)
@@ -544,7 +544,7 @@ def spreadsheet_rows(path: Path) -> list[list[str]]:
 
 
 def csv_rows(data: bytes, name: str) -> list[list[str]]:
-    from reporter.sources import decode_text
+    from reporter.notices.read import decode_text
 
     text, _ = decode_text(data, name)
     return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]

@@ -16,7 +16,7 @@ from docx.shared import Pt
 from docxtpl import DocxTemplate
 
 from reporter.errors import ReporterError
-from reporter.wordgen import WordFonts, ensure_east_asian_fonts, new_document, paragraph, save_document, table
+from reporter.io.word import WordFonts, ensure_east_asian_fonts, new_document, paragraph, save_document, table
 
 
 class TemplateError(ReporterError):

@@ -1,0 +1,1 @@
+"""Fill-in forms: planning each unit's form, writing it, reading returned forms and collecting them."""

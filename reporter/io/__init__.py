@@ -1,0 +1,1 @@
+"""The only modules that touch openpyxl, python-docx, python-calamine, pdfplumber and LibreOffice."""

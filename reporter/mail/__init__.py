@@ -1,0 +1,1 @@
+"""E-mail: settings, transport (SMTP, IMAP, .eml) and the send / remind / fetch jobs."""

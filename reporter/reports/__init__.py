@@ -1,0 +1,1 @@
+"""Reports: the briefs' contents, their Word templates, the consolidated Excel report, rendering."""
