@@ -13,13 +13,14 @@ from reporter.settings import load_workspace
 from tests.mailservers import imap_server, smtp_server  # noqa: F401 - fixtures for the mail tests
 
 REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "examples" / "ningbo"  # the bundled sample workspace
 NOTICE_2019 = "ningbo-2019-work-report-tasks.txt"
 NOTICE_2021 = "ningbo-2021-work-report-tasks.txt"
 
 
 @pytest.fixture(scope="session")
 def sample_workspace_config():
-    return load_workspace(REPO)
+    return load_workspace(SAMPLE)
 
 
 @pytest.fixture(scope="session")
@@ -44,9 +45,9 @@ def workspace(tmp_path: Path) -> Path:
     """A copy of the sample workspace (config and notices) in a temporary folder."""
     root = tmp_path / "督查工作区"
     (root / "input" / "notices").mkdir(parents=True)
-    shutil.copy(REPO / "reporter.toml", root / "reporter.toml")
+    shutil.copy(SAMPLE / "reporter.toml", root / "reporter.toml")
     for name in (NOTICE_2019, NOTICE_2021):
-        shutil.copy(REPO / "input" / "notices" / name, root / "input" / "notices" / name)
+        shutil.copy(SAMPLE / "input" / "notices" / name, root / "input" / "notices" / name)
     return root
 
 

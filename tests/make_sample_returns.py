@@ -21,6 +21,7 @@ from reporter.store import Store
 from tests.cycle_helpers import set_saved_time
 
 REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "examples" / "ningbo"
 PERIOD = "2021-06"
 PEOPLE = ["王晓东", "李红", "张伟", "陈静", "刘洋", "周敏", "徐磊", "孙丽", "胡斌", "朱琳"]
 
@@ -57,13 +58,13 @@ def _answer(rng: random.Random, expected: float, lead: bool, text: str) -> dict:
 
 
 def main() -> None:
-    target = REPO / "input" / "returns" / PERIOD
+    target = SAMPLE / "input" / "returns" / PERIOD
     rng = random.Random(2021)
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder) / "ws"
         (root / "input").mkdir(parents=True)
-        shutil.copy(REPO / "reporter.toml", root / "reporter.toml")
-        shutil.copytree(REPO / "input" / "notices", root / "input" / "notices")
+        shutil.copy(SAMPLE / "reporter.toml", root / "reporter.toml")
+        shutil.copytree(SAMPLE / "input" / "notices", root / "input" / "notices")
         workspace = load_workspace(root)
         with Store(workspace.store_path) as store:
             import_notices(workspace, notice_files(workspace), store)

@@ -21,7 +21,7 @@ from reporter.notices.formats import docx_lines, html_lines
 from reporter.notices.read import read_notice_file
 from reporter.operations import parse_file
 from reporter.text import normalize_line
-from tests.conftest import NOTICE_2019, NOTICE_2021, REPO
+from tests.conftest import NOTICE_2019, NOTICE_2021, SAMPLE
 from tests.test_cli import flat, invoke
 
 NOTICES = [NOTICE_2019, NOTICE_2021]
@@ -217,13 +217,13 @@ def directory(sample_workspace_config):
 
 @pytest.mark.parametrize("name", NOTICES)
 def test_docx_paragraphs_and_tables(tmp_path, directory, name):
-    source = REPO / "input" / "notices" / name
+    source = SAMPLE / "input" / "notices" / name
     same_tasks(source, as_docx(source, tmp_path / f"{source.stem}.docx"), directory)
 
 
 @pytest.mark.parametrize("name", NOTICES)
 def test_docx_task_table_with_merged_rows_and_word_numbering(tmp_path, directory, name):
-    source = REPO / "input" / "notices" / name
+    source = SAMPLE / "input" / "notices" / name
     target = as_task_table_docx(source, tmp_path / f"{source.stem}-表格.docx", directory)
     lines = docx_lines(target)
     assert any(line.startswith("一、") for line in lines)  # Word numbering written out
@@ -234,7 +234,7 @@ def test_docx_task_table_with_merged_rows_and_word_numbering(tmp_path, directory
 
 @pytest.mark.parametrize("name", NOTICES)
 def test_html_gbk_article_only(tmp_path, directory, name):
-    source = REPO / "input" / "notices" / name
+    source = SAMPLE / "input" / "notices" / name
     page = as_html(source, tmp_path / f"{source.stem}.html")
     lines = html_lines(page.read_bytes(), page.name)
     chrome = ("政务公开", "欢迎您", "QQ空间", "浙ICP备", "假的")  # navigation, header, share bar, footer, script
@@ -244,7 +244,7 @@ def test_html_gbk_article_only(tmp_path, directory, name):
 
 @pytest.mark.parametrize("name", NOTICES)
 def test_pdf_through_libreoffice(office, tmp_path, directory, name):
-    source = REPO / "input" / "notices" / name
+    source = SAMPLE / "input" / "notices" / name
     document = as_docx(source, tmp_path / f"{source.stem}.docx")
     subprocess.run(
         [
@@ -301,7 +301,7 @@ def test_task_list_without_known_headers_names_what_it_found(tmp_path):
 
 
 def test_doc_is_converted_through_libreoffice(office, tmp_path, directory):
-    source = REPO / "input" / "notices" / NOTICE_2021
+    source = SAMPLE / "input" / "notices" / NOTICE_2021
     document = as_docx(source, tmp_path / "notice.docx")
     subprocess.run(
         [

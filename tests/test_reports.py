@@ -237,14 +237,14 @@ def test_pdf_through_libreoffice(office, reported, tmp_path):
 
 
 def test_one_click_run_on_the_sample_workspace(tmp_path):
-    from tests.conftest import NOTICE_2019, NOTICE_2021, REPO
+    from tests.conftest import NOTICE_2019, NOTICE_2021, SAMPLE
 
     root = tmp_path / "sample"
     (root / "input" / "notices").mkdir(parents=True)
-    shutil.copy(REPO / "reporter.toml", root / "reporter.toml")
+    shutil.copy(SAMPLE / "reporter.toml", root / "reporter.toml")
     for name in (NOTICE_2019, NOTICE_2021):
-        shutil.copy(REPO / "input" / "notices" / name, root / "input" / "notices" / name)
-    shutil.copytree(REPO / "input" / "returns" / "2021-06", root / "input" / "returns" / "2021-06")
+        shutil.copy(SAMPLE / "input" / "notices" / name, root / "input" / "notices" / name)
+    shutil.copytree(SAMPLE / "input" / "returns" / "2021-06", root / "input" / "returns" / "2021-06")
     result = invoke("-w", root, "run")
     assert result.exit_code == 0, result.output
     returned = len(list((root / "input" / "returns" / "2021-06").iterdir()))
