@@ -18,11 +18,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_parse_ledger import generate_notice
 
-from reporter.forms.collect import collect_returns, make_forms
+from reporter.forms.collect import collect_returns
+from reporter.forms.write import make_forms
 from reporter.io.workbooks import read_workbook
 from reporter.ledger import write_ledger
 from reporter.notices.parser import parse_notice
 from reporter.settings import CONFIG_TEMPLATE, load_workspace
+from reporter.snapshot import latest_period, load_snapshot
 from reporter.store import Store
 
 
@@ -51,7 +53,7 @@ def main() -> None:
             store.save_notice(notice)
             period = workspace.period("2030-06")
             started = time.perf_counter()
-            forms = make_forms(workspace, store, period)
+            forms = make_forms(workspace, store, load_snapshot(workspace, store, period))
             formed = time.perf_counter()
             returns = root / "input" / "returns" / period.key
             returns.mkdir(parents=True)
@@ -66,7 +68,7 @@ def main() -> None:
             collected = time.perf_counter()
             again = collect_returns(workspace, store, [returns], period)
             recollected = time.perf_counter()
-            write_ledger(workspace, store)
+            write_ledger(workspace, store, load_snapshot(workspace, store, latest_period(workspace, store)))
             written = time.perf_counter()
         assert result.count("accepted") == len(forms.paths), result.to_dict()["summary"]
         assert again.count("duplicate") == len(forms.paths)

@@ -14,6 +14,7 @@ from pathlib import Path
 from reporter.ledger import write_ledger
 from reporter.notices.parser import parse_notice
 from reporter.settings import CONFIG_TEMPLATE, load_workspace
+from reporter.snapshot import load_snapshot
 from reporter.store import Store
 
 
@@ -71,7 +72,7 @@ def main() -> None:
             stored = time.perf_counter()
             store.save_notice(notice)
             restored = time.perf_counter()
-            write_ledger(workspace, store)
+            write_ledger(workspace, store, load_snapshot(workspace, store, None))
             written = time.perf_counter()
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"tasks={tasks} units={units} lines={text.count(chr(10)) + 1}")

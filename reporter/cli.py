@@ -1,4 +1,4 @@
-"""Command line: ``reporter init | parse | ledger | run``. Thin: options in, one core call, rich output.
+"""Command line. Thin: options in, one operation (``reporter.operations``) per command, rich output out.
 
 Every ``ReporterError`` becomes one Chinese line and exit code 1; usage errors exit 2; a traceback is shown
 only with ``--debug``.
@@ -9,37 +9,41 @@ from __future__ import annotations
 import json
 import sys
 import traceback
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
 from reporter import __version__
-from reporter.contacts import read_contacts
 from reporter.errors import ReporterError, WorkspaceError
-from reporter.forms.collect import (
-    ACCEPTED,
-    DUPLICATE,
-    REJECTED,
-    CollectResult,
-    collect_returns,
-    make_forms,
-    reporting_status,
-    resolve_period,
-)
-from reporter.ledger import LedgerResult, write_ledger
-from reporter.mail.jobs import contacts_template, fetch_returns, send_mail
+from reporter.forms.collect import ACCEPTED, DUPLICATE, REJECTED, CollectResult
+from reporter.ledger import LedgerResult
+from reporter.mail.jobs import SendResult
 from reporter.notices.parser import explain_lines
-from reporter.notices.units import UnitDirectory
-from reporter.operations import ImportResult, import_notices, init_workspace, parse_files, run_workspace
+from reporter.operations import (
+    ImportResult,
+    build_ledger,
+    check_contacts,
+    collect_period,
+    fetch_mail,
+    init_workspace,
+    mail_units,
+    parse_notices,
+    period_status,
+    render_reports,
+    run_workspace,
+    write_contacts,
+    write_period_forms,
+)
 from reporter.problems import SEVERITY_LABELS, Problem, count_by_code
-from reporter.reports.render import KIND_LABELS, write_reports
+from reporter.reports.render import KIND_LABELS
 from reporter.settings import Workspace, load_workspace
-from reporter.store import Store
 
 MAX_PROBLEMS_SHOWN = 60
 
@@ -81,14 +85,74 @@ def _err_console() -> Console:
     return _console(stderr=True)
 
 
+# -- options shared by several commands, each defined once -------------------------------------------------
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def workspace_option(function: F) -> F:
+    """``--workspace DIR`` (``-w``): the workspace folder."""
+    return click.option(
+        "--workspace",
+        "-w",
+        "workspace_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="工作区文件夹（默认：当前文件夹或其上级中含 reporter.toml 的文件夹）。",
+    )(function)
+
+
+def period_option(function: F) -> F:
+    """``--period P`` (``-p``): the reporting period."""
+    return click.option(
+        "--period",
+        "-p",
+        "period_key",
+        metavar="报送期",
+        help="报送期，如 2021-06（按季度的工作区写 2021-Q2）。默认：reporter.toml 中的 current，否则最近有报送的一期，否则本月。",
+    )(function)
+
+
+def json_option(function: F) -> F:
+    """``--json OUT``: write the command's result as JSON to a file, or to the screen with ``-``."""
+    return click.option(
+        "--json",
+        "json_out",
+        type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+        help="把结果写成 JSON 文件（- 表示输出到屏幕）。",
+    )(function)
+
+
+class DueDate(click.ParamType):
+    """A due date: ``2021-06-25``, ``2021/6/25``, ``2021.6.25`` or ``2021年6月25日``; anything else is a usage error."""
+
+    name = "日期"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        text = str(value).strip().replace("/", "-").replace(".", "-")
+        for pattern in ("%Y-%m-%d", "%Y年%m月%d日"):
+            try:
+                return datetime.strptime(text, pattern).date()
+            except ValueError:
+                continue
+        self.fail(f"截止日期“{value}”格式不对，请写作 2021-06-25", param, ctx)
+
+
+def _emit_json(console: Console, json_out: Path | None, payload: object) -> None:
+    """Write ``payload`` as JSON to ``json_out`` (``-``: the screen)."""
+    if json_out is None:
+        return
+    text = json.dumps(payload, ensure_ascii=False, indent=2)
+    if str(json_out) == "-":
+        click.echo(text)
+        return
+    _write_text(json_out, text)
+    console.print(f"已写出 JSON：{json_out}")
+
+
 @click.group(cls=ReporterGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(
-    "--workspace",
-    "-w",
-    "workspace_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="工作区文件夹（默认：当前文件夹或其上级中含 reporter.toml 的文件夹）。",
-)
+@workspace_option
 @click.option("--debug", is_flag=True, help="出错时显示完整的调用栈（供维护人员排查）。")
 @click.version_option(__version__, prog_name="reporter")
 @click.pass_context
@@ -127,12 +191,7 @@ def init(directory: Path, name: str, office: str) -> None:
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--json",
-    "json_out",
-    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
-    help="把解析结果写成 JSON（- 表示输出到屏幕）。一个文件时为对象，多个文件时为数组。",
-)
+@json_option
 @click.option("--no-store", is_flag=True, help="只解析，不写入工作区数据库。")
 @click.option("--explain", "explain_id", metavar="任务编号", help="逐行说明这项任务的每个字段来自通知的哪一行。")
 @click.pass_context
@@ -150,25 +209,13 @@ def parse(
     to_stdout = json_out is not None and str(json_out) == "-"
     console = _err_console() if to_stdout else _console()
     paths = list(files)
-    if workspace and not no_store:
-        with Store(workspace.store_path) as store:
-            result = import_notices(workspace, paths, store)
-    else:
-        directory = workspace.directory() if workspace else UnitDirectory()
-        result = parse_files(paths, directory, workspace.notice_codes if workspace else None)
+    result = parse_notices(workspace, paths, store=not no_store)
     if explain_id:
         _explain(console, result, explain_id)
         return
     _print_import(console, result)
-    if json_out is not None:
-        documents = [o.notice.to_dict() for o in result.outcomes if o.notice]
-        payload = documents[0] if len(paths) == 1 and documents else documents
-        text = json.dumps(payload, ensure_ascii=False, indent=2)
-        if to_stdout:
-            click.echo(text)
-        else:
-            _write_text(json_out, text)
-            console.print(f"已写出 JSON：{json_out}")
+    documents = [o.notice.to_dict() for o in result.outcomes if o.notice]
+    _emit_json(console, json_out, documents[0] if len(paths) == 1 and documents else documents)
     if result.failed:
         ctx.exit(1)
 
@@ -232,16 +279,11 @@ def ledger(ctx: click.Context) -> None:
 
     示例：reporter ledger
     """
-    workspace = _workspace(ctx)
-    with Store(workspace.store_path) as store:
-        if not store.tasks():
-            raise WorkspaceError("工作区中还没有任务，请先运行 reporter parse <通知文件> 或 reporter run")
-        result = write_ledger(workspace, store)
-    _print_ledger(_console(), result)
+    _print_ledger(_console(), build_ledger(_workspace(ctx)))
 
 
 @main.command()
-@click.option("--period", "-p", "period_key", help="报送期，如 2021-06（默认：reporter.toml 中的 current，或本月）。")
+@period_option
 @click.option("--pdf", is_flag=True, help="报告同时转换为 PDF（需已安装 LibreOffice）。")
 @click.pass_context
 def run(ctx: click.Context, period_key: str | None, pdf: bool) -> None:
@@ -258,7 +300,7 @@ def run(ctx: click.Context, period_key: str | None, pdf: bool) -> None:
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console, transient=True
     ) as bars:
-        steps: dict[str, int] = {}
+        steps: dict[str, TaskID] = {}
 
         def advance(step: str, done: int, total: int) -> None:
             if step not in steps:
@@ -268,7 +310,7 @@ def run(ctx: click.Context, period_key: str | None, pdf: bool) -> None:
         result = run_workspace(workspace, period_key, pdf=pdf, progress=advance)
     _print_import(console, result.imported)
     if result.collected:
-        _print_collect(console, result.collected, with_ledger=False)
+        _print_collect(console, result.collected)
     produced = []
     if result.ledger:
         _print_ledger(console, result.ledger)
@@ -287,23 +329,11 @@ def run(ctx: click.Context, period_key: str | None, pdf: bool) -> None:
         ctx.exit(1)
 
 
-def _parse_due(value: str | None) -> date | None:
-    if not value:
-        return None
-    text = value.strip().replace("/", "-").replace(".", "-")
-    for pattern in ("%Y-%m-%d", "%Y年%m月%d日"):
-        try:
-            return datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    raise WorkspaceError(f"截止日期“{value}”格式不对，请写作 2021-06-25")
-
-
 @main.command()
-@click.option("--period", "-p", "period_key", help="报送期，如 2021-06（默认：reporter.toml 中的 current，或本月）。")
-@click.option("--due", help="截止日期，如 2021-06-25（默认：报送期最后一个月的 due_day 日）。")
+@period_option
+@click.option("--due", type=DueDate(), help="截止日期，如 2021-06-25（默认：报送期最后一个月的 due_day 日）。")
 @click.pass_context
-def forms(ctx: click.Context, period_key: str | None, due: str | None) -> None:
+def forms(ctx: click.Context, period_key: str | None, due: date | None) -> None:
     """为每个责任单位生成填报表（output/forms/<报送期>/），并生成填报表清单。
 
     每个单位一个 .xlsx：填报说明、填报任务（已预填上期内容）、区县政府另有民生实事指标；
@@ -311,13 +341,9 @@ def forms(ctx: click.Context, period_key: str | None, due: str | None) -> None:
 
     示例：reporter forms --period 2021-06 --due 2021-06-25
     """
-    workspace = _workspace(ctx)
-    due_date = _parse_due(due)
-    with Store(workspace.store_path) as store:
-        period = resolve_period(workspace, store, period_key)
-        result = make_forms(workspace, store, period, due_date)
+    result = write_period_forms(_workspace(ctx), period_key, due)
     console = _console()
-    table = Table(title=f"{period.label}填报表（截止 {result.due.isoformat()}）", title_justify="left")
+    table = Table(title=f"{result.period.label}填报表（截止 {result.due.isoformat()}）", title_justify="left")
     for heading in ("单位", "牵头任务", "配合任务", "民生实事指标", "文件"):
         table.add_column(heading, overflow="fold")
     for plan, path in zip(result.plans, result.paths, strict=True):
@@ -334,13 +360,8 @@ def forms(ctx: click.Context, period_key: str | None, due: str | None) -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--period", "-p", "period_key", help="只接收这一报送期的填报表，如 2021-06（其他报送期的文件退回）。")
-@click.option(
-    "--json",
-    "json_out",
-    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
-    help="把收集结果写成 JSON（- 表示输出到屏幕）。",
-)
+@period_option
+@json_option
 @click.pass_context
 def collect(ctx: click.Context, paths: tuple[Path, ...], period_key: str | None, json_out: Path | None) -> None:
     """收集各单位报送的填报表（文件或文件夹），并入工作区数据库，更新台账。
@@ -348,7 +369,7 @@ def collect(ctx: click.Context, paths: tuple[Path, ...], period_key: str | None,
     按表内隐藏的识别信息认定单位和报送期（与文件名无关），按任务编号对应各行。
     每个文件单独处理：有错误的文件整份退回并说明位置，其余照常接收；原件按内容指纹归档，
     重复收集同一文件不会重复计入；同一单位同一报送期的新报送替代旧报送，旧报送保留在历史中。
-    未指定路径时收集 input/returns/<报送期>/。
+    未指定路径时收集 input/returns/<报送期>/。指定 --period 时只接收这一报送期的填报表，其他报送期的文件退回。
 
     退出码：0 全部接收；1 有文件被退回。
 
@@ -357,56 +378,31 @@ def collect(ctx: click.Context, paths: tuple[Path, ...], period_key: str | None,
     workspace = _workspace(ctx)
     to_stdout = json_out is not None and str(json_out) == "-"
     console = _err_console() if to_stdout else _console()
-    with Store(workspace.store_path) as store:
-        period = workspace.period(period_key) if period_key else None
-        targets = list(paths)
-        if not targets:
-            default = resolve_period(workspace, store, period_key)
-            targets = [workspace.returns_dir / default.key]
-            period = period or default
-            if not targets[0].is_dir():
-                raise WorkspaceError(
-                    f"{targets[0]} 不存在：请把各单位报回的{default.label}填报表放入该文件夹，或在命令后写明文件或文件夹"
-                )
-        result = collect_returns(workspace, store, targets, period)
-        if any(o.status == ACCEPTED for o in result.outcomes) or not workspace.ledger_path.exists():
-            result.ledger = write_ledger(workspace, store)
+    run = collect_period(workspace, list(paths), period_key)
+    result = run.result
     _print_collect(console, result)
-    if json_out is not None:
-        text = json.dumps(result.to_dict(), ensure_ascii=False, indent=2)
-        if to_stdout:
-            click.echo(text)
-        else:
-            _write_text(json_out, text)
-            console.print(f"已写出 JSON：{json_out}")
+    if run.ledger:
+        _print_ledger(console, run.ledger)
+    _emit_json(console, json_out, result.to_dict())
     if result.rejected:
         ctx.exit(1)
 
 
 @main.command()
-@click.option(
-    "--period", "-p", "period_key", help="报送期，如 2021-06（默认：reporter.toml 中的 current，或最近有报送的一期）。"
-)
-@click.option(
-    "--json",
-    "json_out",
-    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
-    help="把报送情况写成 JSON（- 表示输出到屏幕）。",
-)
+@period_option
+@json_option
 @click.pass_context
 def status(ctx: click.Context, period_key: str | None, json_out: Path | None) -> None:
     """报送情况：哪些单位已报送、哪些逾期或未报送，哪些任务没有任何单位反馈。
 
     示例：reporter status --period 2021-06
     """
-    workspace = _workspace(ctx)
-    with Store(workspace.store_path) as store:
-        period = resolve_period(workspace, store, period_key)
-        report = reporting_status(workspace, store, period)
-    if json_out is not None and str(json_out) == "-":
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
-        return
+    report = period_status(_workspace(ctx), period_key)
+    period = report.period
     console = _console()
+    if json_out is not None and str(json_out) == "-":
+        _emit_json(console, json_out, report.to_dict())  # the JSON alone, for a pipe
+        return
     table = Table(title=f"{period.label}报送情况（截止日期 {report.due.isoformat()}）", title_justify="left")
     for heading in (
         "单位",
@@ -443,18 +439,14 @@ def status(ctx: click.Context, period_key: str | None, json_out: Path | None) ->
         f"没有任何单位反馈的任务{len(report.unanswered)}项。"
     )
     if report.unanswered:
-        shown = "、".join(t["id"] for t in report.unanswered[:30])
+        shown = "、".join(t.id for t in report.unanswered[:30])
         more = f"等{len(report.unanswered)}项" if len(report.unanswered) > 30 else ""
         console.print(f"无反馈任务：{shown}{more}（完整名单见台账“工作任务”表）")
-    if json_out is not None:
-        _write_text(json_out, json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
-        console.print(f"已写出 JSON：{json_out}")
+    _emit_json(console, json_out, report.to_dict())
 
 
 @main.command()
-@click.option(
-    "--period", "-p", "period_key", help="报送期，如 2021-06（默认：reporter.toml 中的 current，或最近有报送的一期）。"
-)
+@period_option
 @click.option("--units", "per_unit", is_flag=True, help="另为每个责任单位出具一份单位专报。")
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 转换为 PDF（需已安装 LibreOffice）。")
 @click.pass_context
@@ -466,10 +458,7 @@ def report(ctx: click.Context, period_key: str | None, per_unit: bool, pdf: bool
 
     示例：reporter report --period 2021-06 --pdf
     """
-    workspace = _workspace(ctx)
-    with Store(workspace.store_path) as store:
-        period = resolve_period(workspace, store, period_key)
-        result = write_reports(workspace, store, period, units=per_unit, pdf=pdf)
+    result = render_reports(_workspace(ctx), period_key, units=per_unit, pdf=pdf)
     console = _console()
     for path in result.templates_written:
         console.print(f"已生成默认模板：{path}（可在 Word 中修改措辞）")
@@ -507,21 +496,26 @@ def contacts(ctx: click.Context, make_template: bool) -> None:
     workspace = _workspace(ctx)
     console = _console()
     if make_template:
-        with Store(workspace.store_path) as store:
-            path, kept, added = contacts_template(workspace, store)
+        path, kept, added = write_contacts(workspace)
         console.print(f"已写出通讯录：{path}（保留已填{kept}行，新增{added}个单位）。请填写各单位的联系人和电子邮箱。")
         return
-    found, problems = read_contacts(workspace.contacts_path)
-    with Store(workspace.store_path) as store:
-        units = list(dict.fromkeys(e["unit"] for e in store.task_units()))
-    missing = [u for u in units if not (found.get(u) and found[u].emails)]
-    console.print(f"通讯录中有{len(found)}个单位；{len(missing)}个责任单位没有电子邮箱。")
-    if missing:
-        console.print("没有邮箱的单位：" + escape("、".join(missing)))
-    _print_problems(console, problems)
+    check = check_contacts(workspace)
+    console.print(f"通讯录中有{len(check.found)}个单位；{len(check.missing)}个责任单位没有电子邮箱。")
+    if check.missing:
+        console.print("没有邮箱的单位：" + escape("、".join(check.missing)))
+    _print_problems(console, check.problems)
 
 
-def _print_send(console: Console, result, title: str) -> None:
+def _send(ctx: click.Context, kind: str, period_key: str | None, dry_run: bool, **options: Any) -> None:
+    """The body of ``send`` and ``remind``: mail, print the outcome, exit 1 when a unit failed or has no address."""
+    period, result = mail_units(_workspace(ctx), period_key, kind=kind, dry_run=dry_run, **options)
+    title = f"{period.label}填报表发送情况" if kind == "form" else f"{period.label}催报情况"
+    _print_send(_console(), result, title)
+    if result.count("failed") or result.count("no-address"):
+        ctx.exit(1)
+
+
+def _print_send(console: Console, result: SendResult, title: str) -> None:
     table = Table(title=title, title_justify="left")
     for heading in ("单位", "结果", "收件人", "说明"):
         table.add_column(heading, overflow="fold")
@@ -547,7 +541,7 @@ def _print_send(console: Console, result, title: str) -> None:
 
 
 @main.command()
-@click.option("--period", "-p", "period_key", help="报送期，如 2021-06。")
+@period_option
 @click.option("--dry-run", is_flag=True, help="不发送，只把邮件存为 output/outbox/<报送期>/ 下的 .eml 文件。")
 @click.option("--resend", multiple=True, metavar="单位", help="再次发送给这个单位（可重复）。")
 @click.pass_context
@@ -559,17 +553,11 @@ def send(ctx: click.Context, period_key: str | None, dry_run: bool, resend: tupl
 
     示例：reporter send --period 2021-06 --dry-run
     """
-    workspace = _workspace(ctx)
-    with Store(workspace.store_path) as store:
-        period = resolve_period(workspace, store, period_key)
-        result = send_mail(workspace, store, period, kind="form", dry_run=dry_run, resend=resend)
-    _print_send(_console(), result, f"{period.label}填报表发送情况")
-    if result.count("failed") or result.count("no-address"):
-        ctx.exit(1)
+    _send(ctx, "form", period_key, dry_run, resend=resend)
 
 
 @main.command()
-@click.option("--period", "-p", "period_key", help="报送期，如 2021-06。")
+@period_option
 @click.option("--dry-run", is_flag=True, help="不发送，只把催报邮件存为 .eml 文件。")
 @click.option("--again", is_flag=True, help="今天已催报过的单位也再发一次。")
 @click.pass_context
@@ -578,17 +566,11 @@ def remind(ctx: click.Context, period_key: str | None, dry_run: bool, again: boo
 
     示例：reporter remind --period 2021-06
     """
-    workspace = _workspace(ctx)
-    with Store(workspace.store_path) as store:
-        period = resolve_period(workspace, store, period_key)
-        result = send_mail(workspace, store, period, kind="reminder", dry_run=dry_run, again=again)
-    _print_send(_console(), result, f"{period.label}催报情况")
-    if result.count("failed") or result.count("no-address"):
-        ctx.exit(1)
+    _send(ctx, "reminder", period_key, dry_run, again=again)
 
 
 @main.command()
-@click.option("--period", "-p", "period_key", help="报送期，如 2021-06（附件存入 input/returns/<报送期>/）。")
+@period_option
 @click.option(
     "--from-folder",
     "eml_folder",
@@ -604,10 +586,7 @@ def fetch(ctx: click.Context, period_key: str | None, eml_folder: Path | None) -
 
     示例：reporter fetch --period 2021-06
     """
-    workspace = _workspace(ctx)
-    with Store(workspace.store_path) as store:
-        period = resolve_period(workspace, store, period_key)
-        result = fetch_returns(workspace, store, period, eml_folder=eml_folder)
+    period, result = fetch_mail(_workspace(ctx), period_key, eml_folder)
     console = _console()
     table = Table(title=f"{period.label}收取的附件", title_justify="left")
     for heading in ("文件", "发件人", "邮件时间"):
@@ -677,7 +656,7 @@ def _print_problems(console: Console, problems: list[Problem]) -> None:
         console.print(f"……其余{len(problems) - MAX_PROBLEMS_SHOWN}项见台账“解析警告”工作表，或用 --json 输出。")
 
 
-def _print_collect(console: Console, result: CollectResult, *, with_ledger: bool = True) -> None:
+def _print_collect(console: Console, result: CollectResult) -> None:
     table = Table(title="填报表收集结果", title_justify="left")
     for heading in ("文件", "单位", "报送期", "结果", "任务", "指标", "问题"):
         table.add_column(heading, overflow="fold")
@@ -706,8 +685,6 @@ def _print_collect(console: Console, result: CollectResult, *, with_ledger: bool
             counts.add_row(code, str(count))
         console.print(counts)
     _print_problems(console, problems)
-    if result.ledger and with_ledger:
-        _print_ledger(console, result.ledger)
 
 
 def _print_ledger(console: Console, result: LedgerResult) -> None:

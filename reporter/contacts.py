@@ -6,14 +6,20 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from openpyxl import load_workbook
-
+from reporter.errors import WorkspaceError
 from reporter.forms.values import clean_text
 from reporter.io.workbooks import WorkbookRejected, column_letter, read_workbook
 from reporter.io.xlsx import Column, Sheet, write_workbook
-from reporter.problems import ERROR, WARNING, Location, Problem
+from reporter.problems import (
+    CONTACTS_BAD_ADDRESS,
+    CONTACTS_EMPTY,
+    CONTACTS_MISSING,
+    CONTACTS_NO_HEADER,
+    CONTACTS_UNREADABLE,
+    Location,
+    Problem,
+)
 
-CONTACTS_FILE = "通讯录.xlsx"
 SHEET = "通讯录"
 HEADERS = ("单位", "联系人", "电子邮箱", "联系电话", "抄送", "备注")
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}$")
@@ -38,16 +44,14 @@ def read_contacts(path: Path) -> tuple[dict[str, Contact], list[Problem]]:
     """Contacts by unit; a bad address is a problem naming the sheet, row and column (the row is still used)."""
     problems: list[Problem] = []
     if not path.exists():
-        return {}, [
-            Problem("contacts.missing", f"没有通讯录 {path.name}，可用 reporter contacts --template 生成", WARNING)
-        ]
+        return {}, [CONTACTS_MISSING.at(Location(), file=path.name)]
     try:
         workbook = read_workbook(path)
     except WorkbookRejected as exc:
-        return {}, [Problem("contacts.unreadable", exc.message, ERROR, Location(file=path.name))]
+        return {}, [CONTACTS_UNREADABLE.at(Location(file=path.name), message=exc.message)]
     sheet = workbook.sheet(SHEET) or next((s for s in workbook.sheets if s.visible), None)
     if sheet is None or not sheet.rows:
-        return {}, [Problem("contacts.empty", "通讯录是空的", WARNING, Location(file=path.name))]
+        return {}, [CONTACTS_EMPTY.at(Location(file=path.name))]
     header_index, columns = 0, {}
     for index, row in enumerate(sheet.rows[:10]):
         names = {clean_text(v).split("（")[0]: c for c, v in enumerate(row)}
@@ -55,11 +59,7 @@ def read_contacts(path: Path) -> tuple[dict[str, Contact], list[Problem]]:
             header_index, columns = index, names
             break
     if not columns:
-        return {}, [
-            Problem(
-                "contacts.no-header", "通讯录缺少“单位”“电子邮箱”列", ERROR, Location(file=path.name, sheet=sheet.name)
-            )
-        ]
+        return {}, [CONTACTS_NO_HEADER.at(Location(file=path.name, sheet=sheet.name))]
     contacts: dict[str, Contact] = {}
     for index in range(header_index + 1, len(sheet.rows)):
         row = sheet.rows[index]
@@ -78,16 +78,15 @@ def read_contacts(path: Path) -> tuple[dict[str, Contact], list[Problem]]:
                     target.append(address)
                 else:
                     problems.append(
-                        Problem(
-                            "contacts.bad-address",
-                            f"“{address}”不是有效的电子邮箱地址（{unit}）",
-                            WARNING,
+                        CONTACTS_BAD_ADDRESS.at(
                             Location(
                                 file=path.name,
                                 sheet=sheet.name,
                                 row=index + 1,
                                 column=column_letter(columns[field_name]),
                             ),
+                            address=address,
+                            unit=unit,
                         )
                     )
         contacts[unit] = contact
@@ -98,17 +97,17 @@ def write_contacts_template(path: Path, units: list[str], *, font: str, title_fo
     """Write the address book listing every unit; rows already filled in are kept. Returns (kept, added)."""
     existing: list[list[object]] = []
     if path.exists():
-        workbook = load_workbook(path, read_only=True)
-        sheet = workbook[SHEET] if SHEET in workbook.sheetnames else workbook.worksheets[0]
-        existing = [
-            list(r) + [None] * (len(HEADERS) - len(r))
-            for r in sheet.iter_rows(min_row=3, values_only=True)
-            if r and r[0]
-        ]
-        workbook.close()
+        try:
+            workbook = read_workbook(path)
+        except WorkbookRejected as exc:
+            raise WorkspaceError(f"无法读取通讯录 {path.name}：{exc.message}") from exc
+        sheet = workbook.sheet(SHEET) or (workbook.sheets[0] if workbook.sheets else None)
+        below = sheet.rows[2:] if sheet else []  # below the title and header rows
+        existing = [list(r) + [None] * (len(HEADERS) - len(r)) for r in below if r and r[0] not in (None, "")]
     known = {clean_text(r[0]) for r in existing}
-    added = [[unit, "", "", "", "", ""] for unit in units if unit not in known]
-    rows = [[clean_text(v) for v in r[: len(HEADERS)]] for r in existing] + added
+    added: list[list[object]] = [[unit, "", "", "", "", ""] for unit in units if unit not in known]
+    rows: list[list[object]] = [[clean_text(v) for v in r[: len(HEADERS)]] for r in existing]
+    rows += added
     write_workbook(
         path,
         [

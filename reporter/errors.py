@@ -29,3 +29,11 @@ class StoreError(ReporterError):
 
 class OutputError(ReporterError, OSError):
     """A generated file cannot be written (locked by Excel, disk full, no permission)."""
+
+
+class TemplateError(ReporterError):
+    """A Word template is missing, unreadable, or uses a variable the report does not provide."""
+
+
+class MailError(ReporterError):
+    """A mail template or server setting cannot be used."""

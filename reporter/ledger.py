@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from reporter.forms.collect import latest_period, reporting_status
 from reporter.io.xlsx import Column, Sheet, write_workbook
-from reporter.model import COOPERATING, LEAD, LIVELIHOOD, ROLE_LABELS, WORK
-from reporter.periods import GREEN, LIGHT_LABELS, RED, YELLOW, Period, active_in
-from reporter.progress import TaskProgress, compute_progress
+from reporter.model import COOPERATING, LEAD, LIVELIHOOD, ROLE_LABELS, WORK, Answer, StoredNotice, Task, TaskUnit
+from reporter.periods import GREEN, LIGHT_LABELS, RED, YELLOW, Period
+from reporter.progress import TaskProgress
 from reporter.settings import Workspace
+from reporter.snapshot import PeriodSnapshot
+from reporter.status import DEPARTMENT_KIND, StatusReport
 from reporter.store import Store
 
 PROGRESS_COLUMNS = [
@@ -55,16 +56,12 @@ def _join(items: list[str]) -> str:
     return "、".join(items)
 
 
-def _collectives(task: dict) -> str:
-    return _join([c["name"] for c in task["collective_units"]])
+def _collectives(task: Task) -> str:
+    return _join([c.name for c in task.collective_units])
 
 
-def _targets(task: dict) -> str:
-    return "\n".join(t["text"] for t in task["targets"])
-
-
-def _year(task: dict) -> str:
-    return task["id"].split("-")[0]
+def _targets(task: Task) -> str:
+    return "\n".join(t.text for t in task.targets)
 
 
 def _progress_columns() -> list[Column]:
@@ -88,57 +85,49 @@ def _progress_columns() -> list[Column]:
 def _progress_values(progress: TaskProgress | None, period: Period | None) -> list[object]:
     if progress is None or period is None:
         return [""] * len(PROGRESS_COLUMNS)
-    lead = progress.lead or {}
+    lead = progress.lead
     cooperating = "\n".join(
-        f"{a['unit']}：{'；'.join(filter(None, [a.get('status'), _percent(a.get('percent')), a.get('progress')]))}"
-        for a in progress.cooperating
+        f"{a.unit}：{'；'.join(filter(None, [a.status, _percent(a.percent), a.progress]))}" for a in progress.cooperating
     )
     check = "；".join(progress.conflicts)
     if not progress.lead and progress.cooperating:
         check = "；".join(filter(None, ["牵头单位未报送", check]))
     return [
         period.key if (progress.lead or progress.cooperating) else "",
-        lead.get("progress", ""),
-        "" if lead.get("percent") is None else lead["percent"],
-        lead.get("status", ""),
+        lead.progress if lead else "",
+        "" if lead is None or lead.percent is None else lead.percent,
+        lead.status if lead else "",
         "" if progress.expected is None else progress.expected,
         LIGHT_LABELS[progress.light],
-        lead.get("problems", ""),
-        lead.get("plan", ""),
-        lead.get("evidence", ""),
+        lead.problems if lead else "",
+        lead.plan if lead else "",
+        lead.evidence if lead else "",
         cooperating,
         check,
-        lead.get("unit", ""),
-        lead.get("saved_at", ""),
+        lead.unit if lead else "",
+        lead.saved_at if lead else "",
     ]
 
 
-def _percent(value: object) -> str:
+def _percent(value: float | None) -> str:
     return "" if value is None else f"{value:g}%"
 
 
 def _light_fills(rows: list[list[object]], first_progress_column: int) -> dict[tuple[int, int], str]:
     column = first_progress_column + PROGRESS_COLUMNS.index("亮灯")
     by_label = {label: LIGHT_COLOURS[light] for light, label in LIGHT_LABELS.items() if light}
-    return {(r, column): by_label[row[column]] for r, row in enumerate(rows) if row[column] in by_label}
+    return {(r, column): by_label[str(row[column])] for r, row in enumerate(rows) if row[column] in by_label}
 
 
-def build_sheets(workspace: Workspace, store: Store, period: Period | None = None) -> list[Sheet]:
-    """Every sheet of the ledger, from the tasks, notices and answers in the store.
-
-    Progress columns show ``period`` (default: the latest period with returns).
-    """
+def build_sheets(workspace: Workspace, store: Store, snapshot: PeriodSnapshot) -> list[Sheet]:
+    """Every sheet of the ledger: the snapshot's tasks with its period's progress, plus the store's notices
+    (parse warnings) and every answer ever received (报送历史)."""
     name = workspace.name or "政府工作报告目标任务"
-    tasks = store.tasks()
-    work = [t for t in tasks if t["kind"] == WORK]
-    livelihood = [t for t in tasks if t["kind"] == LIVELIHOOD]
-    period = period or latest_period(workspace, store)
-    progress: dict[str, TaskProgress] = {}
-    if period is not None:
-        active = [t for t in tasks if active_in(t, period)]
-        progress = compute_progress(
-            active, store.task_units(), store.answers(period.key), period, workspace.light_rules
-        )
+    tasks = snapshot.tasks
+    work = [t for t in tasks if t.kind == WORK]
+    livelihood = [t for t in tasks if t.kind == LIVELIHOOD]
+    period = snapshot.period
+    progress = snapshot.progress
 
     work_sheet = Sheet(
         SHEET_WORK,
@@ -159,18 +148,18 @@ def build_sheets(workspace: Workspace, store: Store, period: Period | None = Non
         ],
         [
             [
-                t["id"],
-                _year(t),
-                t["part"],
-                t["section"],
-                t["number"],
-                t["text"],
-                _join(t["leaders"]),
-                _join(t["lead_units"]),
-                _join(t["cooperating_units"]),
+                t.id,
+                t.year,
+                t.part,
+                t.section,
+                t.number,
+                t.text,
+                _join(t.leaders),
+                _join(t.lead_units),
+                _join(t.cooperating_units),
                 _collectives(t),
                 _targets(t),
-                *_progress_values(progress.get(t["id"]), period),
+                *_progress_values(progress.get(t.id), period),
             ]
             for t in work
         ],
@@ -194,17 +183,17 @@ def build_sheets(workspace: Workspace, store: Store, period: Period | None = Non
         ],
         [
             [
-                t["id"],
-                _year(t),
-                t["number"],
-                t["text"],
-                t["target_text"],
-                _join(t["leaders"]),
-                _join(t["lead_units"]),
-                _join(t["cooperating_units"]),
+                t.id,
+                t.year,
+                t.number,
+                t.text,
+                t.target_text,
+                _join(t.leaders),
+                _join(t.lead_units),
+                _join(t.cooperating_units),
                 _collectives(t),
-                _join(t["responsible_persons"]),
-                *_progress_values(progress.get(t["id"]), period),
+                _join(t.responsible_persons),
+                *_progress_values(progress.get(t.id), period),
             ]
             for t in livelihood
         ],
@@ -214,22 +203,21 @@ def build_sheets(workspace: Workspace, store: Store, period: Period | None = Non
         work_sheet,
         livelihood_sheet,
         _breakdown_sheet(workspace, name, livelihood),
-        _units_sheet(workspace, name, store, tasks),
+        _units_sheet(workspace, name, snapshot.task_units, tasks),
         _leaders_sheet(name, tasks),
-        _status_sheet(workspace, name, store, period, tasks),
-        _indicators_sheet(name, store, period),
-        _history_sheet(name, store),
-        _warnings_sheet(name, store),
+        _status_sheet(name, snapshot.status),
+        _indicators_sheet(name, snapshot),
+        _history_sheet(name, store.answers(current_only=False)),
+        _warnings_sheet(name, store.notices()),
     ]
 
 
-def _status_sheet(workspace: Workspace, name: str, store: Store, period: Period | None, tasks: list[dict]) -> Sheet:
+def _status_sheet(name: str, report: StatusReport | None) -> Sheet:
     rows: list[list[object]] = []
     fills: dict[tuple[int, int], str] = {}
     title = f"{name}（报送情况）"
-    if period is not None:
-        report = reporting_status(workspace, store, period, tasks)
-        title = f"{name}（{period.label}报送情况，截止日期 {report.due.isoformat()}）"
+    if report is not None:
+        title = f"{name}（{report.period.label}报送情况，截止日期 {report.due.isoformat()}）"
         for index, unit in enumerate(report.units):
             rows.append(
                 [
@@ -268,25 +256,25 @@ def _status_sheet(workspace: Workspace, name: str, store: Store, period: Period 
     return sheet
 
 
-def _indicators_sheet(name: str, store: Store, period: Period | None) -> Sheet:
-    rows = []
-    if period is not None:
-        for item in store.indicator_answers(period.key):
-            target, completed = item["target"], item["completed"]
-            rate = round(100 * completed / target, 1) if target and completed is not None else ""
-            rows.append(
-                [
-                    item["task_id"],
-                    item["indicator"],
-                    item["district"],
-                    item["unit"],
-                    "" if target is None else target,
-                    "" if completed is None else completed,
-                    rate,
-                    item["note"],
-                    item["saved_at"],
-                ]
-            )
+def _indicators_sheet(name: str, snapshot: PeriodSnapshot) -> Sheet:
+    rows: list[list[object]] = []
+    period = snapshot.period
+    for item in snapshot.indicators:
+        target, completed = item.target, item.completed
+        rate = round(100 * completed / target, 1) if target and completed is not None else ""
+        rows.append(
+            [
+                item.task_id,
+                item.indicator,
+                item.district,
+                item.unit,
+                "" if target is None else target,
+                "" if completed is None else completed,
+                rate,
+                item.note,
+                item.saved_at,
+            ]
+        )
     return Sheet(
         SHEET_INDICATORS,
         f"{name}（{period.label if period else ''}民生实事项目分区县完成情况）",
@@ -305,26 +293,26 @@ def _indicators_sheet(name: str, store: Store, period: Period | None) -> Sheet:
     )
 
 
-def _history_sheet(name: str, store: Store) -> Sheet:
-    rows = [
+def _history_sheet(name: str, answers: list[Answer]) -> Sheet:
+    rows: list[list[object]] = [
         [
-            a["period"],
-            a["task_id"],
-            a["unit"],
-            ROLE_LABELS.get(a["role"], a["role"]),
-            a["progress"],
-            "" if a["percent"] is None else a["percent"],
-            a["status"],
-            a["problems"],
-            a["plan"],
-            a["evidence"],
-            "是" if a["current"] else "否（已被替代）",
-            a["file_name"],
-            a["sha256"][:16],
-            a["saved_at"],
-            a["received_at"],
+            a.period,
+            a.task_id,
+            a.unit,
+            ROLE_LABELS.get(a.role, a.role),
+            a.progress,
+            "" if a.percent is None else a.percent,
+            a.status,
+            a.problems,
+            a.plan,
+            a.evidence,
+            "是" if a.current else "否（已被替代）",
+            a.file_name,
+            a.sha256[:16],
+            a.saved_at,
+            a.received_at,
         ]
-        for a in store.answers(current_only=False)
+        for a in answers
     ]
     return Sheet(
         SHEET_HISTORY,
@@ -350,40 +338,38 @@ def _history_sheet(name: str, store: Store) -> Sheet:
     )
 
 
-def _breakdown_sheet(workspace: Workspace, name: str, projects: list[dict]) -> Sheet:
+def _breakdown_sheet(workspace: Workspace, name: str, projects: list[Task]) -> Sheet:
     configured = [d.short for d in workspace.districts]
-    seen = {c for p in projects for row in p["breakdown"] for c in row["columns"]}
+    seen = list(dict.fromkeys(c for p in projects for row in p.breakdown for c in row.columns))  # first seen first
     columns = [c for c in configured if c in seen]
-    columns += sorted(
-        {c for p in projects for row in p["breakdown"] for c in row["columns"]} - set(columns),
-        key=lambda c: min(p["breakdown"].index(r) for p in projects for r in p["breakdown"] if c in r["columns"]),
-    )
-    rows = []
+    first_row = {c: min(i for p in projects for i, r in enumerate(p.breakdown) if c in r.columns) for c in seen}
+    columns += sorted((c for c in seen if c not in columns), key=lambda c: first_row[c])  # stable: ties stay in order
+    rows: list[list[object]] = []
     for project in projects:
-        for row in project["breakdown"]:
-            values = [row["values"].get(c, "") if row["aligned"] else "" for c in columns]
-            values = ["/" if v is None else v for v in values]
-            check = row.get("check")
+        for row in project.breakdown:
+            cells: list[object] = [row.values.get(c, "") if row.aligned else "" for c in columns]
+            values = ["/" if v is None else v for v in cells]
+            check = row.check
             if check is None:
                 verdict = ""
             elif check["ok"]:
                 verdict = "一致（与其他行合计）" if check.get("combined") else "一致"
             else:
                 verdict = f"不一致：合计{check['total']:g}，目标{check['target_value']:g}{check['target_unit']}"
-            if not row["aligned"]:
+            if not row.aligned:
                 verdict = "；".join(filter(None, [verdict, "列数与表头不符，数值未对应区县"]))
             rows.append(
                 [
-                    project["id"],
-                    project["text"],
-                    row["table"],
-                    row["indicator"] or project["text"],
-                    row["unit"],
+                    project.id,
+                    project.text,
+                    row.table,
+                    row.indicator or project.text,
+                    row.unit,
                     *values,
-                    "" if row["total"] is None else row["total"],
+                    "" if row.total is None else row.total,
                     check["target"] if check else "",
                     verdict,
-                    "" if row["aligned"] else " ".join(row["raw"]),
+                    "" if row.aligned else " ".join(row.raw),
                 ]
             )
     return Sheet(
@@ -405,28 +391,22 @@ def _breakdown_sheet(workspace: Workspace, name: str, projects: list[dict]) -> S
     )
 
 
-def _units_sheet(workspace: Workspace, name: str, store: Store, tasks: list[dict]) -> Sheet:
-    order = {t["id"]: i for i, t in enumerate(tasks)}
+def _units_sheet(workspace: Workspace, name: str, task_units: list[TaskUnit], tasks: list[Task]) -> Sheet:
+    order = {t.id: i for i, t in enumerate(tasks)}
     per_unit: dict[str, dict[str, list[str]]] = {}
     district_kind = {d.unit: d.kind for d in workspace.districts}
-    for entry in store.task_units():
-        per_unit.setdefault(entry["unit"], {LEAD: [], COOPERATING: []})[entry["role"]].append(entry["task_id"])
-    rows = []
+    for entry in task_units:
+        per_unit.setdefault(entry.unit, {LEAD: [], COOPERATING: []})[entry.role].append(entry.task_id)
+    counted: list[tuple[str, str, list[str], list[str]]] = []
     for unit, roles in per_unit.items():
-        lead = sorted(roles[LEAD], key=order.get)
-        coop = sorted(roles[COOPERATING], key=order.get)
-        rows.append(
-            [
-                unit,
-                district_kind.get(unit, "部门单位"),
-                len(lead),
-                len(coop),
-                len(lead) + len(coop),
-                _join(lead),
-                _join(coop),
-            ]
-        )
-    rows.sort(key=lambda r: (-r[2], -r[4], r[0]))
+        lead = sorted(roles[LEAD], key=lambda i: order[i])
+        coop = sorted(roles[COOPERATING], key=lambda i: order[i])
+        counted.append((unit, district_kind.get(unit, DEPARTMENT_KIND), lead, coop))
+    counted.sort(key=lambda r: (-len(r[2]), -(len(r[2]) + len(r[3])), r[0]))
+    rows: list[list[object]] = [
+        [unit, kind, len(lead), len(coop), len(lead) + len(coop), _join(lead), _join(coop)]
+        for unit, kind, lead, coop in counted
+    ]
     return Sheet(
         SHEET_UNITS,
         f"{name}台账（责任单位任务统计）",
@@ -443,22 +423,22 @@ def _units_sheet(workspace: Workspace, name: str, store: Store, tasks: list[dict
     )
 
 
-def _leaders_sheet(name: str, tasks: list[dict]) -> Sheet:
-    per_leader: dict[str, list[dict]] = {}
+def _leaders_sheet(name: str, tasks: list[Task]) -> Sheet:
+    per_leader: dict[str, list[Task]] = {}
     for task in tasks:
-        for leader in task["leaders"]:
+        for leader in task.leaders:
             per_leader.setdefault(leader, []).append(task)
-    rows = [
+    ordered = sorted(per_leader.items(), key=lambda item: (-len(item[1]), item[0]))
+    rows: list[list[object]] = [
         [
             leader,
             len(items),
-            sum(1 for t in items if t["kind"] == WORK),
-            sum(1 for t in items if t["kind"] == LIVELIHOOD),
-            _join([t["id"] for t in items]),
+            sum(1 for t in items if t.kind == WORK),
+            sum(1 for t in items if t.kind == LIVELIHOOD),
+            _join([t.id for t in items]),
         ]
-        for leader, items in per_leader.items()
+        for leader, items in ordered
     ]
-    rows.sort(key=lambda r: (-r[1], r[0]))
     return Sheet(
         SHEET_LEADERS,
         f"{name}台账（牵头领导任务统计）",
@@ -473,10 +453,10 @@ def _leaders_sheet(name: str, tasks: list[dict]) -> Sheet:
     )
 
 
-def _warnings_sheet(name: str, store: Store) -> Sheet:
-    rows = []
-    for notice in store.notices():
-        for warning in notice["warnings"]:
+def _warnings_sheet(name: str, notices: list[StoredNotice]) -> Sheet:
+    rows: list[list[object]] = []
+    for notice in notices:
+        for warning in notice.warnings:
             location = warning.get("location", {})
             where = " ".join(
                 filter(
@@ -488,7 +468,7 @@ def _warnings_sheet(name: str, store: Store) -> Sheet:
                     ],
                 )
             )
-            rows.append([notice["code"], warning["code"], where, warning["message"]])
+            rows.append([notice.code, warning["code"], where, warning["message"]])
     return Sheet(
         SHEET_WARNINGS,
         f"{name}台账（通知解析警告，请核对）",
@@ -502,9 +482,11 @@ def _warnings_sheet(name: str, store: Store) -> Sheet:
     )
 
 
-def write_ledger(workspace: Workspace, store: Store, period: Period | None = None) -> LedgerResult:
-    """Write ``output/台账.xlsx`` (atomically, keeping the previous one in ``output/备份/``)."""
-    sheets = build_sheets(workspace, store, period)
+def write_ledger(workspace: Workspace, store: Store, snapshot: PeriodSnapshot) -> LedgerResult:
+    """Write ``output/台账.xlsx`` (atomically, keeping the previous one in ``output/备份/``).
+
+    Progress columns show the snapshot's period (none when it was loaded without one)."""
+    sheets = build_sheets(workspace, store, snapshot)
     backup = write_workbook(
         workspace.ledger_path,
         sheets,

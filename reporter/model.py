@@ -1,10 +1,14 @@
-"""The domain model of a parsed notice: plain dataclasses, serialisable to the documented JSON."""
+"""The domain model: a parsed notice (serialisable to the documented JSON) and the typed rows the store returns."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from reporter.problems import Problem
+
+ProgressCallback = Callable[[str, int, int], None]  # (step, done, total): drives the CLI's progress bars
 
 WORK = "work"
 LIVELIHOOD = "livelihood"
@@ -47,6 +51,17 @@ class Target:
             "text": self.text,
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Target:
+        return cls(
+            indicator=data["indicator"],
+            comparator=data["comparator"],
+            value=data["value"],
+            unit=data["unit"],
+            qualifier=data.get("qualifier", ""),
+            text=data.get("text", ""),
+        )
+
 
 @dataclass
 class BreakdownRow:
@@ -77,6 +92,21 @@ class BreakdownRow:
             "check": self.check,
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BreakdownRow:
+        return cls(
+            table=data["table"],
+            indicator=data["indicator"],
+            unit=data["unit"],
+            columns=list(data["columns"]),
+            raw=list(data["raw"]),
+            values=dict(data["values"]),
+            percent=data.get("percent", False),
+            aligned=data.get("aligned", True),
+            total=data.get("total"),
+            check=data.get("check"),
+        )
+
 
 @dataclass
 class CollectiveUnit:
@@ -88,6 +118,10 @@ class CollectiveUnit:
 
     def to_dict(self) -> dict:
         return {"name": self.name, "role": self.role, "members": self.members}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CollectiveUnit:
+        return cls(name=data["name"], role=data["role"], members=list(data.get("members", [])))
 
 
 @dataclass
@@ -117,6 +151,18 @@ class Task:
     parent: str = ""  # for a sub-item (（1）…) of a numbered task: the task's id; its text is in parent_text
     parent_text: str = ""
     source_lines: list[tuple[int, str]] = field(default_factory=list)  # for ``parse --explain``; not in JSON
+    notice: str = ""  # stored tasks: the code of the notice they come from; not in the parser's JSON
+    updated_at: str = ""  # stored tasks: when the definition last changed
+
+    @property
+    def year(self) -> str:
+        """The notice year the id starts with (``2021`` of ``2021-G2-006``)."""
+        return self.id.split("-")[0]
+
+    @property
+    def full_text(self) -> str:
+        """The text as forms and reports show it: a livelihood project with its target."""
+        return self.text if self.kind != LIVELIHOOD else f"{self.text}：{self.target_text}"
 
     def units_by_role(self) -> list[tuple[str, str, str]]:
         """Every responsible unit as ``(unit, role, via)``: real units, then members of collectives."""
@@ -157,6 +203,35 @@ class Task:
             "parent": self.parent,
             "parent_text": self.parent_text,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, notice: str = "", updated_at: str = "") -> Task:
+        """A task from the parser's JSON (as kept in the store); warnings are not restored."""
+        return cls(
+            id=data["id"],
+            kind=data["kind"],
+            part=data["part"],
+            section=data["section"],
+            number=data["number"],
+            text=data["text"],
+            leaders=list(data.get("leaders", [])),
+            leader_label=data.get("leader_label", ""),
+            lead_units=list(data.get("lead_units", [])),
+            cooperating_units=list(data.get("cooperating_units", [])),
+            collective_units=[CollectiveUnit.from_dict(c) for c in data.get("collective_units", [])],
+            responsible_persons=list(data.get("responsible_persons", [])),
+            target_text=data.get("target_text", ""),
+            targets=[Target.from_dict(t) for t in data.get("targets", [])],
+            breakdown=[BreakdownRow.from_dict(b) for b in data.get("breakdown", [])],
+            line=data.get("line", 0),
+            deadline=data.get("deadline", ""),
+            deadline_text=data.get("deadline_text", ""),
+            milestones=list(data.get("milestones", [])),
+            parent=data.get("parent", ""),
+            parent_text=data.get("parent_text", ""),
+            notice=notice,
+            updated_at=updated_at,
+        )
 
 
 @dataclass
@@ -204,3 +279,171 @@ class Notice:
             "tasks": [t.to_dict() for t in self.tasks],
             "warnings": [w.to_dict() for w in self.warnings],
         }
+
+
+# -- what the store holds besides notices: typed rows, never plain dicts, across module boundaries ------------
+
+
+@dataclass(frozen=True)
+class TaskUnit:
+    """One responsible unit of an active task: its role, and the collective it came through (``via``)."""
+
+    task_id: str
+    unit: str
+    role: str
+    via: str = ""
+
+
+@dataclass
+class AnswerValues:
+    """What a unit wrote on its form for one task."""
+
+    task_id: str
+    role: str
+    progress: str = ""
+    percent: float | None = None
+    status: str = ""
+    problems: str = ""
+    plan: str = ""
+    evidence: str = ""
+    reporter: str = ""
+    phone: str = ""
+
+
+@dataclass
+class Answer(AnswerValues):
+    """A stored answer with the return it came in."""
+
+    return_id: int = 0
+    unit: str = ""
+    period: str = ""
+    saved_at: str = ""
+    received_at: str = ""
+    sha256: str = ""
+    file_name: str = ""
+    current: bool = True
+
+
+@dataclass
+class IndicatorValues:
+    """A district government's completed amount for one livelihood indicator (one breakdown row)."""
+
+    task_id: str
+    row: int
+    district: str
+    completed: float | None
+    note: str = ""
+    indicator: str = ""
+    unit: str = ""  # the indicator's unit of measure (个, 万元 …)
+    target: float | None = None
+
+
+@dataclass
+class IndicatorAnswer(IndicatorValues):
+    """A stored indicator answer with the return it came in."""
+
+    return_id: int = 0
+    returned_by: str = ""
+    period: str = ""
+    saved_at: str = ""
+
+
+@dataclass
+class ReturnRow:
+    """One accepted returned form as stored."""
+
+    id: int
+    sha256: str
+    period: str
+    unit: str
+    file_name: str
+    archive: str
+    saved_at: str
+    received_at: str
+    form_version: int
+    reporter: str
+    phone: str
+    sender: str
+    current: bool
+    problems: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class StoredNotice:
+    """A notice as stored: its metadata, parts and the warnings of its last parse."""
+
+    code: str
+    title: str
+    issuer: str
+    doc_number: str
+    date: str
+    year: int | None
+    source: str
+    sha256: str
+    parsed_at: str
+    parts: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One recorded change of a task's definition."""
+
+    id: int
+    task_id: str
+    notice_code: str
+    change: str
+    detail: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    at: str
+
+
+@dataclass(frozen=True)
+class FormRecord:
+    """A form written for a unit and period."""
+
+    unit: str
+    period: str
+    file: str
+    version: int
+    task_ids: list[str]
+    created_at: str
+
+
+@dataclass(frozen=True)
+class MailLogEntry:
+    """One message sent (or written to the outbox) to a unit."""
+
+    id: int
+    period: str
+    unit: str
+    kind: str
+    recipients: str
+    message_id: str
+    status: str
+    attachment_sha256: str
+    detail: str
+    at: str
+
+
+@dataclass(frozen=True)
+class FetchedRecord:
+    """A workbook taken from a message in the mailbox, by its hash."""
+
+    sha256: str
+    message_id: str
+    sender: str
+    file_name: str
+    received_at: str
+    period: str
+
+
+@dataclass(frozen=True)
+class MessageHeaders:
+    """What is kept of a fetched message."""
+
+    message_id: str
+    sender: str
+    subject: str
+    received_at: str

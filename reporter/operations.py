@@ -1,21 +1,31 @@
-"""The operations behind the commands: parse notices, import them into the store, init and run a workspace."""
+"""The operations behind the commands, one per command: each opens the store, does its work, returns a result.
+
+The CLI calls exactly one of these per command and never opens the store itself.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
+from reporter.contacts import Contact, read_contacts
 from reporter.errors import NoticeError, ReporterError, WorkspaceError
-from reporter.forms.collect import CollectResult, Progress, collect_returns, resolve_period, return_files
+from reporter.forms.collect import ACCEPTED, CollectResult, collect_returns, return_files
+from reporter.forms.write import FormsResult, make_forms
 from reporter.ledger import LedgerResult, write_ledger
-from reporter.model import Notice
+from reporter.mail.jobs import SendResult, contacts_template, fetch_returns, send_mail
+from reporter.mail.transport import FetchResult
+from reporter.model import Notice, ProgressCallback, Task
 from reporter.notices.parser import near_duplicate_units, parse_notice
 from reporter.notices.read import NOTICE_SUFFIXES, read_notice_file
 from reporter.notices.units import UnitDirectory
-from reporter.periods import Period, active_in
-from reporter.problems import ERROR, Location, Problem
+from reporter.periods import Period
+from reporter.problems import NOTICE_UNREADABLE, Location, Problem
 from reporter.reports.render import ReportResult, write_reports
 from reporter.settings import CONFIG_NAME, CONFIG_TEMPLATE, Workspace
+from reporter.snapshot import latest_period, load_snapshot, resolve_period
+from reporter.status import StatusReport
 from reporter.store import SaveResult, Store
 
 
@@ -41,7 +51,7 @@ class ImportResult:
 
     def problems(self) -> list[Problem]:
         """Every problem of the batch: unreadable files as errors, then each notice's warnings."""
-        found = [Problem("notice.unreadable", o.error, ERROR, Location(file=o.path.name)) for o in self.failed]
+        found = [NOTICE_UNREADABLE.at(Location(file=o.path.name), message=o.error) for o in self.failed]
         for outcome in self.outcomes:
             if outcome.notice:
                 found += outcome.notice.all_problems()
@@ -124,9 +134,12 @@ class RunResult:
 
 
 def run_workspace(
-    workspace: Workspace, period_key: str | None = None, *, pdf: bool = False, progress: Progress | None = None
+    workspace: Workspace, period_key: str | None = None, *, pdf: bool = False, progress: ProgressCallback | None = None
 ) -> RunResult:
-    """The one-click job: import notices, collect ``input/returns/<period>/``, write the ledger and all reports."""
+    """The one-click job: import notices, collect ``input/returns/<period>/``, write the ledger and all reports.
+
+    The tasks and the address book are read once and shared by every step.
+    """
     files = notice_files(workspace)
     if not files:
         raise WorkspaceError(
@@ -134,22 +147,156 @@ def run_workspace(
         )
     with Store(workspace.store_path) as store:
         imported = import_notices(workspace, files, store)
-        if not store.tasks():
+        tasks = store.tasks()
+        if not tasks:
             return RunResult(imported, None)
+        contacts, _ = read_contacts(workspace.contacts_path)
         period = resolve_period(workspace, store, period_key)
         result = RunResult(imported, None, period)
         folder = workspace.returns_dir / period.key
         if folder.is_dir() and return_files([folder]):
-            result.collected = collect_returns(workspace, store, [folder], period, progress=progress)
+            result.collected = collect_returns(
+                workspace, store, [folder], period, tasks=tasks, contacts=contacts, progress=progress
+            )
         else:
             result.notes.append(f"{folder} 中没有报回的填报表，台账和报告只反映已收集的数据")
-        result.ledger = write_ledger(workspace, store, period)
-        if any(active_in(t, period) for t in store.tasks()):
-            result.reports = write_reports(workspace, store, period, pdf=pdf, progress=progress)
+        snapshot = load_snapshot(workspace, store, period, tasks=tasks, contacts=contacts)
+        result.ledger = write_ledger(workspace, store, snapshot)
+        if snapshot.active:
+            result.reports = write_reports(workspace, snapshot, pdf=pdf, progress=progress)
             result.notes += result.reports.notes
         else:
             result.notes.append(f"{period.label}没有在办的任务，未出具报告（可用 --period 指定报送期）")
     return result
+
+
+# -- one operation per command ---------------------------------------------------------------------------
+
+
+def parse_notices(
+    workspace: Workspace | None, paths: list[Path], *, store: bool = True
+) -> ImportResult:
+    """``reporter parse``: parse notices; inside a workspace (and unless ``store`` is false) import them too."""
+    if workspace is not None and store:
+        with Store(workspace.store_path) as opened:
+            return import_notices(workspace, paths, opened)
+    directory = workspace.directory() if workspace else UnitDirectory()
+    return parse_files(paths, directory, workspace.notice_codes if workspace else None)
+
+
+def _require_tasks(tasks: list[Task]) -> None:
+    if not tasks:
+        raise WorkspaceError("工作区中还没有任务，请先运行 reporter parse <通知文件> 或 reporter run")
+
+
+def build_ledger(workspace: Workspace) -> LedgerResult:
+    """``reporter ledger``: write the ledger with the latest period that has returns."""
+    with Store(workspace.store_path) as store:
+        tasks = store.tasks()
+        _require_tasks(tasks)
+        snapshot = load_snapshot(workspace, store, latest_period(workspace, store), tasks=tasks)
+        return write_ledger(workspace, store, snapshot)
+
+
+def write_period_forms(workspace: Workspace, period_key: str | None, due: date | None = None) -> FormsResult:
+    """``reporter forms``: one fill-in workbook per responsible unit for the period."""
+    with Store(workspace.store_path) as store:
+        period = resolve_period(workspace, store, period_key)
+        return make_forms(workspace, store, load_snapshot(workspace, store, period), due)
+
+
+@dataclass
+class CollectRun:
+    """``reporter collect``: what happened to each file, and the ledger when it was refreshed."""
+
+    period: Period | None
+    result: CollectResult
+    ledger: LedgerResult | None = None
+
+
+def collect_period(workspace: Workspace, paths: list[Path], period_key: str | None) -> CollectRun:
+    """``reporter collect``: merge returned forms (default ``input/returns/<period>/``), then refresh the ledger."""
+    with Store(workspace.store_path) as store:
+        period = workspace.period(period_key) if period_key else None
+        targets = list(paths)
+        if not targets:
+            default = resolve_period(workspace, store, period_key)
+            targets = [workspace.returns_dir / default.key]
+            period = period or default
+            if not targets[0].is_dir():
+                raise WorkspaceError(
+                    f"{targets[0]} 不存在：请把各单位报回的{default.label}填报表放入该文件夹，或在命令后写明文件或文件夹"
+                )
+        tasks = store.tasks()
+        result = collect_returns(workspace, store, targets, period, tasks=tasks)
+        run = CollectRun(period, result)
+        if any(o.status == ACCEPTED for o in result.outcomes) or not workspace.ledger_path.exists():
+            snapshot = load_snapshot(workspace, store, latest_period(workspace, store), tasks=tasks)
+            run.ledger = write_ledger(workspace, store, snapshot)
+        return run
+
+
+def period_status(workspace: Workspace, period_key: str | None) -> StatusReport:
+    """``reporter status``: who has reported for the period."""
+    with Store(workspace.store_path) as store:
+        period = resolve_period(workspace, store, period_key)
+        _, status = load_snapshot(workspace, store, period).require_period()
+        return status
+
+
+def render_reports(
+    workspace: Workspace, period_key: str | None, *, units: bool = False, pdf: bool = False
+) -> ReportResult:
+    """``reporter report``: every brief of the period and the consolidated Excel report."""
+    with Store(workspace.store_path) as store:
+        period = resolve_period(workspace, store, period_key)
+        snapshot = load_snapshot(workspace, store, period)
+    return write_reports(workspace, snapshot, units=units, pdf=pdf)
+
+
+@dataclass
+class ContactsCheck:
+    """``reporter contacts``: the address book read, its problems, and the units without an address."""
+
+    found: dict[str, Contact]
+    problems: list[Problem]
+    missing: list[str]
+
+
+def check_contacts(workspace: Workspace) -> ContactsCheck:
+    found, problems = read_contacts(workspace.contacts_path)
+    with Store(workspace.store_path) as store:
+        units = list(dict.fromkeys(e.unit for e in store.task_units()))
+    missing = [u for u in units if not (found.get(u) and found[u].emails)]
+    return ContactsCheck(found, problems, missing)
+
+
+def write_contacts(workspace: Workspace) -> tuple[Path, int, int]:
+    """``reporter contacts --template``: the address book listing every unit; returns (path, kept, added)."""
+    with Store(workspace.store_path) as store:
+        return contacts_template(workspace, store)
+
+
+def mail_units(
+    workspace: Workspace,
+    period_key: str | None,
+    *,
+    kind: str,
+    dry_run: bool = False,
+    resend: tuple[str, ...] = (),
+    again: bool = False,
+) -> tuple[Period, SendResult]:
+    """``reporter send`` (``kind="form"``) and ``reporter remind`` (``kind="reminder"``)."""
+    with Store(workspace.store_path) as store:
+        period = resolve_period(workspace, store, period_key)
+        return period, send_mail(workspace, store, period, kind=kind, dry_run=dry_run, resend=resend, again=again)
+
+
+def fetch_mail(workspace: Workspace, period_key: str | None, eml_folder: Path | None) -> tuple[Period, FetchResult]:
+    """``reporter fetch``: workbook attachments of new messages into ``input/returns/<period>/``."""
+    with Store(workspace.store_path) as store:
+        period = resolve_period(workspace, store, period_key)
+        return period, fetch_returns(workspace, store, period, eml_folder=eml_folder)
 
 
 def init_workspace(root: Path, name: str = "", office: str = "") -> list[Path]:

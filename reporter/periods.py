@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from reporter.errors import ConfigError
+from reporter.model import Task
 from reporter.text import chinese_numeral
 
 MONTHLY = "monthly"
@@ -83,34 +84,33 @@ def period_containing(day: date, kind: str) -> Period:
     return parse_period(f"{day.year}-{day.month:02d}")
 
 
-def task_span(task: dict) -> tuple[date, date] | None:
+def task_span(task: Task) -> tuple[date, date] | None:
     """When a task runs: its year (from the id), to its deadline, or to the end of its five-year plan."""
-    year_text = str(task.get("id", ""))[:4]
+    year_text = task.id[:4]
     if not year_text.isdigit():
         return None
     year = int(year_text)
     start, end = date(year, 1, 1), date(year, 12, 31)
-    plan = _FIVE_YEAR_PLAN.search(f"{task.get('part', '')} {task.get('section', '')}")
+    plan = _FIVE_YEAR_PLAN.search(f"{task.part} {task.section}")
     if plan:
         number = 10 + (chinese_numeral(plan.group(1)) or 0)
         end = date(1955 + 5 * number, 12, 31)
         start = date(1955 + 5 * number - 4, 1, 1)
-    deadline = task.get("deadline")
-    if deadline:
+    if task.deadline:
         try:
-            end = date.fromisoformat(str(deadline)[:10])
+            end = date.fromisoformat(task.deadline[:10])
         except ValueError:
             pass
     return (start, end) if end >= start else (start, start)
 
 
-def active_in(task: dict, period: Period) -> bool:
+def active_in(task: Task, period: Period) -> bool:
     """Whether the task runs during the period (2019 tasks are not asked about in 2021)."""
     span = task_span(task)
     return span is None or (span[0] <= period.end and span[1] >= period.start)
 
 
-def time_progress(task: dict, period: Period) -> float | None:
+def time_progress(task: Task, period: Period) -> float | None:
     """序时进度: the elapsed share (0–100) of the task's span at the end of the period."""
     span = task_span(task)
     if span is None:

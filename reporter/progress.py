@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from reporter.model import LEAD
+from reporter.model import LEAD, Answer, Task, TaskUnit
 from reporter.periods import LightRules, Period, time_progress, traffic_light
 
 CONFLICT_PERCENT_GAP = 30.0
@@ -17,49 +17,50 @@ class TaskProgress:
 
     task_id: str
     expected: float | None
-    lead: dict | None = None
-    cooperating: list[dict] = field(default_factory=list)
+    lead: Answer | None = None
+    cooperating: list[Answer] = field(default_factory=list)
     light: str = ""
     conflicts: list[str] = field(default_factory=list)
     responsible: list[str] = field(default_factory=list)
 
     @property
     def answered_units(self) -> list[str]:
-        return ([self.lead["unit"]] if self.lead else []) + [a["unit"] for a in self.cooperating]
+        return ([self.lead.unit] if self.lead else []) + [a.unit for a in self.cooperating]
 
 
-def conflicts_between(lead: dict, other: dict) -> str:
+def conflicts_between(lead: Answer, other: Answer) -> str:
     """A sentence when a cooperating unit's answer contradicts the lead unit's, else ``""``."""
-    lead_status, other_status = lead.get("status") or "", other.get("status") or ""
+    lead_status, other_status = lead.status or "", other.status or ""
     if (lead_status, other_status) in _OPPOSED:
-        return f"牵头单位{lead['unit']}报“{lead_status}”，配合单位{other['unit']}报“{other_status}”"
-    lead_pct, other_pct = lead.get("percent"), other.get("percent")
+        return f"牵头单位{lead.unit}报“{lead_status}”，配合单位{other.unit}报“{other_status}”"
+    lead_pct, other_pct = lead.percent, other.percent
     if lead_pct is not None and other_pct is not None and abs(lead_pct - other_pct) >= CONFLICT_PERCENT_GAP:
-        return f"牵头单位{lead['unit']}报完成{lead_pct:g}%，配合单位{other['unit']}报{other_pct:g}%"
+        return f"牵头单位{lead.unit}报完成{lead_pct:g}%，配合单位{other.unit}报{other_pct:g}%"
     return ""
 
 
 def compute_progress(
-    tasks: list[dict], task_units: list[dict], answers: list[dict], period: Period, rules: LightRules
+    tasks: list[Task], task_units: list[TaskUnit], answers: list[Answer], period: Period, rules: LightRules
 ) -> dict[str, TaskProgress]:
     """Progress of every task from the current answers of one period."""
-    units_of: dict[str, list[dict]] = {}
+    units_of: dict[str, list[TaskUnit]] = {}
     for entry in task_units:
-        units_of.setdefault(entry["task_id"], []).append(entry)
-    answers_of: dict[str, dict[str, dict]] = {}
+        units_of.setdefault(entry.task_id, []).append(entry)
+    answers_of: dict[str, dict[str, Answer]] = {}
     for answer in answers:
-        answers_of.setdefault(answer["task_id"], {})[answer["unit"]] = answer
+        answers_of.setdefault(answer.task_id, {})[answer.unit] = answer
     result: dict[str, TaskProgress] = {}
     for task in tasks:
-        progress = TaskProgress(task["id"], time_progress(task, period))
-        entries = units_of.get(task["id"], [])
-        progress.responsible = [e["unit"] for e in entries]
-        given = answers_of.get(task["id"], {})
+        progress = TaskProgress(task.id, time_progress(task, period))
+        entries = units_of.get(task.id, [])
+        progress.responsible = [e.unit for e in entries]
+        given = answers_of.get(task.id, {})
         for entry in entries:
-            answer = given.get(entry["unit"])
-            if answer is None:
+            found = given.get(entry.unit)
+            if found is None:
                 continue
-            if entry["role"] == LEAD and progress.lead is None:
+            answer = found
+            if entry.role == LEAD and progress.lead is None:
                 progress.lead = answer
             else:
                 progress.cooperating.append(answer)
@@ -67,8 +68,8 @@ def compute_progress(
         progress.cooperating += [a for unit, a in given.items() if unit not in known]
         if progress.lead:
             progress.light = traffic_light(
-                progress.lead.get("percent"), progress.lead.get("status") or "", progress.expected, period, rules
+                progress.lead.percent, progress.lead.status or "", progress.expected, period, rules
             )
             progress.conflicts = [c for other in progress.cooperating if (c := conflicts_between(progress.lead, other))]
-        result[task["id"]] = progress
+        result[task.id] = progress
     return result

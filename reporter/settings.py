@@ -6,16 +6,27 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reporter.contacts import CONTACTS_FILE
 from reporter.errors import ConfigError, WorkspaceError
-from reporter.io.word import WordFonts
-from reporter.mail.transport import MailSettings, settings_from_config
+from reporter.mail.settings import MailSettings, settings_from_config
 from reporter.notices.units import DISTRICT_KIND, ZONE_KIND, District, UnitDirectory
 from reporter.periods import PERIOD_KINDS, LightRules, Period, parse_period
 
 CONFIG_NAME = "reporter.toml"
+CONTACTS_FILE = "通讯录.xlsx"
 STORE_DIR = ".reporter"
 STORE_NAME = "store.sqlite3"
+
+
+@dataclass(frozen=True)
+class WordFonts:
+    """The fonts an office PC has, with fallbacks configurable in reporter.toml ([report])."""
+
+    title: str = "方正小标宋简体"
+    body: str = "仿宋_GB2312"
+    heading1: str = "黑体"
+    heading2: str = "楷体_GB2312"
+    page_number: str = "宋体"
+    table: str = "仿宋_GB2312"
 
 
 @dataclass

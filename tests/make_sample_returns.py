@@ -14,9 +14,10 @@ from pathlib import Path
 
 import openpyxl
 
-from reporter.forms.collect import make_forms
+from reporter.forms.write import make_forms
 from reporter.operations import import_notices, notice_files
 from reporter.settings import load_workspace
+from reporter.snapshot import load_snapshot
 from reporter.store import Store
 from tests.cycle_helpers import set_saved_time
 
@@ -68,7 +69,7 @@ def main() -> None:
         workspace = load_workspace(root)
         with Store(workspace.store_path) as store:
             import_notices(workspace, notice_files(workspace), store)
-            forms = make_forms(workspace, store, workspace.period(PERIOD))
+            forms = make_forms(workspace, store, load_snapshot(workspace, store, workspace.period(PERIOD)))
         if target.exists():
             shutil.rmtree(target)
         target.mkdir(parents=True)

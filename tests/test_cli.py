@@ -137,10 +137,10 @@ def test_run_is_idempotent_and_reports_revisions(workspace):
     assert "已更新" in third.output and "任务内容修改" in third.output and "责任单位变更" in third.output
     with Store(workspace / ".reporter" / "store.sqlite3") as store:
         history = store.history("2021-G2-001")
-        assert [h["change"] for h in history] == ["added", "reworded"]
-        assert json.loads(history[-1]["before_json"])["text"] == "地区生产总值增长7%。"
-        task = next(t for t in store.tasks() if t["id"] == "2021-G2-001")
-        assert task["text"] == "地区生产总值增长7.5%。"
+        assert [h.change for h in history] == ["added", "reworded"]
+        assert (history[-1].before or {})["text"] == "地区生产总值增长7%。"
+        task = next(t for t in store.tasks() if t.id == "2021-G2-001")
+        assert task.text == "地区生产总值增长7.5%。"
 
 
 def test_removed_task_is_kept_in_history(workspace):
@@ -152,8 +152,8 @@ def test_removed_task_is_kept_in_history(workspace):
     result = invoke("--workspace", str(workspace), "run")
     assert "删除任务" in result.output and "2019-G-187" in result.output
     with Store(workspace / ".reporter" / "store.sqlite3") as store:
-        assert "2019-G-187" not in {t["id"] for t in store.tasks()}
-        assert [h["change"] for h in store.history("2019-G-187")] == ["added", "removed"]
+        assert "2019-G-187" not in {t.id for t in store.tasks()}
+        assert [h.change for h in store.history("2019-G-187")] == ["added", "removed"]
 
 
 def test_run_with_one_bad_notice_exits_1_but_writes_ledger(workspace):

@@ -7,6 +7,7 @@ import json
 import shutil
 import sqlite3
 import subprocess
+import sys
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 
 from reporter.forms.collect import collect_returns
 from reporter.forms.values import parse_percent, parse_status
+from reporter.model import Answer
 from reporter.settings import load_workspace
 from reporter.store import Store
 from tests.cycle_helpers import fill_form, form_path, invoke, make_workspace, rewrite_member
@@ -61,7 +63,7 @@ def ledger_rows(root: Path, sheet: str = "工作任务") -> dict[str, dict]:
     return {row[0].value: {h: c for h, c in zip(headers, row, strict=False)} for row in ws.iter_rows(min_row=3)}
 
 
-def stored(root: Path) -> list[dict]:
+def stored(root: Path) -> list[Answer]:
     with Store(root / ".reporter" / "store.sqlite3") as store:
         return store.answers(current_only=False)
 
@@ -185,11 +187,11 @@ def test_rows_matched_by_id_whatever_the_layout(root):
     )
     result = invoke("-w", root, "collect", returns(root))
     assert result.exit_code == 0, result.output
-    answers = {a["task_id"]: a for a in stored(root)}
-    assert answers["2021-G-001"]["progress"] == "牵头任务进展"
-    assert answers["2021-G-001"]["role"] == "lead"
-    assert answers["2021-M-001"]["percent"] == 20
-    assert answers["2021-M-001"]["role"] == "cooperating"
+    answers = {a.task_id: a for a in stored(root)}
+    assert answers["2021-G-001"].progress == "牵头任务进展"
+    assert answers["2021-G-001"].role == "lead"
+    assert answers["2021-M-001"].percent == 20
+    assert answers["2021-M-001"].role == "cooperating"
 
 
 def test_unit_text_never_becomes_a_formula(root):
@@ -427,7 +429,7 @@ def test_broken_file_is_rejected_with_message_and_rest_merged(root, case):
     assert code in [p["code"] for p in by_file[bad.name]["problems"]]
     assert by_file["发改委.xlsx"]["status"] == "accepted"
     assert report["summary"]["problems_by_code"][code] >= 1
-    assert {a["unit"] for a in stored(root)} == {"市发改委"}
+    assert {a.unit for a in stored(root)} == {"市发改委"}
     assert ledger_rows(root)["2021-G-001"]["最新进展"].value == "上半年增长7.5%"
 
 
@@ -436,7 +438,7 @@ def test_far_cell_file_does_not_kill_the_process(root):
     code = "from pathlib import Path; from reporter.io.workbooks import read_workbook, WorkbookRejected\n"
     code += f"try:\n    read_workbook(Path({str(bad)!r}))\nexcept WorkbookRejected as e:\n    print(e.code)"
     completed = subprocess.run(
-        [shutil.which("python") or "python", "-c", code], capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
     )
     assert completed.returncode == 0
     assert completed.stdout.strip() == "file.cell-out-of-range"
@@ -530,9 +532,9 @@ def test_lead_and_cooperating_answers_and_conflict(root):
 
 def _semantic_state(store_path: Path) -> list[tuple]:
     with Store(store_path) as store:
-        returns_ = sorted((r["sha256"], r["unit"], r["period"], r["saved_at"], r["current"]) for r in store.returns())
+        returns_ = sorted((r.sha256, r.unit, r.period, r.saved_at, r.current) for r in store.returns())
         answers = sorted(
-            (a["sha256"], a["task_id"], a["role"], a["progress"], a["percent"], a["status"], a["current"])
+            (a.sha256, a.task_id, a.role, a.progress, a.percent, a.status, a.current)
             for a in store.answers(current_only=False)
         )
     return [*returns_, *answers]
@@ -635,8 +637,8 @@ def test_files_saved_by_libreoffice_are_collected(office, root, tmp_path, suffix
     shutil.move(saved, target)
     result = invoke("-w", root, "collect", target)
     assert result.exit_code == 0, result.output
-    answers = {a["task_id"]: a for a in stored(root)}
-    assert answers["2021-G-002"]["progress"] == "LibreOffice 保存"
-    assert answers["2021-G-002"]["percent"] == 80
+    answers = {a.task_id: a for a in stored(root)}
+    assert answers["2021-G-002"].progress == "LibreOffice 保存"
+    assert answers["2021-G-002"].percent == 80
     workbook = openpyxl.load_workbook(root / "output" / "台账.xlsx")
     assert [c.value for c in workbook["民生实事完成情况"][3]][5] == 5

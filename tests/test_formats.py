@@ -19,6 +19,7 @@ from docx.shared import Mm
 from reporter.model import LIVELIHOOD
 from reporter.notices.formats import docx_lines, html_lines
 from reporter.notices.read import read_notice_file
+from reporter.notices.units import UnitDirectory
 from reporter.operations import parse_file
 from reporter.text import normalize_line
 from tests.conftest import NOTICE_2019, NOTICE_2021, SAMPLE
@@ -281,7 +282,7 @@ def test_xlsx_task_list_mapped_by_headers(tmp_path):
     with (tmp_path / "任务清单.csv").open("w", encoding="gbk", newline="") as handle:
         csv.writer(handle).writerows(TASK_LIST)
     for name in ("任务清单.xlsx", "任务清单.csv"):
-        notice = parse_file(tmp_path / name, __import__("reporter.notices.units").notices.units.UnitDirectory(), code="2024").notice
+        notice = parse_file(tmp_path / name, UnitDirectory(), code="2024").notice
         assert [(t.number, t.section, t.text, t.leaders, t.lead_units, t.cooperating_units) for t in notice.tasks] == [
             (1, "一、经济发展", "地区生产总值增长6%左右。", ["张三"], ["县发改局"], ["县统计局", "县财政局"]),
             (2, "一、经济发展", "新增规上工业企业50家。", ["李四"], ["县经信局"], ["县市场监管局"]),

@@ -7,6 +7,7 @@ from datetime import date
 import openpyxl
 import pytest
 
+from reporter.model import Task
 from reporter.periods import LightRules, parse_period, task_span, time_progress, traffic_light
 from tests.cycle_helpers import WORKSPACE_NAME, fill_form, form_path, invoke, make_workspace
 
@@ -133,6 +134,23 @@ def test_previous_answers_prefilled_and_changes_highlighted(tmp_path):
     assert meta["due"] == "2021-07-02"
 
 
+def test_previous_indicator_amount_prefilled_for_the_district(tmp_path):
+    root = make_workspace(tmp_path / "ws")
+    assert invoke("-w", root, "forms", "--period", "2021-05").exit_code == 0
+    fill_form(
+        form_path(root, "海曙区政府", "2021-05"),
+        root / "input" / "returns" / "2021-05" / "海曙5月.xlsx",
+        indicators={"2021-M-001-1": 2},
+    )
+    result = invoke("-w", root, "collect", "--period", "2021-05", root / "input" / "returns" / "2021-05")
+    assert result.exit_code == 0, result.output
+    assert invoke("-w", root, "forms", "--period", "2021-06").exit_code == 0
+    sheet = openpyxl.load_workbook(form_path(root, "海曙区政府"))["民生实事指标"]
+    assert [c.value for c in sheet[4]][:6] == ["2021-M-001-1", "中小学校扩容建设工程", "建设项目", "所", 6, 2]
+    other = openpyxl.load_workbook(form_path(root, "江北区政府"))["民生实事指标"]
+    assert [c.value for c in other[4]][4:6] == [4, None]  # 江北 reported nothing in May
+
+
 def test_forms_for_a_period_with_no_running_task(tmp_path):
     root = make_workspace(tmp_path / "ws")
     result = invoke("-w", root, "forms", "--period", "2023-06")
@@ -141,17 +159,17 @@ def test_forms_for_a_period_with_no_running_task(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "code", "message"),
     [
-        (("--period", "2021-13"), "报送期“2021-13”格式不对：按月写作 2021-06，按季度写作 2021-Q2"),
-        (("--period", "2021-Q2"), "本工作区按月（如 2021-06）报送，报送期“2021-Q2”不符"),
-        (("--due", "明天"), "截止日期“明天”格式不对，请写作 2021-06-25"),
+        (("--period", "2021-13"), 1, "报送期“2021-13”格式不对：按月写作 2021-06，按季度写作 2021-Q2"),
+        (("--period", "2021-Q2"), 1, "本工作区按月（如 2021-06）报送，报送期“2021-Q2”不符"),
+        (("--due", "明天"), 2, "截止日期“明天”格式不对，请写作 2021-06-25"),  # a usage error
     ],
 )
-def test_forms_bad_options(tmp_path, args, message):
+def test_forms_bad_options(tmp_path, args, code, message):
     root = make_workspace(tmp_path / "ws")
     result = invoke("-w", root, "forms", *args)
-    assert result.exit_code == 1
+    assert result.exit_code == code
     assert message in result.output
     assert "Traceback" not in result.output
 
@@ -173,15 +191,19 @@ def test_periods(key, label, start, end, previous):
     assert (period.label, period.start, period.end, period.previous().key) == (label, start, end, previous)
 
 
+def _task(task_id: str, *, part: str = "", deadline: str = "") -> Task:
+    return Task(id=task_id, kind="work", part=part, section="", number=1, text="任务", deadline=deadline)
+
+
 def test_time_progress():
     june = parse_period("2021-06")
-    assert time_progress({"id": "2021-G2-001", "part": "2021年工作目标任务"}, june) == pytest.approx(49.6)
-    plan = {"id": "2021-G1-001", "part": "“十四五”主要目标任务"}
+    assert time_progress(_task("2021-G2-001", part="2021年工作目标任务"), june) == pytest.approx(49.6)
+    plan = _task("2021-G1-001", part="“十四五”主要目标任务")
     assert task_span(plan) == (date(2021, 1, 1), date(2025, 12, 31))
     assert time_progress(plan, june) == pytest.approx(9.9)
-    assert time_progress({"id": "2021-G-001", "deadline": "2021-06-30"}, june) == 100.0
-    assert time_progress({"id": "2019-G-001"}, june) == 100.0
-    assert time_progress({"id": "2021-G-001"}, parse_period("2021-12")) == 100.0
+    assert time_progress(_task("2021-G-001", deadline="2021-06-30"), june) == 100.0
+    assert time_progress(_task("2019-G-001"), june) == 100.0
+    assert time_progress(_task("2021-G-001"), parse_period("2021-12")) == 100.0
 
 
 @pytest.mark.parametrize(

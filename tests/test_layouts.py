@@ -135,7 +135,7 @@ def test_deadline_and_milestones_from_columns_and_text(tmp_path):
 
     from reporter.periods import parse_period, time_progress
 
-    assert time_progress(timed.to_dict(), parse_period("2024-06")) == pytest.approx(66.5, abs=0.1)
+    assert time_progress(timed, parse_period("2024-06")) == pytest.approx(66.5, abs=0.1)
 
 
 def test_unit_without_prefix_joins_the_prefixed_name():

@@ -125,8 +125,8 @@ def test_send_over_smtp_and_never_twice(tmp_path, monkeypatch, smtp_server):
     assert len(smtp_server.received) == count + 3  # 市经信局 again, and 市统计局's cc copy once more
     with Store(root / ".reporter" / "store.sqlite3") as store:
         log = store.mail_log("2021-06", "form")
-    sent = [r for r in log if r["status"] == "sent"]
-    assert len(sent) == 8 and all(r["message_id"].startswith("<") and len(r["attachment_sha256"]) == 64 for r in sent)
+    sent = [r for r in log if r.status == "sent"]
+    assert len(sent) == 8 and all(r.message_id.startswith("<") and len(r.attachment_sha256) == 64 for r in sent)
 
 
 def test_transient_failure_is_retried(tmp_path, monkeypatch, smtp_server):
@@ -219,7 +219,7 @@ def test_fetch_then_collect(tmp_path, monkeypatch, imap_server):
         "该文件由 someone@else.cn 发来，不是通讯录中市经信局的邮箱（jxj@test.gov.cn），请核实"
     ]
     with Store(root / ".reporter" / "store.sqlite3") as store:
-        senders = {r["unit"]: r["sender"] for r in store.returns("2021-06")}
+        senders = {r.unit: r.sender for r in store.returns("2021-06")}
     assert senders == {"市发改委": "fgw@test.gov.cn", "市经信局": "someone@else.cn"}
 
 

@@ -236,7 +236,7 @@ def test_pdf_through_libreoffice(office, reported, tmp_path):
     assert re.search(r"—\s*1\s*—", text) and re.search(r"—\s*2\s*—", text)
 
 
-def test_one_click_run_on_the_sample_workspace(tmp_path):
+def test_one_click_run_on_the_sample_workspace(tmp_path, monkeypatch):
     from tests.conftest import NOTICE_2019, NOTICE_2021, SAMPLE
 
     root = tmp_path / "sample"
@@ -245,8 +245,27 @@ def test_one_click_run_on_the_sample_workspace(tmp_path):
     for name in (NOTICE_2019, NOTICE_2021):
         shutil.copy(SAMPLE / "input" / "notices" / name, root / "input" / "notices" / name)
     shutil.copytree(SAMPLE / "input" / "returns" / "2021-06", root / "input" / "returns" / "2021-06")
+    from reporter.store import Store
+
+    calls: list[tuple[str, object]] = []
+    tasks_of_store, answers_of_store = Store.tasks, Store.answers
+
+    def counting_tasks(self, **options):
+        calls.append(("tasks", None))
+        return tasks_of_store(self, **options)
+
+    def counting_answers(self, period=None, **options):
+        calls.append(("answers", period))
+        return answers_of_store(self, period, **options)
+
+    monkeypatch.setattr(Store, "tasks", counting_tasks)
+    monkeypatch.setattr(Store, "answers", counting_answers)
     result = invoke("-w", root, "run")
     assert result.exit_code == 0, result.output
+    # one period snapshot: the tasks and the period's answers are read once for collect, ledger and every report
+    assert calls.count(("tasks", None)) == 1
+    assert calls.count(("answers", "2021-06")) == 1
+    monkeypatch.undo()
     returned = len(list((root / "input" / "returns" / "2021-06").iterdir()))
     assert f"接收{returned}份，退回0份，重复0份" in flat(result.output)
     reports = root / "output" / "reports" / "2021-06"
@@ -262,10 +281,10 @@ def test_one_click_run_on_the_sample_workspace(tmp_path):
     workspace = load_workspace(root)
     period = workspace.period("2021-06")
     with Store(workspace.store_path) as store:
-        tasks = [t for t in store.tasks() if active_in(t, period) and t["kind"] == "work"]
+        tasks = [t for t in store.tasks() if active_in(t, period) and t.kind == "work"]
         progress = compute_progress(tasks, store.task_units(), store.answers("2021-06"), period, workspace.light_rules)
     lights = [p.light for p in progress.values()]
-    done = sum(1 for p in progress.values() if p.lead and p.lead["status"] == "已完成")
+    done = sum(1 for p in progress.values() if p.lead and p.lead.status == "已完成")
     unreported = sum(1 for p in progress.values() if not p.lead)
     text = text_of(reports / "2021年6月目标任务督查通报.docx")
     assert (

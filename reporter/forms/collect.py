@@ -1,143 +1,41 @@
-"""The monthly cycle: write every unit's form, collect the returns, work out progress and who has not reported."""
+"""Collecting returned forms: check each file, merge its answers into the store, archive the original.
+
+Files are handled one at a time, each in one transaction; a file with any error is rejected whole and the batch
+goes on.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from reporter.contacts import Contact, read_contacts
 from reporter.errors import OutputError, ReporterError, WorkspaceError
-from reporter.forms.plan import FORM_VERSION, FormPlan, full_text, plan_forms
 from reporter.forms.read import read_content, read_meta
-from reporter.io.formbook import write_form
 from reporter.io.workbooks import WorkbookRejected, file_sha256, read_workbook
-from reporter.io.xlsx import Column, Sheet, write_workbook
-from reporter.model import LEAD
-from reporter.periods import Period, active_in, period_containing
-from reporter.problems import ERROR, WARNING, Location, Problem, count_by_code
+from reporter.model import ProgressCallback, Task
+from reporter.periods import Period
+from reporter.problems import (
+    FILE_MISSING,
+    FILE_UNEXPECTED,
+    FILE_UNREADABLE,
+    FORM_BAD_METADATA,
+    FORM_NO_METADATA,
+    FORM_UNKNOWN_UNIT,
+    FORM_WRONG_PERIOD,
+    FORM_WRONG_WORKSPACE,
+    MAIL_SENDER_MISMATCH,
+    TASK_REMOVED,
+    Location,
+    Problem,
+    ProblemType,
+    count_by_code,
+)
 from reporter.settings import Workspace
 from reporter.store import ReturnRecord, Store
-
-if TYPE_CHECKING:
-    from reporter.ledger import LedgerResult
-
-Progress = Callable[[str, int, int], None]  # (step, done, total), for progress bars
-
-MANIFEST_NAME = "填报表清单.xlsx"
-
-
-def resolve_period(workspace: Workspace, store: Store | None, key: str | None) -> Period:
-    """``--period``, else ``[periods] current``, else the latest period with returns, else today's."""
-    if key:
-        return workspace.period(key)
-    if workspace.current_period:
-        return workspace.period(workspace.current_period)
-    if store is not None:
-        periods = store.periods_with_returns()
-        if periods:
-            return workspace.period(periods[-1])
-    return period_containing(date.today(), workspace.period_kind)
-
-
-def due_date(workspace: Workspace, store: Store, period: Period, due: date | None = None) -> date:
-    """The due date given now, else the one recorded for the period, else the configured default."""
-    if due is not None:
-        return due
-    recorded = store.period_due(period.key)
-    return date.fromisoformat(recorded) if recorded else period.due(workspace.due_day)
-
-
-@dataclass
-class FormsResult:
-    period: Period
-    due: date
-    folder: Path
-    manifest: Path
-    plans: list[FormPlan] = field(default_factory=list)
-    paths: list[Path] = field(default_factory=list)
-
-
-def make_forms(workspace: Workspace, store: Store, period: Period, due: date | None = None) -> FormsResult:
-    """Write one form per real responsible unit into ``output/forms/<period>/`` and a manifest workbook."""
-    all_tasks = store.tasks()
-    if not all_tasks:
-        raise WorkspaceError("工作区中还没有任务，请先运行 reporter parse <通知文件> 或 reporter run")
-    tasks = [t for t in all_tasks if active_in(t, period)]
-    if not tasks:
-        years = "、".join(sorted({t["id"][:4] for t in all_tasks}))
-        raise WorkspaceError(f"{period.label}没有在办的任务（已导入的通知年度：{years}），请检查报送期")
-    due = due_date(workspace, store, period, due)
-    units = store.task_units()
-    previous = {unit: store.latest_answers_before(unit, period.key) for unit in dict.fromkeys(e["unit"] for e in units)}
-    previous_indicators: dict[str, dict[str, float]] = {}
-    for item in store.indicator_answers():
-        if item["period"] < period.key and item["completed"] is not None:
-            previous_indicators.setdefault(item["unit"], {})[f"{item['task_id']}-{item['row'] + 1}"] = item["completed"]
-    plans = plan_forms(
-        tasks,
-        units,
-        period,
-        due,
-        workspace.directory(),
-        workspace=workspace.name,
-        office=workspace.office,
-        contact=workspace.contact,
-        previous=previous,
-        previous_indicators=previous_indicators,
-    )
-    folder = workspace.forms_dir / period.key
-    result = FormsResult(period, due, folder, folder / MANIFEST_NAME, plans)
-    for plan in plans:
-        path = folder / plan.file_name
-        write_form(plan, path, font=workspace.font, title_font=workspace.title_font)
-        result.paths.append(path)
-    store.set_period_due(period.key, due.isoformat())
-    store.save_forms(
-        period.key,
-        [
-            (p.unit, path.name, FORM_VERSION, [t.id for t in p.tasks])
-            for p, path in zip(plans, result.paths, strict=True)
-        ],
-    )
-    write_workbook(
-        result.manifest, [_manifest_sheet(workspace, result)], font=workspace.font, title_font=workspace.title_font
-    )
-    return result
-
-
-def _manifest_sheet(workspace: Workspace, result: FormsResult) -> Sheet:
-    kinds = {d.unit: d.kind for d in workspace.districts}
-    return Sheet(
-        "填报表清单",
-        f"{result.period.label}填报表清单（截止日期 {result.due.isoformat()}）",
-        [
-            Column("序号", 5, 6, wrap=False),
-            Column("单位", 16, 30),
-            Column("类型", 8, 10, wrap=False),
-            Column("牵头任务", 8, 10, wrap=False),
-            Column("配合任务", 8, 10, wrap=False),
-            Column("民生实事指标", 8, 12, wrap=False),
-            Column("文件名", 30, 60),
-        ],
-        [
-            [
-                i,
-                plan.unit,
-                kinds.get(plan.unit, "部门单位"),
-                plan.lead_count,
-                plan.cooperating_count,
-                len(plan.indicators),
-                path.name,
-            ]
-            for i, (plan, path) in enumerate(zip(result.plans, result.paths, strict=True), start=1)
-        ],
-    )
-
 
 # -- collect --------------------------------------------------------------------------------------------
 
@@ -189,7 +87,6 @@ class FileOutcome:
 @dataclass
 class CollectResult:
     outcomes: list[FileOutcome] = field(default_factory=list)
-    ledger: LedgerResult | None = None
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -239,19 +136,25 @@ def collect_returns(
     paths: list[Path],
     period: Period | None = None,
     *,
-    progress: Progress | None = None,
+    tasks: list[Task] | None = None,
+    contacts: dict[str, Contact] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> CollectResult:
-    """Check and merge returned forms, one transaction per file; the rest go on when one is rejected."""
+    """Check and merge returned forms, one transaction per file; the rest go on when one is rejected.
+
+    ``tasks`` / ``contacts``: the store's tasks and the address book, when the caller has them already.
+    """
     files = return_files(paths)
     if not files:
         raise WorkspaceError("没有找到要收集的文件：" + "、".join(str(p) for p in paths))
-    tasks = {t["id"]: t for t in store.tasks()}
-    units = {e["unit"] for e in store.task_units()}
-    texts = {task_id: full_text(task) for task_id, task in tasks.items()}
-    contacts, _ = read_contacts(workspace.contacts_path)
+    by_id = {t.id: t for t in (store.tasks() if tasks is None else tasks)}
+    units = {e.unit for e in store.task_units()}
+    texts = {task_id: task.full_text for task_id, task in by_id.items()}
+    if contacts is None:
+        contacts, _ = read_contacts(workspace.contacts_path)
     result = CollectResult()
     for done, path in enumerate(files, start=1):
-        result.outcomes.append(_collect_one(workspace, store, path, period, tasks, texts, units, contacts))
+        result.outcomes.append(_collect_one(workspace, store, path, period, by_id, texts, units, contacts))
         if progress:
             progress("收集填报表", done, len(files))
     return result
@@ -262,88 +165,73 @@ def _collect_one(
     store: Store,
     path: Path,
     period: Period | None,
-    tasks: dict[str, dict],
+    tasks: dict[str, Task],
     texts: dict[str, str],
     units: set[str],
     contacts: dict[str, Contact],
 ) -> FileOutcome:
     outcome = FileOutcome(path, REJECTED)
 
-    def reject(code: str, message: str) -> FileOutcome:
-        outcome.problems.append(Problem(code, message, ERROR, Location(file=path.name)))
+    def reject(kind: ProblemType, **fields: object) -> FileOutcome:
+        outcome.problems.append(kind.at(Location(file=path.name), **fields))
         return outcome
 
     if not path.exists():
-        return reject("file.missing", "文件不存在")
+        return reject(FILE_MISSING)
     try:
         known = store.return_by_sha(file_sha256(path))
     except OSError as exc:
-        return reject("file.unreadable", f"无法读取文件：{exc.strerror or exc}")
+        return reject(FILE_UNREADABLE, reason=exc.strerror or exc)
     if known is not None:  # the same bytes were accepted before: nothing to read
-        outcome.status, outcome.unit, outcome.period = DUPLICATE, known["unit"], known["period"]
-        outcome.sha256, outcome.current = known["sha256"], bool(known["current"])
+        outcome.status, outcome.unit, outcome.period = DUPLICATE, known.unit, known.period
+        outcome.sha256, outcome.current = known.sha256, known.current
         return outcome
     try:
         raw = read_workbook(path)
     except WorkbookRejected as exc:
-        return reject(exc.code, exc.message)
+        return reject(exc.kind, **exc.fields)
     outcome.sha256 = raw.sha256
     meta = read_meta(raw)
     if meta is None:
-        return reject(
-            "form.no-metadata",
-            "不是本系统下发的填报表（缺少隐藏的识别信息），无法确定报送单位。请在下发的填报表中填写后报送",
-        )
+        return reject(FORM_NO_METADATA)
     outcome.unit, outcome.period = meta.unit, meta.period
     if meta.workspace != workspace.name:
-        return reject("form.wrong-workspace", f"这是“{meta.workspace}”的填报表，不属于本工作区（{workspace.name}）")
+        return reject(FORM_WRONG_WORKSPACE, form_workspace=meta.workspace, workspace=workspace.name)
     if meta.unit not in units:
-        return reject("form.unknown-unit", f"填报单位“{meta.unit}”不在当前任务的责任单位中（任务可能已调整），请核实")
+        return reject(FORM_UNKNOWN_UNIT, unit=meta.unit)
     try:
         form_period = workspace.period(meta.period)
     except ReporterError:
-        return reject("form.bad-metadata", f"填报表中的报送期“{meta.period}”无法识别，请使用下发的填报表")
+        return reject(FORM_BAD_METADATA, period=meta.period)
     if period is not None and form_period.key != period.key:
-        return reject(
-            "form.wrong-period",
-            f"这是{form_period.label}的填报表，不是{period.label}的。请使用本期下发的填报表报送",
-        )
+        return reject(FORM_WRONG_PERIOD, form_period=form_period.label, period=period.label)
     try:
         content = read_content(raw, meta, texts)
     except Exception as exc:  # an unforeseen shape of file must not stop the batch
-        return reject(
-            "file.unexpected", f"读取内容时发生意外错误（{type(exc).__name__}），已跳过此文件。请反馈给维护人员"
-        )
+        return reject(FILE_UNEXPECTED, error_type=type(exc).__name__)
     outcome.problems += content.problems
     if content.errors:
         return outcome
     answers = []
     for answer in content.answers:
-        if answer["task_id"] not in tasks:
-            outcome.problems.append(
-                Problem(
-                    "task.removed",
-                    "该任务已不在当前任务清单中（通知已修订），本行未导入",
-                    WARNING,
-                    Location(file=path.name, task=answer["task_id"]),
-                )
-            )
+        if answer.task_id not in tasks:
+            outcome.problems.append(TASK_REMOVED.at(Location(file=path.name, task=answer.task_id)))
             continue
         answers.append(answer)
     directory = workspace.directory()
     for item in content.indicators:
-        task = tasks.get(item["task_id"])
-        if task and item["row"] < len(task["breakdown"]):
-            row = task["breakdown"][item["row"]]
-            item["indicator"] = row["indicator"] or task["text"]
-            item["unit"] = row["unit"]
-            item["target"] = next(
-                (v for c, v in row["values"].items() if (d := directory.district(c)) and d.short == item["district"]),
+        task = tasks.get(item.task_id)
+        if task and item.row < len(task.breakdown):
+            row = task.breakdown[item.row]
+            item.indicator = row.indicator or task.text
+            item.unit = row.unit
+            item.target = next(
+                (v for c, v in row.values.items() if (d := directory.district(c)) and d.short == item.district),
                 None,
             )
-    mismatch = sender_mismatch(store, contacts, meta.unit, raw.sha256)
+    mismatch = sender_mismatch(store, contacts, meta.unit, raw.sha256, Location(file=path.name))
     if mismatch:
-        outcome.problems.append(Problem("mail.sender-mismatch", mismatch, WARNING, Location(file=path.name)))
+        outcome.problems.append(mismatch)
     fetched = store.fetched_file(raw.sha256)
     archive = _archive(workspace, raw.path, raw.sha256, form_period.key, raw.kind)
     had_earlier = store.has_return(meta.unit, form_period.key)
@@ -357,7 +245,7 @@ def _collect_one(
         form_version=meta.version,
         reporter=content.reporter,
         phone=content.phone,
-        sender=fetched["sender"] if fetched else "",
+        sender=fetched.sender if fetched else "",
         problems=[p.to_dict() for p in outcome.problems],
         answers=answers,
         indicators=content.indicators,
@@ -366,20 +254,22 @@ def _collect_one(
     outcome.status = ACCEPTED
     outcome.superseded = had_earlier and outcome.current
     outcome.answers, outcome.indicators = len(answers), len(content.indicators)
-    outcome.task_ids = [a["task_id"] for a in answers]
+    outcome.task_ids = [a.task_id for a in answers]
     return outcome
 
 
-def sender_mismatch(store: Store, contacts: dict[str, Contact], unit: str, sha256: str) -> str:
-    """A sentence when the file came by mail from an address not in the unit's contacts, else ``""``."""
+def sender_mismatch(
+    store: Store, contacts: dict[str, Contact], unit: str, sha256: str, location: Location
+) -> Problem | None:
+    """A warning when the file came by mail from an address not in the unit's contacts, else ``None``."""
     fetched = store.fetched_file(sha256)
     contact = contacts.get(unit)
-    if not fetched or not contact or not contact.emails or not fetched["sender"]:
-        return ""
+    if not fetched or not contact or not contact.emails or not fetched.sender:
+        return None
     known = {a.lower() for a in [*contact.emails, *contact.cc]}
-    if fetched["sender"].lower() in known:
-        return ""
-    return f"该文件由 {fetched['sender']} 发来，不是通讯录中{unit}的邮箱（{'、'.join(contact.emails)}），请核实"
+    if fetched.sender.lower() in known:
+        return None
+    return MAIL_SENDER_MISMATCH.at(location, sender=fetched.sender, unit=unit, addresses="、".join(contact.emails))
 
 
 def _archive(workspace: Workspace, path: Path, sha256: str, period: str, kind: str) -> Path:
@@ -395,115 +285,3 @@ def _archive(workspace: Workspace, path: Path, sha256: str, period: str, kind: s
     except OSError as exc:
         raise OutputError(f"无法归档 {path.name}：{exc.strerror or exc}") from exc
     return target
-
-
-# -- status ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class UnitStatus:
-    """One unit's reporting status (报送情况) for a period."""
-
-    unit: str
-    kind: str
-    lead: int
-    cooperating: int
-    returned_at: str = ""
-    late: bool = False
-    returns: int = 0
-    reporter: str = ""
-    phone: str = ""
-    file: str = ""
-    contact: str = ""
-    reminders: int = 0
-
-    @property
-    def returned(self) -> bool:
-        return bool(self.returned_at)
-
-    @property
-    def label(self) -> str:
-        if not self.returned:
-            return "未报送"
-        return "逾期报送" if self.late else "按时报送"
-
-    def to_dict(self) -> dict:
-        return {
-            "unit": self.unit,
-            "kind": self.kind,
-            "lead_tasks": self.lead,
-            "cooperating_tasks": self.cooperating,
-            "status": self.label,
-            "returned_at": self.returned_at,
-            "late": self.late,
-            "returns": self.returns,
-            "reporter": self.reporter,
-            "phone": self.phone,
-            "file": self.file,
-            "contact": self.contact,
-            "reminders": self.reminders,
-        }
-
-
-@dataclass
-class StatusReport:
-    period: Period
-    due: date
-    units: list[UnitStatus]
-    unanswered: list[dict]
-
-    def to_dict(self) -> dict:
-        return {
-            "period": self.period.key,
-            "due": self.due.isoformat(),
-            "units": [u.to_dict() for u in self.units],
-            "unanswered_tasks": [{"id": t["id"], "text": t["text"][:60]} for t in self.unanswered],
-        }
-
-
-def reporting_status(
-    workspace: Workspace, store: Store, period: Period, tasks: list[dict] | None = None
-) -> StatusReport:
-    """Who has returned the period's form and who has not, and which tasks have no answer at all.
-
-    ``tasks``: the store's tasks when the caller has loaded them already.
-    """
-    due = due_date(workspace, store, period)
-    tasks = [t for t in (store.tasks() if tasks is None else tasks) if active_in(t, period)]
-    active = {t["id"] for t in tasks}
-    counts: dict[str, list[int]] = {}
-    for entry in store.task_units():
-        if entry["task_id"] in active:
-            counts.setdefault(entry["unit"], [0, 0])[0 if entry["role"] == LEAD else 1] += 1
-    returns = store.returns(period.key)
-    kinds = {d.unit: d.kind for d in workspace.districts}
-    contacts, _ = read_contacts(workspace.contacts_path)
-    reminders: dict[str, int] = {}
-    for entry in store.mail_log(period.key, "reminder"):
-        if entry["status"] in ("sent", "outbox"):
-            reminders[entry["unit"]] = reminders.get(entry["unit"], 0) + 1
-    rows = []
-    for unit, (lead, cooperating) in counts.items():
-        mine = [r for r in returns if r["unit"] == unit]
-        status = UnitStatus(unit, kinds.get(unit, "部门单位"), lead, cooperating, returns=len(mine))
-        contact = contacts.get(unit)
-        if contact:
-            status.contact = " ".join(filter(None, [contact.person, contact.phone]))
-        status.reminders = reminders.get(unit, 0)
-        current = next((r for r in mine if r["current"]), None)
-        if current:
-            first = min(r["saved_at"] for r in mine)
-            status.returned_at = first
-            status.late = date.fromisoformat(first[:10]) > due
-            status.reporter, status.phone, status.file = current["reporter"], current["phone"], current["file_name"]
-        rows.append(status)
-    rows.sort(key=lambda s: (s.returned, s.late is False, s.unit))
-    answered = {a["task_id"] for a in store.answers(period.key)}
-    unanswered = [t for t in tasks if t["id"] not in answered]
-    return StatusReport(period, due, rows, unanswered)
-
-
-def latest_period(workspace: Workspace, store: Store) -> Period | None:
-    """The most recent period with returns, if any."""
-    periods = store.periods_with_returns()
-    return workspace.period(periods[-1]) if periods else None

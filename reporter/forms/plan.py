@@ -6,10 +6,11 @@ Planning only; the workbook itself is written by ``reporter.io.formbook``.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from reporter.model import COOPERATING, LEAD, LIVELIHOOD, ROLE_LABELS
+from reporter.model import COOPERATING, LEAD, LIVELIHOOD, ROLE_LABELS, AnswerValues, Task, TaskUnit
 from reporter.notices.units import UnitDirectory
 from reporter.periods import Period, time_progress
 
@@ -67,11 +68,18 @@ class FormTask:
     role: str
     targets: str
     expected: float | None
-    previous: dict = field(default_factory=dict)
+    previous: AnswerValues | None = None  # the unit's answer of the period before, pre-filled
 
     @property
     def role_label(self) -> str:
         return ROLE_LABELS[self.role]
+
+    def previous_values(self) -> list[object]:
+        """The previous answer in form column order (``None`` for an empty cell)."""
+        if self.previous is None:
+            return [None] * len(FILL_COLUMNS)
+        values = [getattr(self.previous, name) for name, _ in FILL_COLUMNS]
+        return [None if v in (None, "") else v for v in values]
 
 
 @dataclass
@@ -121,18 +129,13 @@ def safe_file_name(name: str) -> str:
     return cleaned[:80] or "未命名单位"
 
 
-def full_text(task: dict) -> str:
-    """A task's text as forms and reports show it: a livelihood project with its target."""
-    return task["text"] if task["kind"] != LIVELIHOOD else f"{task['text']}：{task['target_text']}"
-
-
 def indicator_key(task_id: str, row: int) -> str:
     return f"{task_id}-{row + 1}"
 
 
 def plan_forms(
-    tasks: list[dict],
-    task_units: list[dict],
+    tasks: list[Task],
+    task_units: list[TaskUnit],
     period: Period,
     due: date,
     directory: UnitDirectory,
@@ -140,33 +143,33 @@ def plan_forms(
     workspace: str,
     office: str,
     contact: str,
-    previous: dict[str, dict[str, dict]] | None = None,
+    previous: Mapping[str, Mapping[str, AnswerValues]] | None = None,
     previous_indicators: dict[str, dict[str, float]] | None = None,
 ) -> list[FormPlan]:
     """One plan per real responsible unit, in the order units first appear in the notices."""
     previous = previous or {}
     previous_indicators = previous_indicators or {}
-    by_id = {t["id"]: t for t in tasks}
-    order = {t["id"]: i for i, t in enumerate(tasks)}
+    by_id = {t.id: t for t in tasks}
+    order = {t.id: i for i, t in enumerate(tasks)}
     plans: dict[str, FormPlan] = {}
-    for entry in sorted(task_units, key=lambda e: (order.get(e["task_id"], 0), e["role"] != LEAD)):
-        task = by_id.get(entry["task_id"])
+    for entry in sorted(task_units, key=lambda e: (order.get(e.task_id, 0), e.role != LEAD)):
+        task = by_id.get(entry.task_id)
         if task is None:
             continue
-        unit = entry["unit"]
+        unit = entry.unit
         plan = plans.get(unit)
         if plan is None:
             plan = plans[unit] = FormPlan(unit, period, due, workspace, office, contact)
         plan.tasks.append(
             FormTask(
-                id=task["id"],
-                kind="民生实事" if task["kind"] == LIVELIHOOD else "工作任务",
-                text=full_text(task),
-                leaders="、".join(task["leaders"]),
-                role=entry["role"],
-                targets="\n".join(t["text"] for t in task["targets"]),
+                id=task.id,
+                kind="民生实事" if task.kind == LIVELIHOOD else "工作任务",
+                text=task.full_text,
+                leaders="、".join(task.leaders),
+                role=entry.role,
+                targets="\n".join(t.text for t in task.targets),
                 expected=time_progress(task, period),
-                previous=previous.get(unit, {}).get(task["id"], {}),
+                previous=previous.get(unit, {}).get(task.id),
             )
         )
     for plan in plans.values():
@@ -178,30 +181,30 @@ def plan_forms(
 
 
 def district_indicators(
-    tasks: list[dict], unit: str, directory: UnitDirectory, previous: dict[str, float] | None = None
+    tasks: list[Task], unit: str, directory: UnitDirectory, previous: dict[str, float] | None = None
 ) -> list[FormIndicator]:
     """The livelihood-project indicators whose district breakdown gives ``unit``'s district a target."""
     previous = previous or {}
     found = []
     for task in tasks:
-        if task["kind"] != LIVELIHOOD:
+        if task.kind != LIVELIHOOD:
             continue
-        for index, row in enumerate(task["breakdown"]):
-            if not row["aligned"]:
+        for index, row in enumerate(task.breakdown):
+            if not row.aligned:
                 continue
-            for column, value in row["values"].items():
+            for column, value in row.values.items():
                 district = directory.district(column)
                 if district is None or district.unit != unit or value is None:
                     continue
-                key = indicator_key(task["id"], index)
+                key = indicator_key(task.id, index)
                 found.append(
                     FormIndicator(
                         key=key,
-                        task_id=task["id"],
+                        task_id=task.id,
                         row=index,
-                        project=task["text"],
-                        indicator=row["indicator"] or task["text"],
-                        unit=row["unit"],
+                        project=task.text,
+                        indicator=row.indicator or task.text,
+                        unit=row.unit,
                         target=value,
                         district=district.short,
                         previous=previous.get(key),

@@ -21,7 +21,26 @@ from reporter.forms.plan import (
 )
 from reporter.forms.values import clean_text, parse_amount, parse_percent, parse_status, same_text
 from reporter.io.workbooks import RawSheet, RawWorkbook, column_letter
-from reporter.problems import ERROR, INFO, WARNING, Location, Problem
+from reporter.model import AnswerValues, IndicatorValues
+from reporter.problems import (
+    ERROR,
+    FORM_COLUMN_MISSING,
+    FORM_DUPLICATE_TASK,
+    FORM_MISSING_TASK,
+    FORM_NO_INDICATOR_SHEET,
+    FORM_NO_TASK_SHEET,
+    FORM_ROW_WITHOUT_ID,
+    FORM_TEXT_CHANGED,
+    FORM_UNKNOWN_INDICATOR,
+    FORM_UNKNOWN_TASK,
+    VALUE_COMPLETED,
+    VALUE_INTERPRETED,
+    VALUE_PERCENT,
+    VALUE_STATUS,
+    VALUE_TOO_LONG,
+    Location,
+    Problem,
+)
 
 HEADER_SCAN_ROWS = 20
 TEXT_LIMIT = 5000
@@ -47,8 +66,8 @@ class ReturnContent:
     """The answers found in a returned form and the problems met."""
 
     meta: FormMeta | None
-    answers: list[dict] = field(default_factory=list)
-    indicators: list[dict] = field(default_factory=list)
+    answers: list[AnswerValues] = field(default_factory=list)
+    indicators: list[IndicatorValues] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     reporter: str = ""
     phone: str = ""
@@ -68,6 +87,7 @@ _FILL_BY_KEY.update({"完成进度": "percent", "完成进度%": "percent", "进
 _ID_KEYS = {"任务编号", "编号"}
 _TEXT_KEY = "任务内容"
 _INDICATOR_BY_KEY = {_key(h): f for f, h in INDICATOR_COLUMNS}
+_VALUE_ERRORS = {"percent": VALUE_PERCENT, "status": VALUE_STATUS}
 
 
 def read_meta(workbook: RawWorkbook) -> FormMeta | None:
@@ -129,17 +149,10 @@ def read_content(workbook: RawWorkbook, meta: FormMeta, task_texts: dict[str, st
     file = workbook.path.name
     found = _find_table(workbook, meta.tasks_sheet, {"任务编号", "进展情况"})
     if found is None:
-        content.problems.append(
-            Problem(
-                "form.no-task-sheet",
-                "找不到填报任务表（表头应有“任务编号”“进展情况”列），请使用下发的填报表填写",
-                ERROR,
-                Location(file=file),
-            )
-        )
+        content.problems.append(FORM_NO_TASK_SHEET.at(Location(file=file)))
         return content
     sheet, header_index, headers = found
-    id_column = headers.get("任务编号", headers.get("编号"))
+    id_column = headers["任务编号"] if "任务编号" in headers else headers["编号"]  # _find_table made sure
     columns = {
         field_name: c
         for key, c in headers.items()
@@ -148,12 +161,7 @@ def read_content(workbook: RawWorkbook, meta: FormMeta, task_texts: dict[str, st
     for field_name, heading in FILL_COLUMNS:
         if field_name not in columns:
             content.problems.append(
-                Problem(
-                    "form.column-missing",
-                    f"缺少“{heading}”列，该项按未填写处理",
-                    WARNING,
-                    Location(file=file, sheet=sheet.name, row=header_index + 1),
-                )
+                FORM_COLUMN_MISSING.at(Location(file=file, sheet=sheet.name, row=header_index + 1), heading=heading)
             )
     text_column = headers.get(_TEXT_KEY)
     seen: dict[str, int] = {}
@@ -169,44 +177,27 @@ def read_content(workbook: RawWorkbook, meta: FormMeta, task_texts: dict[str, st
         if not task_id:
             if any(clean_text(v) for v in filled.values()):
                 content.problems.append(
-                    Problem(
-                        "form.row-without-id",
-                        "这一行填了内容但没有任务编号，无法对应到任务。请在下发的任务行中填写，不要另起一行",
-                        ERROR,
-                        Location(file=file, sheet=sheet.name, row=excel_row, column=column_letter(id_column)),
+                    FORM_ROW_WITHOUT_ID.at(
+                        Location(file=file, sheet=sheet.name, row=excel_row, column=column_letter(id_column))
                     )
                 )
             continue
         where = Location(file=file, sheet=sheet.name, row=excel_row, column=column_letter(id_column), task=task_id)
         if task_id not in meta.tasks:
-            content.problems.append(
-                Problem(
-                    "form.unknown-task", f"任务编号“{task_id}”不是下发给本单位的任务，请勿修改任务编号", ERROR, where
-                )
-            )
+            content.problems.append(FORM_UNKNOWN_TASK.at(where, task_id=task_id))
             continue
         if task_id in seen:
-            content.problems.append(
-                Problem(
-                    "form.duplicate-task",
-                    f"任务编号“{task_id}”出现了两次（另见第{seen[task_id]}行），请删除重复的行",
-                    ERROR,
-                    where,
-                )
-            )
+            content.problems.append(FORM_DUPLICATE_TASK.at(where, task_id=task_id, first_row=seen[task_id]))
             continue
         seen[task_id] = excel_row
         if text_column is not None and task_id in task_texts:
             written = clean_text(cell(text_column))
             if written and not same_text(written, task_texts[task_id]):
                 content.problems.append(
-                    Problem(
-                        "form.text-changed",
-                        "任务内容被改动，以下发的原文为准（改动内容未导入）",
-                        WARNING,
+                    FORM_TEXT_CHANGED.at(
                         Location(
                             file=file, sheet=sheet.name, row=excel_row, column=column_letter(text_column), task=task_id
-                        ),
+                        )
                     )
                 )
         answer = _answer(task_id, meta.tasks[task_id], filled, columns, content, file, sheet.name, excel_row)
@@ -215,12 +206,7 @@ def read_content(workbook: RawWorkbook, meta: FormMeta, task_texts: dict[str, st
     for task_id in meta.tasks:
         if task_id not in seen:
             content.problems.append(
-                Problem(
-                    "form.missing-task",
-                    f"任务“{task_id}”的行不见了（被删除或任务编号被改动），请恢复该行后重新报送",
-                    ERROR,
-                    Location(file=file, sheet=sheet.name, task=task_id),
-                )
+                FORM_MISSING_TASK.at(Location(file=file, sheet=sheet.name, task=task_id), task_id=task_id)
             )
     if meta.indicators:
         _read_indicators(workbook, meta, content)
@@ -236,13 +222,13 @@ def _answer(
     file: str,
     sheet: str,
     excel_row: int,
-) -> dict | None:
+) -> AnswerValues | None:
     def where(field_name: str) -> Location:
         return Location(file=file, sheet=sheet, row=excel_row, column=column_letter(columns[field_name]), task=task_id)
 
     if not any(clean_text(v) for v in filled.values()):
         return None
-    answer: dict[str, object] = {"task_id": task_id, "role": role}
+    answer = AnswerValues(task_id, role)
     for field_name, _ in FILL_COLUMNS:
         raw = filled.get(field_name)
         if field_name == "percent":
@@ -252,26 +238,19 @@ def _answer(
         else:
             text = clean_text(raw)
             if len(text) > TEXT_LIMIT:
-                content.problems.append(
-                    Problem(
-                        "value.too-long",
-                        f"内容过长（{len(text)}字），只保留前{TEXT_LIMIT}字",
-                        WARNING,
-                        where(field_name),
-                    )
-                )
+                content.problems.append(VALUE_TOO_LONG.at(where(field_name), length=len(text), limit=TEXT_LIMIT))
                 text = text[:TEXT_LIMIT]
-            answer[field_name] = text
+            setattr(answer, field_name, text)
             continue
         if parsed.error:
-            content.problems.append(Problem(f"value.{field_name}", parsed.error, ERROR, where(field_name)))
+            content.problems.append(_VALUE_ERRORS[field_name].at(where(field_name), message=parsed.error))
         elif parsed.note:
-            content.problems.append(Problem("value.interpreted", parsed.note, INFO, where(field_name)))
-        answer[field_name] = parsed.value if field_name == "percent" else (parsed.value or "")
-    if not content.reporter and answer.get("reporter"):
-        content.reporter = str(answer["reporter"])
-    if not content.phone and answer.get("phone"):
-        content.phone = str(answer["phone"])
+            content.problems.append(VALUE_INTERPRETED.at(where(field_name), message=parsed.note))
+        setattr(answer, field_name, parsed.value if field_name == "percent" else (parsed.value or ""))
+    if not content.reporter and answer.reporter:
+        content.reporter = answer.reporter
+    if not content.phone and answer.phone:
+        content.phone = answer.phone
     return answer
 
 
@@ -279,14 +258,7 @@ def _read_indicators(workbook: RawWorkbook, meta: FormMeta, content: ReturnConte
     file = workbook.path.name
     found = _find_table(workbook, meta.indicators_sheet or INDICATORS_SHEET, {"指标编号", "累计完成"})
     if found is None:
-        content.problems.append(
-            Problem(
-                "form.no-indicator-sheet",
-                f"找不到“{INDICATORS_SHEET}”工作表（表头应有“指标编号”“累计完成”列），民生实事指标未导入",
-                WARNING,
-                Location(file=file),
-            )
-        )
+        content.problems.append(FORM_NO_INDICATOR_SHEET.at(Location(file=file), sheet=INDICATORS_SHEET))
         return
     sheet, header_index, headers = found
     columns = {f: headers[k] for k, f in _INDICATOR_BY_KEY.items() if k in headers}
@@ -301,30 +273,26 @@ def _read_indicators(workbook: RawWorkbook, meta: FormMeta, content: ReturnConte
         where = Location(file=file, sheet=sheet.name, row=excel_row, column=column_letter(column))
         if key not in meta.indicators or key in seen:
             reason = "重复" if key in seen else "不是下发给本单位的指标"
-            content.problems.append(
-                Problem("form.unknown-indicator", f"指标编号“{key}”{reason}，请勿修改指标编号", ERROR, where)
-            )
+            content.problems.append(FORM_UNKNOWN_INDICATOR.at(where, key=key, reason=reason))
             continue
         seen.add(key)
         task_id, breakdown_row, district = meta.indicators[key]
         parsed = parse_amount(row[column] if column < len(row) else None)
         if parsed.error:
-            content.problems.append(Problem("value.completed", parsed.error, ERROR, where))
+            content.problems.append(VALUE_COMPLETED.at(where, message=parsed.error))
             continue
         note_column = columns.get("note")
         note = clean_text(row[note_column]) if note_column is not None and note_column < len(row) else ""
         if parsed.value is None and not note:
             continue
         content.indicators.append(
-            {
-                "task_id": task_id,
-                "row": breakdown_row,
-                "district": district,
-                "indicator": clean_text(row[columns["indicator"]]) if "indicator" in columns else "",
-                "unit": clean_text(row[columns["unit"]]) if "unit" in columns else "",
-                "target": None,
-                "completed": parsed.value,
-                "note": note,
-                "key": key,
-            }
+            IndicatorValues(
+                task_id=task_id,
+                row=breakdown_row,
+                district=district,
+                completed=parsed.value if isinstance(parsed.value, float | int) else None,
+                note=note,
+                indicator=clean_text(row[columns["indicator"]]) if "indicator" in columns else "",
+                unit=clean_text(row[columns["unit"]]) if "unit" in columns else "",
+            )
         )

@@ -68,6 +68,7 @@ def write_form(plan: FormPlan, path: Path, *, font: str = "宋体", title_font: 
     workbook = Workbook()
     register_styles(workbook, font, title_font)
     instructions = workbook.active
+    assert isinstance(instructions, Worksheet)  # a new workbook starts with one worksheet
     instructions.title = INSTRUCTIONS_SHEET
     _instructions(instructions, plan, font, title_font)
     _tasks_sheet(workbook.create_sheet(TASKS_SHEET), plan, font, title_font)
@@ -141,6 +142,7 @@ def _instructions(ws: Worksheet, plan: FormPlan, font: str, title_font: str) -> 
     ws.page_setup.paperSize = 9
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
+    assert ws.sheet_properties.pageSetUpPr is not None  # openpyxl creates it with the sheet
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.protection.sheet = True
 
@@ -165,15 +167,17 @@ def _protect(ws: Worksheet) -> None:
 
 
 def _print_setup(ws: Worksheet, last_column: int, last_row: int) -> None:
-    ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=2)
+    ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=2).coordinate
     ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(last_column)}{max(last_row, HEADER_ROW)}"
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     ws.page_setup.paperSize = PAPER_A3
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
+    assert ws.sheet_properties.pageSetUpPr is not None  # openpyxl creates it with the sheet
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_margins.left = ws.page_margins.right = 0.4
+    assert ws.oddFooter is not None  # openpyxl creates it with the sheet
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
 
 
@@ -205,7 +209,7 @@ def _tasks_sheet(ws: Worksheet, plan: FormPlan, font: str, title_font: str) -> N
             task.targets,
             task.expected,
         ]
-        filled = [task.previous.get(f) if task.previous.get(f) not in (None, "") else None for f, _ in FILL_COLUMNS]
+        filled = task.previous_values()
         for c, value in enumerate(fixed + filled + filled, start=1):
             cell = ws.cell(row=r, column=c)
             set_value(cell, value)

@@ -10,9 +10,11 @@ Templates are ordinary .docx files with Jinja tags (docxtpl), built here once an
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, Literal, TypeAlias
 
+import jinja2
 from docx import Document
 from docx.document import Document as DocumentObject
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -20,9 +22,13 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
+from docx.styles.style import ParagraphStyle
 from docx.table import Table
+from docx.text.paragraph import Paragraph
+from docxtpl import DocxTemplate
 
 from reporter.errors import OutputError
+from reporter.settings import WordFonts
 
 LINE_PITCH_PT = 28.95  # 225 mm / 22 lines
 CHAR_SPACING_TWIPS = -5  # condense 3号 characters by 0.25 pt: 156 mm / 15.75 pt = 28 characters a line
@@ -31,20 +37,17 @@ BODY_SIZE = 16  # 3号
 PAGE_NUMBER_SIZE = 14  # 4号
 TABLE_SIZE = 12  # 小四
 
-
-@dataclass(frozen=True)
-class WordFonts:
-    """The fonts an office PC has, with fallbacks configurable in reporter.toml ([report])."""
-
-    title: str = "方正小标宋简体"
-    body: str = "仿宋_GB2312"
-    heading1: str = "黑体"
-    heading2: str = "楷体_GB2312"
-    page_number: str = "宋体"
-    table: str = "仿宋_GB2312"
+WordDocument: TypeAlias = DocumentObject  # a python-docx document, for callers outside the io layer
+ParagraphAlignment = Literal["left", "center", "right", "justify"]
+_ALIGNMENTS = {
+    "left": WD_ALIGN_PARAGRAPH.LEFT,
+    "center": WD_ALIGN_PARAGRAPH.CENTER,
+    "right": WD_ALIGN_PARAGRAPH.RIGHT,
+    "justify": WD_ALIGN_PARAGRAPH.JUSTIFY,
+}
 
 
-def set_run_font(run_or_style_element, name: str) -> None:
+def set_run_font(run_or_style_element: Any, name: str) -> None:
     """Set Latin, East Asian and complex-script fonts on a run's (or a style's) properties."""
     properties = run_or_style_element.get_or_add_rPr()
     fonts = properties.find(qn("w:rFonts"))
@@ -55,7 +58,9 @@ def set_run_font(run_or_style_element, name: str) -> None:
         fonts.set(qn(attribute), name)
 
 
-def _style(document: DocumentObject, name: str, font: str, size: float, *, bold: bool = False, base: str = "Normal"):
+def _style(
+    document: DocumentObject, name: str, font: str, size: float, *, bold: bool = False, base: str = "Normal"
+) -> ParagraphStyle:
     styles = document.styles
     style = styles[name] if name in [s.name for s in styles] else styles.add_style(name, 1)
     if name != "Normal":
@@ -118,7 +123,7 @@ def styles_setup(document: DocumentObject, fonts: WordFonts) -> None:
     number.paragraph_format.first_line_indent = Pt(0)
 
 
-def _field(paragraph, instruction: str, font: str) -> None:
+def _field(paragraph: Paragraph, instruction: str, font: str) -> None:
     """A Word field (``PAGE``) inside a paragraph."""
     for kind in ("begin", None, "separate", "1", "end"):
         run = paragraph.add_run()
@@ -166,7 +171,7 @@ def new_document(fonts: WordFonts) -> DocumentObject:
     return document
 
 
-def paragraph(document: DocumentObject, text: str, style: str = "Normal", font: str | None = None):
+def paragraph(document: DocumentObject, text: str, style: str = "Normal", font: str | None = None) -> Paragraph:
     """A paragraph whose runs carry the style's East Asian font."""
     para = document.add_paragraph(style=document.styles[style])
     if text:
@@ -176,7 +181,7 @@ def paragraph(document: DocumentObject, text: str, style: str = "Normal", font: 
 
 
 def table(
-    document: DocumentObject, headers: list[str], rows: list[list[str]], widths_mm: list[float], fonts: WordFonts
+    document: DocumentObject, headers: list[str], rows: list[list[str]], widths_mm: Sequence[float], fonts: WordFonts
 ) -> Table:
     """A bordered table: header row repeated on every page, no row split across pages."""
     grid = document.add_table(rows=1 + len(rows), cols=len(headers))
@@ -215,7 +220,8 @@ def ensure_east_asian_fonts(document: DocumentObject) -> int:
         for paragraph_element in part.iter(qn("w:p")):
             properties = paragraph_element.find(qn("w:pPr"))
             style = properties.find(qn("w:pStyle")) if properties is not None else None
-            style_font = fonts_by_style.get(style.get(qn("w:val")) if style is not None else None) or default
+            style_id = style.get(qn("w:val")) if style is not None else None
+            style_font = (fonts_by_style.get(style_id) if style_id is not None else None) or default
             for run in paragraph_element.iter(qn("w:r")):
                 run_properties = run.find(qn("w:rPr"))
                 fonts = run_properties.find(qn("w:rFonts")) if run_properties is not None else None
@@ -253,7 +259,7 @@ def save_document(document: DocumentObject, path: Path) -> None:
     temp = path.with_name(f".{path.name}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        document.save(temp)
+        document.save(str(temp))
         temp.replace(path)
     except PermissionError as exc:
         temp.unlink(missing_ok=True)
@@ -261,3 +267,36 @@ def save_document(document: DocumentObject, path: Path) -> None:
     except OSError as exc:
         temp.unlink(missing_ok=True)
         raise OutputError(f"无法写入 {path}：{exc.strerror or exc}") from exc
+
+
+def set_alignment(para: Paragraph, alignment: ParagraphAlignment) -> None:
+    """Align a paragraph (overriding its style)."""
+    para.alignment = _ALIGNMENTS[alignment]
+
+
+def set_first_line_indent(para: Paragraph, points: float) -> None:
+    """Indent a paragraph's first line by ``points`` (0: none, overriding the style's two characters)."""
+    para.paragraph_format.first_line_indent = Pt(points)
+
+
+class WordTemplate:
+    """A .docx with Jinja tags (docxtpl), opened to be checked and rendered.
+
+    Opening raises whatever docxtpl raises for a file that is not a readable .docx.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._template = DocxTemplate(str(path))
+
+    def undeclared_variables(self, environment: jinja2.Environment) -> set[str]:
+        """The variables the template uses (raises ``jinja2.TemplateSyntaxError`` for a broken tag)."""
+        return set(self._template.get_undeclared_template_variables(environment))
+
+    def render(self, context: dict[str, Any], environment: jinja2.Environment) -> None:
+        """Fill the template in (raises ``jinja2`` errors for an unknown variable or a broken expression)."""
+        self._template.render(context, environment)
+
+    def save(self, path: Path) -> None:
+        """Give every run its East Asian font, then save atomically."""
+        ensure_east_asian_fonts(self._template.docx)
+        save_document(self._template.docx, path)

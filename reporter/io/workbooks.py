@@ -26,10 +26,28 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import cast
 
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 from python_calamine import CalamineWorkbook
+
+from reporter.problems import (
+    FILE_CELL_OUT_OF_RANGE,
+    FILE_CORRUPT,
+    FILE_EMPTY,
+    FILE_ENCRYPTED,
+    FILE_LEGACY_UNREADABLE,
+    FILE_NOT_WORKBOOK,
+    FILE_TIMEOUT,
+    FILE_TOO_LARGE,
+    FILE_TOO_MANY_CELLS,
+    FILE_UNREADABLE,
+    FILE_XML_DTD,
+    FILE_ZIP_BOMB,
+    RESAVE_ADVICE,
+    ProblemType,
+)
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
@@ -49,15 +67,21 @@ _CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})(\d{1,7})"')
 _CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s>/]")
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _ENCRYPTED_MARKERS = ("EncryptedPackage".encode("utf-16-le"), "EncryptionInfo".encode("utf-16-le"))
-_RESAVE = "请用 Excel 或 WPS 打开后“另存为”Excel 工作簿（*.xlsx）再报送"
+_RESAVE = RESAVE_ADVICE
 
 
 class WorkbookRejected(Exception):
-    """The file cannot be read as a workbook; ``code`` and a Chinese ``message`` say why."""
+    """The file cannot be read as a workbook; its registered ``kind`` (``code``) and a Chinese ``message`` say why.
 
-    def __init__(self, code: str, message: str) -> None:
+    ``fields`` fill the kind's template, so ``kind.at(location, **fields)`` reports it as a problem.
+    """
+
+    def __init__(self, kind: ProblemType, /, **fields: object) -> None:
+        message = kind.message(**fields)
         super().__init__(message)
-        self.code = code
+        self.kind = kind
+        self.fields = fields
+        self.code = kind.code
         self.message = message
 
 
@@ -110,27 +134,23 @@ def read_workbook(path: Path) -> RawWorkbook:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise WorkbookRejected(
-                "file.too-large",
-                f"文件过大（{size / 1024 / 1024:.1f} MB，上限 {MAX_FILE_BYTES // 1024 // 1024} MB），"
-                "填报表通常不足 1 MB，请删除粘贴的图片等内容后重新保存",
-            )
+            raise WorkbookRejected(FILE_TOO_LARGE, size_mb=size / 1024 / 1024, limit_mb=MAX_FILE_BYTES // 1024 // 1024)
         data = path.read_bytes()
     except OSError as exc:
-        raise WorkbookRejected("file.unreadable", f"无法读取文件：{exc.strerror or exc}") from exc
+        raise WorkbookRejected(FILE_UNREADABLE, reason=exc.strerror or exc) from exc
     if not data:
-        raise WorkbookRejected("file.empty", "文件是空的（0 字节），可能保存或传输时出错，请重新报送")
+        raise WorkbookRejected(FILE_EMPTY)
     sha256 = hashlib.sha256(data).hexdigest()
     if data.startswith(ZIP_MAGIC):
         return _read_zip(path, data, sha256)
     if data.startswith(OLE_MAGIC):
         if any(marker in data for marker in _ENCRYPTED_MARKERS):
             raise WorkbookRejected(
-                "file.encrypted", "文件设置了打开密码，无法读取。请取消密码（文件→信息→保护工作簿）后重新保存报送"
+                FILE_ENCRYPTED, message="文件设置了打开密码，无法读取。请取消密码（文件→信息→保护工作簿）后重新保存报送"
             )
         kind = "et" if path.suffix.lower() == ".et" else "xls"
         return _read_in_child(path, kind, sha256)
-    raise WorkbookRejected("file.not-workbook", _not_a_workbook(path, data))
+    raise WorkbookRejected(FILE_NOT_WORKBOOK, message=_not_a_workbook(path, data))
 
 
 def _not_a_workbook(path: Path, data: bytes) -> str:
@@ -149,24 +169,22 @@ def _read_zip(path: Path, data: bytes, sha256: str) -> RawWorkbook:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise WorkbookRejected(
-            "file.corrupt", f"文件已损坏或不完整（压缩包结构错误），可能传输中断。{_RESAVE}"
-        ) from exc
+        raise WorkbookRejected(FILE_CORRUPT, detail="文件已损坏或不完整（压缩包结构错误），可能传输中断") from exc
     _check_members(members)
     names = {m.filename for m in members}
     if "mimetype" in names and _member(archive, "mimetype").startswith(b"application/vnd.oasis.opendocument"):
         if b"spreadsheet" not in _member(archive, "mimetype"):
-            raise WorkbookRejected("file.not-workbook", "文件是 OpenDocument 文字或演示文档，不是电子表格")
+            raise WorkbookRejected(FILE_NOT_WORKBOOK, message="文件是 OpenDocument 文字或演示文档，不是电子表格")
         _check_xml_parts(archive, members)
         return _read_in_child(path, "ods", sha256)
     if "xl/workbook.xml" not in names:
         if "word/document.xml" in names:
             raise WorkbookRejected(
-                "file.not-workbook", "文件是 Word 文档，不是 Excel 工作簿。请报送下发的 Excel 填报表"
+                FILE_NOT_WORKBOOK, message="文件是 Word 文档，不是 Excel 工作簿。请报送下发的 Excel 填报表"
             )
         if "EncryptedPackage" in names:
-            raise WorkbookRejected("file.encrypted", "文件设置了打开密码，无法读取。请取消密码后重新保存报送")
-        raise WorkbookRejected("file.not-workbook", f"文件不是 Excel 工作簿（缺少工作簿内容）。{_RESAVE}")
+            raise WorkbookRejected(FILE_ENCRYPTED, message="文件设置了打开密码，无法读取。请取消密码后重新保存报送")
+        raise WorkbookRejected(FILE_NOT_WORKBOOK, message=f"文件不是 Excel 工作簿（缺少工作簿内容）。{_RESAVE}")
     _check_xml_parts(archive, members)
     saved_at = _saved_at(archive, names)
     workbook = RawWorkbook(path, "xlsx", sha256, saved_at=saved_at)
@@ -174,11 +192,10 @@ def _read_zip(path: Path, data: bytes, sha256: str) -> RawWorkbook:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         for meta in book.sheets_metadata:
             sheet = book.get_sheet_by_name(meta.name)
-            workbook.sheets.append(
-                RawSheet(meta.name, str(meta.visible).endswith("Visible"), sheet.to_python(skip_empty_area=False))
-            )
+            rows = cast("list[list[object]]", sheet.to_python(skip_empty_area=False))  # read only: any cell value
+            workbook.sheets.append(RawSheet(meta.name, str(meta.visible).endswith("Visible"), rows))
     except Exception as exc:  # calamine raises its own error types for every malformed part
-        raise WorkbookRejected("file.corrupt", f"文件内容已损坏，无法读取（{type(exc).__name__}）。{_RESAVE}") from exc
+        raise WorkbookRejected(FILE_CORRUPT, detail=f"文件内容已损坏，无法读取（{type(exc).__name__}）") from exc
     return workbook
 
 
@@ -190,22 +207,21 @@ def _member(archive: zipfile.ZipFile, name: str, limit: int = 1024 * 1024) -> by
 def _check_members(members: list[zipfile.ZipInfo]) -> None:
     """Bound a zip before decompressing anything: member count, declared sizes, compression ratios."""
     if len(members) > MAX_MEMBERS:
-        raise WorkbookRejected("file.zip-bomb", f"文件结构异常（包含{len(members)}个部件），已拒绝读取")
+        raise WorkbookRejected(FILE_ZIP_BOMB, detail=f"文件结构异常（包含{len(members)}个部件）")
     total = 0
     for member in members:
         if member.flag_bits & 0x1:
-            raise WorkbookRejected("file.encrypted", "文件设置了密码，无法读取。请取消密码后重新保存报送")
+            raise WorkbookRejected(FILE_ENCRYPTED, message="文件设置了密码，无法读取。请取消密码后重新保存报送")
         total += member.file_size
         ratio = member.file_size / max(member.compress_size, 1)
         if member.file_size > 1024 * 1024 and ratio > MAX_MEMBER_RATIO:
             raise WorkbookRejected(
-                "file.zip-bomb",
-                f"文件结构异常（部件 {member.filename} 压缩比 {ratio:.0f}:1），疑似压缩炸弹，已拒绝读取",
+                FILE_ZIP_BOMB, detail=f"文件结构异常（部件 {member.filename} 压缩比 {ratio:.0f}:1），疑似压缩炸弹"
             )
     if total > MAX_UNCOMPRESSED_BYTES:
         raise WorkbookRejected(
-            "file.zip-bomb",
-            f"文件解压后过大（{total / 1024 / 1024:.0f} MB，上限 {MAX_UNCOMPRESSED_BYTES // 1024 // 1024} MB），已拒绝读取",
+            FILE_ZIP_BOMB,
+            detail=f"文件解压后过大（{total / 1024 / 1024:.0f} MB，上限 {MAX_UNCOMPRESSED_BYTES // 1024 // 1024} MB）",
         )
 
 
@@ -218,9 +234,9 @@ def _check_xml_parts(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -
         try:
             data = _member(archive, name, limit=MAX_UNCOMPRESSED_BYTES)
         except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-            raise WorkbookRejected("file.corrupt", f"文件已损坏或不完整（部件 {name} 无法解压）。{_RESAVE}") from exc
+            raise WorkbookRejected(FILE_CORRUPT, detail=f"文件已损坏或不完整（部件 {name} 无法解压）") from exc
         if _DTD.search(data):
-            raise WorkbookRejected("file.xml-dtd", f"文件部件 {name} 含有 DTD/实体声明，存在安全风险，已拒绝读取")
+            raise WorkbookRejected(FILE_XML_DTD, part=name)
         if name.startswith("xl/worksheets/") or name == "content.xml":
             _check_cells(name, data)
 
@@ -228,17 +244,13 @@ def _check_xml_parts(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -
 def _check_cells(name: str, data: bytes) -> None:
     cells = len(_CELL_TAG.findall(data))
     if cells > MAX_CELLS:
-        raise WorkbookRejected("file.too-many-cells", f"工作表 {name} 含有{cells}个单元格，远超填报表规模，已拒绝读取")
+        raise WorkbookRejected(FILE_TOO_MANY_CELLS, part=name, cells=cells)
     max_row = max_column = 0
     for letters, digits in _CELL_REF.findall(data):
         max_row = max(max_row, int(digits))
         max_column = max(max_column, _column_number(letters))
     if max_row > MAX_ROWS or max_column > MAX_COLUMNS:
-        raise WorkbookRejected(
-            "file.cell-out-of-range",
-            f"工作表 {name} 的单元格位置超出填报表范围（最远到第{max_row}行、第{max_column}列），"
-            f"可能是误操作或恶意文件。请删除多余内容后重新保存",
-        )
+        raise WorkbookRejected(FILE_CELL_OUT_OF_RANGE, part=name, max_row=max_row, max_column=max_column)
 
 
 def _saved_at(archive: zipfile.ZipFile, names: set[str]) -> str:
@@ -307,12 +319,12 @@ def _read_in_child(path: Path, kind: str, sha256: str) -> RawWorkbook:
             check=False,
         )
     except subprocess.TimeoutExpired as exc:
-        raise WorkbookRejected("file.timeout", f"读取{labels[kind]}文件超时，文件可能异常。{_RESAVE}") from exc
+        raise WorkbookRejected(FILE_TIMEOUT, label=labels[kind]) from exc
     if completed.returncode != 0:
         detail = completed.stderr.decode("utf-8", "replace").strip().splitlines()
         if detail and detail[-1].startswith("PASSWORD"):
-            raise WorkbookRejected("file.encrypted", "文件设置了打开密码，无法读取。请取消密码后重新保存报送")
-        raise WorkbookRejected("file.legacy-unreadable", f"无法读取{labels[kind]}文件。{_RESAVE}")
+            raise WorkbookRejected(FILE_ENCRYPTED, message="文件设置了打开密码，无法读取。请取消密码后重新保存报送")
+        raise WorkbookRejected(FILE_LEGACY_UNREADABLE, label=labels[kind])
     payload = json.loads(completed.stdout)
     workbook = RawWorkbook(path, kind, sha256)
     for sheet in payload["sheets"]:

@@ -14,16 +14,21 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.chart import BarChart, PieChart, Reference
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from reporter.errors import OutputError
 from reporter.text import display_width
+
+if TYPE_CHECKING:
+    from openpyxl.cell import _CellSetValue
 
 PAPER_A3 = 8
 PAPER_A4 = 9
@@ -80,11 +85,13 @@ def safe_sheet_title(name: str) -> str:
     return cleaned[:31]
 
 
-def set_value(cell: Cell, value: object) -> None:
+def set_value(cell: Cell | MergedCell, value: object) -> None:
     """Assign a value; text is always text, even when it starts with ``=``."""
+    if isinstance(cell, MergedCell):
+        raise TypeError(f"{cell.coordinate} lies inside a merged range and cannot hold a value")
     if isinstance(value, str):
         value = _ILLEGAL_XML.sub("", value)
-    cell.value = value
+    cell.value = cast("_CellSetValue", value)  # openpyxl refuses a type it cannot store (ValueError)
     if cell.data_type == "f":
         cell.data_type = "s"
 
@@ -105,34 +112,36 @@ FILL_COLOUR = "E2EFDA"  # light green: cells a unit fills
 def register_styles(workbook: Workbook, font: str, title_font: str) -> None:
     """Named cell styles, shared by every cell (setting fonts cell by cell costs 10x more with openpyxl)."""
     body = Font(name=font, size=10)
-    middle = {"vertical": "center"}
     fill = PatternFill("solid", fgColor=FILL_COLOUR)
     unlocked = Protection(locked=False)
     styles = [
         NamedStyle(
             STYLE_TITLE,
             font=Font(name=title_font, size=16, bold=True),
-            alignment=Alignment(horizontal="center", **middle),
+            alignment=Alignment(horizontal="center", vertical="center"),
         ),
         NamedStyle(
             STYLE_HEADER,
             font=Font(name=title_font, size=11, bold=True),
             fill=HEADER_FILL,
             border=BORDER,
-            alignment=Alignment(horizontal="center", wrap_text=True, **middle),
+            alignment=Alignment(horizontal="center", wrap_text=True, vertical="center"),
         ),
         NamedStyle(
-            STYLE_TEXT, font=body, border=BORDER, alignment=Alignment(horizontal="left", wrap_text=True, **middle)
+            STYLE_TEXT,
+            font=body,
+            border=BORDER,
+            alignment=Alignment(horizontal="left", wrap_text=True, vertical="center"),
         ),
-        NamedStyle(STYLE_CENTER, font=body, border=BORDER, alignment=Alignment(horizontal="center", **middle)),
-        NamedStyle(STYLE_NUMBER, font=body, border=BORDER, alignment=Alignment(horizontal="right", **middle)),
+        NamedStyle(STYLE_CENTER, font=body, border=BORDER, alignment=Alignment(horizontal="center", vertical="center")),
+        NamedStyle(STYLE_NUMBER, font=body, border=BORDER, alignment=Alignment(horizontal="right", vertical="center")),
         NamedStyle(
             STYLE_FILL_TEXT,
             font=body,
             border=BORDER,
             fill=fill,
             protection=unlocked,
-            alignment=Alignment(horizontal="left", wrap_text=True, **middle),
+            alignment=Alignment(horizontal="left", wrap_text=True, vertical="center"),
         ),
         NamedStyle(
             STYLE_FILL_CENTER,
@@ -140,7 +149,7 @@ def register_styles(workbook: Workbook, font: str, title_font: str) -> None:
             border=BORDER,
             fill=fill,
             protection=unlocked,
-            alignment=Alignment(horizontal="center", **middle),
+            alignment=Alignment(horizontal="center", vertical="center"),
         ),
     ]
     for style in styles:
@@ -152,7 +161,9 @@ def write_workbook(
 ) -> Path | None:
     """Write sheets to ``path`` atomically; keep the previous file in ``backup_dir``. Return the backup path."""
     workbook = Workbook()
-    workbook.remove(workbook.active)
+    default = workbook.active
+    assert isinstance(default, Worksheet)  # a new workbook starts with one worksheet
+    workbook.remove(default)
     register_styles(workbook, font, title_font)
     for sheet in sheets:
         _write_sheet(workbook, sheet, font, title_font)
@@ -166,13 +177,16 @@ def _add_chart(workbook: Workbook, sheet: Sheet, spec: ChartSpec) -> None:
     source = workbook[safe_sheet_title(spec.source)]
     first = 3 + spec.first_row
     last = first + max(spec.rows, 1) - 1
-    chart = PieChart() if spec.kind == "pie" else BarChart()
-    if spec.kind != "pie":
-        chart.type = "bar"
-        chart.grouping = "stacked" if spec.kind == "stacked" else "clustered"
+    chart: PieChart | BarChart
+    if spec.kind == "pie":
+        chart = PieChart()
+    else:
+        chart = bar = BarChart()
+        bar.type = "bar"
+        bar.grouping = "stacked" if spec.kind == "stacked" else "clustered"
         if spec.kind == "stacked":
-            chart.overlap = 100
-        chart.height = max(7.5, 0.6 * spec.rows + 3)
+            bar.overlap = 100
+        bar.height = max(7.5, 0.6 * spec.rows + 3)
     chart.title = spec.title
     chart.width = 16
     with_titles = spec.first_row == 0  # the header row names the series only when the data starts below it
@@ -183,7 +197,8 @@ def _add_chart(workbook: Workbook, sheet: Sheet, spec: ChartSpec) -> None:
     for series, colour in zip(chart.series, spec.colours, strict=False):
         series.graphicalProperties.solidFill = colour
         series.graphicalProperties.line.solidFill = colour
-    workbook[safe_sheet_title(sheet.name)].add_chart(chart, spec.anchor)
+    target: Worksheet = workbook[safe_sheet_title(sheet.name)]  # every sheet written here is a worksheet
+    target.add_chart(chart, spec.anchor)
 
 
 def _write_sheet(workbook: Workbook, spec: Sheet, font: str, title_font: str) -> None:
@@ -231,8 +246,8 @@ def _write_sheet(workbook: Workbook, spec: Sheet, font: str, title_font: str) ->
         ws.row_dimensions[r].height = row_height(row, widths, spec.columns, 10)
 
     last_row = max(2, len(spec.rows) + 2)
-    for column, colours in spec.conditional.items() if spec.rows else ():
-        letter = get_column_letter(column + 1)
+    for column_index, colours in spec.conditional.items() if spec.rows else ():
+        letter = get_column_letter(column_index + 1)
         for text, colour in colours.items():
             ws.conditional_formatting.add(
                 f"{letter}3:{letter}{last_row}",

@@ -10,8 +10,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from reporter.contacts import Contact, read_contacts, write_contacts_template
-from reporter.errors import WorkspaceError
-from reporter.forms.collect import due_date
+from reporter.errors import MailError, WorkspaceError
 from reporter.forms.plan import district_indicators
 from reporter.mail.transport import (
     FORM_TEMPLATE,
@@ -19,7 +18,6 @@ from reporter.mail.transport import (
     FetchedFile,
     FetchResult,
     ImapSource,
-    MailError,
     PermanentFailure,
     SmtpSender,
     attachments_of,
@@ -30,10 +28,11 @@ from reporter.mail.transport import (
     template_text,
     write_eml,
 )
-from reporter.model import LEAD
+from reporter.model import LEAD, MessageHeaders
 from reporter.periods import Period
 from reporter.problems import Problem
 from reporter.settings import Workspace
+from reporter.snapshot import due_date
 from reporter.store import Store
 
 SENT, FAILED, OUTBOX, NO_ADDRESS, SKIPPED = "sent", "failed", "outbox", "no-address", "skipped"
@@ -100,20 +99,18 @@ def send_mail(
     text, written = template_text(workspace.templates_dir, template_name)
     result = SendResult(kind, outbox, problems=problems, templates_written=[template_name] if written else [])
     due = due_date(workspace, store, period)
-    roles: dict[tuple[str, str], str] = {(e["unit"], e["task_id"]): e["role"] for e in store.task_units()}
+    roles: dict[tuple[str, str], str] = {(e.unit, e.task_id): e.role for e in store.task_units()}
     tasks = store.tasks()
     directory = workspace.directory()
     sender = None if outbox else SmtpSender(settings, sleep=sleep)
     today = date.today()
     reminded_today = {
-        r["unit"]
-        for r in store.mail_log(period.key, "reminder")
-        if r["status"] == SENT and r["at"][:10] == today.isoformat()
+        r.unit for r in store.mail_log(period.key, "reminder") if r.status == SENT and r.at[:10] == today.isoformat()
     }
     first = True
     try:
         for form in forms:
-            unit = form["unit"]
+            unit = form.unit
             if kind == "reminder" and store.has_return(unit, period.key):
                 continue
             if not outbox and unit not in resend:
@@ -127,13 +124,13 @@ def send_mail(
             if not contact.emails:
                 result.outcomes.append(SendOutcome(unit, NO_ADDRESS, detail="通讯录中没有该单位的电子邮箱"))
                 continue
-            attachment = workspace.forms_dir / period.key / form["file"]
+            attachment = workspace.forms_dir / period.key / form.file
             if not attachment.exists():
                 result.outcomes.append(
                     SendOutcome(unit, FAILED, detail=f"找不到填报表 {attachment.name}，请重新运行 reporter forms")
                 )
                 continue
-            lead = sum(1 for task_id in form["task_ids"] if roles.get((unit, task_id)) == LEAD)
+            lead = sum(1 for task_id in form.task_ids if roles.get((unit, task_id)) == LEAD)
             context = {
                 "unit": unit,
                 "person": contact.person,
@@ -142,7 +139,7 @@ def send_mail(
                 "due": due.isoformat(),
                 "due_label": _label(due),
                 "lead": lead,
-                "cooperating": len(form["task_ids"]) - lead,
+                "cooperating": len(form.task_ids) - lead,
                 "indicators": len(district_indicators(tasks, unit, directory)),
                 "office": workspace.office,
                 "office_contact": workspace.contact,
@@ -163,6 +160,7 @@ def send_mail(
             if not first and settings.pause_seconds:
                 sleep(settings.pause_seconds)
             first = False
+            assert sender is not None  # not the outbox: a sender was opened above
             try:
                 refused = sender.send(message, recipients)
             except PermanentFailure as exc:
@@ -213,7 +211,11 @@ def fetch_returns(workspace: Workspace, store: Store, period: Period, *, eml_fol
             result.files.append(
                 FetchedFile(path, digest, headers["sender"], headers["message_id"], headers["received_at"])
             )
-        store.save_fetched(headers, period.key, taken)
+        store.save_fetched(
+            MessageHeaders(headers["message_id"], headers["sender"], headers["subject"], headers["received_at"]),
+            period.key,
+            taken,
+        )
         result.messages += 1
         return True
 
@@ -234,7 +236,7 @@ def fetch_returns(workspace: Workspace, store: Store, period: Period, *, eml_fol
 
 
 def contacts_template(workspace: Workspace, store: Store) -> tuple[Path, int, int]:
-    units = list(dict.fromkeys(e["unit"] for e in store.task_units()))
+    units = list(dict.fromkeys(e.unit for e in store.task_units()))
     if not units:
         raise WorkspaceError("工作区中还没有任务，请先运行 reporter run")
     kept, added = write_contacts_template(

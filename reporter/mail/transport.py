@@ -21,12 +21,14 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import formatdate, getaddresses, make_msgid, parseaddr, parsedate_to_datetime
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from jinja2 import meta
 
-from reporter.errors import ConfigError, ReporterError
+from reporter.errors import MailError
 from reporter.io.workbooks import WORKBOOK_SUFFIXES
+from reporter.mail.settings import MailSettings
 
 FORM_TEMPLATE = "邮件-下发填报表.txt"
 REMINDER_TEMPLATE = "邮件-催报.txt"
@@ -66,60 +68,6 @@ DEFAULT_TEMPLATES = {
 }
 
 
-class MailError(ReporterError):
-    """A mail template or server setting cannot be used."""
-
-
-@dataclass(frozen=True)
-class MailSettings:
-    """``[mail]`` in reporter.toml (no passwords here)."""
-
-    sender: str = ""
-    cc: tuple[str, ...] = ()
-    smtp_host: str = ""
-    smtp_port: int = 465
-    smtp_security: str = "ssl"
-    smtp_user: str = ""
-    smtp_cafile: str = ""
-    pause_seconds: float = 1.0
-    retries: int = 3
-    imap_host: str = ""
-    imap_port: int = 993
-    imap_security: str = "ssl"
-    imap_user: str = ""
-    imap_cafile: str = ""
-    imap_folder: str = "INBOX"
-
-
-def settings_from_config(table: dict, where: Path) -> MailSettings:
-    """Check ``[mail]`` and build the settings."""
-    defaults = MailSettings()
-    values: dict = {}
-    for key, default in defaults.__dict__.items():
-        if key not in table:
-            continue
-        value = table[key]
-        if key == "cc":
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise ConfigError(f"{where}：[mail] cc 应为邮箱地址列表")
-            value = tuple(value)
-        elif isinstance(default, int | float):
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise ConfigError(f"{where}：[mail] {key} 应为数字")
-            value = type(default)(value)
-        elif not isinstance(value, str):
-            raise ConfigError(f"{where}：[mail] {key} 应为文本（用引号括起）")
-        values[key] = value
-    for key in ("smtp_security", "imap_security"):
-        if values.get(key, "ssl") not in ("ssl", "starttls", "none"):
-            raise ConfigError(f'{where}：[mail] {key} 应为 "ssl"、"starttls" 或 "none"')
-    if "password" in table or "smtp_password" in table or "imap_password" in table:
-        raise ConfigError(
-            f"{where}：请不要把邮箱密码写在 reporter.toml 中，改用环境变量 REPORTER_SMTP_PASSWORD 或系统钥匙串"
-        )
-    return MailSettings(**values)
-
-
 def secret(kind: str, user: str) -> str:
     """The password for ``smtp`` or ``imap``: environment first, then the system keyring if installed."""
     value = os.environ.get(f"REPORTER_{kind.upper()}_PASSWORD", "")
@@ -150,7 +98,7 @@ def template_text(folder: Path, name: str) -> tuple[str, bool]:
     return DEFAULT_TEMPLATES[name], True
 
 
-def render_mail(name: str, text: str, context: dict) -> tuple[str, str]:
+def render_mail(name: str, text: str, context: dict[str, Any]) -> tuple[str, str]:
     """Subject (first line ``主题：…``) and body; unknown variables are named in the error."""
     environment = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     try:
@@ -212,6 +160,10 @@ def write_eml(message: EmailMessage, folder: Path, name: str) -> Path:
 # -- SMTP -------------------------------------------------------------------------------------------------
 
 
+def _reply_text(reply: bytes | str) -> str:
+    return reply.decode(errors="replace") if isinstance(reply, bytes) else reply
+
+
 class PermanentFailure(Exception):
     """The server refused for good (5xx): do not retry."""
 
@@ -253,9 +205,7 @@ class SmtpSender:
                 if self.connection is None:
                     self.connection = self._connect()
                 refused = self.connection.send_message(message, to_addrs=recipients)
-                return {
-                    address: f"{code} {reply.decode(errors='replace')}" for address, (code, reply) in refused.items()
-                }
+                return {address: f"{code} {_reply_text(reply)}" for address, (code, reply) in refused.items()}
             except smtplib.SMTPRecipientsRefused as exc:
                 codes = [code for code, _ in exc.recipients.values()]
                 if all(code >= 500 for code in codes):
@@ -266,9 +216,7 @@ class SmtpSender:
                 error: Exception = exc
             except smtplib.SMTPResponseException as exc:
                 if exc.smtp_code >= 500:
-                    raise PermanentFailure(
-                        f"服务器拒绝：{exc.smtp_code} {exc.smtp_error.decode(errors='replace')}"
-                    ) from exc
+                    raise PermanentFailure(f"服务器拒绝：{exc.smtp_code} {_reply_text(exc.smtp_error)}") from exc
                 error = exc
             except (TimeoutError, smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError) as exc:
                 error = exc
@@ -328,7 +276,7 @@ class FetchResult:
     ignored: list[str] = field(default_factory=list)
 
 
-def attachments_of(raw: bytes) -> tuple[dict, list[tuple[str, bytes]]]:
+def attachments_of(raw: bytes) -> tuple[dict[str, Any], list[tuple[str, bytes]]]:
     """Headers we keep and the workbook attachments (name, bytes) of one message."""
     message = message_from_bytes(raw, policy=policy.default)
     sender = parseaddr(str(message.get("From", "")))[1].lower()
@@ -344,15 +292,15 @@ def attachments_of(raw: bytes) -> tuple[dict, list[tuple[str, bytes]]]:
         "received_at": received_at,
         "to": [a for _, a in getaddresses([str(message.get("To", ""))])],
     }
-    found = []
+    found: list[tuple[str, bytes]] = []
     for part in message.walk():
         if part.is_multipart():
             continue
         name = part.get_filename() or ""
         if not name:
             continue
-        payload = part.get_payload(decode=True) or b""
-        found.append((name, payload))
+        payload = part.get_payload(decode=True)  # the decoded bytes of a non-multipart part, or None
+        found.append((name, payload if isinstance(payload, bytes) else b""))
     return headers, found
 
 
@@ -411,7 +359,7 @@ class ImapSource:
     def messages(self, since: date) -> list[tuple[bytes, bytes]]:
         """(uid, raw message) of messages since a day that are not yet marked as fetched."""
         query = f'(SINCE "{since.strftime("%d-%b-%Y")}" UNKEYWORD {FETCHED_FLAG})'
-        status, data = self.connection.uid("SEARCH", None, query)
+        status, data = self.connection.uid("SEARCH", query)  # no charset argument
         if status != "OK":
             return []
         found = []
@@ -423,7 +371,7 @@ class ImapSource:
         return found
 
     def mark(self, uid: bytes) -> None:
-        self.connection.uid("STORE", uid, "+FLAGS", f"({FETCHED_FLAG})")
+        self.connection.uid("STORE", uid.decode("ascii"), "+FLAGS", f"({FETCHED_FLAG})")
 
     def close(self) -> None:
         try:

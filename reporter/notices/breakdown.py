@@ -15,7 +15,15 @@ from dataclasses import dataclass, field
 
 from reporter.model import BreakdownRow, Target
 from reporter.notices.targets import comparable_units, unit_scale
-from reporter.problems import Location, Problem
+from reporter.problems import (
+    BREAKDOWN_COLUMN_MISMATCH,
+    BREAKDOWN_SUM_MISMATCH,
+    BREAKDOWN_UNKNOWN_COLUMN,
+    BREAKDOWN_UNKNOWN_COLUMNS,
+    BREAKDOWN_UNPARSED,
+    Location,
+    Problem,
+)
 from reporter.text import normalize_line
 
 TABLE_TITLE = "任务分解"
@@ -138,30 +146,18 @@ def _cell_groups(
             columns = found
             while len(columns) < len(values) and len(label_tokens) > 1 and _looks_like_column(label_tokens[0]):
                 result.problems.append(
-                    Problem(
-                        "breakdown.unknown-column",
-                        f"任务分解表头“{label_tokens[0]}”不是已配置的区县（市）或单位，已按列名处理，请在 reporter.toml 中配置",
-                        location=Location(file=file, line=number, task=task),
-                    )
+                    BREAKDOWN_UNKNOWN_COLUMN.at(Location(file=file, line=number, task=task), column=label_tokens[0])
                 )
                 columns = [*columns, label_tokens[0]]
                 label_tokens = label_tokens[1:]
         elif not columns and values:
             columns, label_tokens = texts[: len(values)], texts[len(values) :]
             result.problems.append(
-                Problem(
-                    "breakdown.unknown-columns",
-                    f"任务分解表头“{'、'.join(columns)}”均未配置，已按数值个数对齐，请核对",
-                    location=Location(file=file, line=number, task=task),
-                )
+                BREAKDOWN_UNKNOWN_COLUMNS.at(Location(file=file, line=number, task=task), columns="、".join(columns))
             )
         if not values:
             result.problems.append(
-                Problem(
-                    "breakdown.unparsed",
-                    f"任务分解中“{''.join(texts)}”后没有数值，未能读取",
-                    location=Location(file=file, line=number, task=task),
-                )
+                BREAKDOWN_UNPARSED.at(Location(file=file, line=number, task=task), text="".join(texts))
             )
             continue
         groups.append(_Group(number, title, columns, "".join(label_tokens), values))
@@ -233,11 +229,12 @@ def _make_row(group: _Group, result: BreakdownResult, file: str, task: str) -> B
     aligned = len(numbers) == len(group.columns)
     if not aligned:
         result.problems.append(
-            Problem(
-                "breakdown.column-mismatch",
-                f"任务分解“{group.label or indicator}”有{len(numbers)}个数值，但表头只有{len(group.columns)}列"
-                f"（{'、'.join(group.columns)}），数值未对应到区县（市），请核对原文",
-                location=Location(file=file, line=group.line, task=task),
+            BREAKDOWN_COLUMN_MISMATCH.at(
+                Location(file=file, line=group.line, task=task),
+                label=group.label or indicator,
+                count=len(numbers),
+                column_count=len(group.columns),
+                columns="、".join(group.columns),
             )
         )
     present = [n for n in numbers if n is not None]
@@ -291,9 +288,10 @@ def check_totals(
         target = targets[index]
         target_scale, _ = unit_scale(target.unit)
         expected = target.value * target_scale
-        combined = sum(row.total * scale for row, scale in group)
+        combined = sum(row.total * scale for row, scale in group if row.total is not None)  # all have totals
         group_ok = len(group) > 1 and _close(expected, combined)
         for row, row_scale in group:
+            assert row.total is not None  # only rows with a total are matched to targets
             ok = _close(expected, row.total * row_scale) or group_ok
             row.check = {
                 "target": target.text,
@@ -307,11 +305,14 @@ def check_totals(
             if not ok:
                 label = row.indicator or row.table
                 problems.append(
-                    Problem(
-                        "breakdown.sum-mismatch",
-                        f"任务分解“{label}”各列合计{_fmt(row.total)}{row.unit}，与目标任务“{target.text}”"
-                        f"（{_fmt(target.value)}{target.unit}）不一致",
-                        location=Location(file=file, line=line, task=task),
+                    BREAKDOWN_SUM_MISMATCH.at(
+                        Location(file=file, line=line, task=task),
+                        label=label,
+                        total=_fmt(row.total),
+                        unit=row.unit,
+                        target=target.text,
+                        target_value=_fmt(target.value),
+                        target_unit=target.unit,
                     )
                 )
     return problems
@@ -333,6 +334,7 @@ def _best_target(row: BreakdownRow, targets: list[Target]) -> tuple[int, float] 
     if score >= 0.25 or (not row.indicator and len(candidates) == 1):
         return index, row_scale
     # Wording too different to tell (“甬上乐业”计划 vs 城镇新增就业16万人): accept a target the total meets.
+    assert row.total is not None  # only rows with a total are matched to targets
     for _, index in candidates:
         if _close(targets[index].value * unit_scale(targets[index].unit)[0], row.total * row_scale):
             return index, row_scale

@@ -3,6 +3,9 @@
 Every reader returns lines in document order. Tables become tab-separated lines, except task tables (序号 |
 工作任务 | 牵头领导 | 牵头单位 | 配合单位 …), which are written out the way a text notice says the same thing
 (``1.任务`` / ``牵头领导：…`` / ``牵头单位：…；配合单位：…``), so that one parser reads them all.
+
+The files themselves are opened by ``reporter.io`` (python-docx, pdfplumber, python-calamine, LibreOffice), which
+hands back plain data; everything about what that data means is decided here.
 """
 
 from __future__ import annotations
@@ -10,14 +13,19 @@ from __future__ import annotations
 import csv
 import io
 import re
-import shutil
-import subprocess
 import tempfile
 import unicodedata
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
 from reporter.errors import SourceError
+from reporter.forms.values import clean_text
+from reporter.io.docx_read import DocxTable, DocxUnreadable, read_docx
+from reporter.io.office import OfficeError, convert_with_office
+from reporter.io.pdf_read import PdfLine, PdfTable, PdfUnreadable, read_pdf
+from reporter.io.workbooks import WorkbookRejected, read_workbook
+from reporter.notices.decode import decode_text
 
 # -- task tables ----------------------------------------------------------------------------------------------
 
@@ -162,102 +170,19 @@ def table_lines(rows: list[list[str]]) -> list[str]:
 def docx_lines(path: Path) -> list[str]:
     """Paragraphs and tables in document order; Word's automatic numbering written out as text."""
     try:
-        from docx import Document
-        from docx.oxml.ns import qn
-        from docx.table import Table
-        from docx.text.paragraph import Paragraph
+        blocks = read_docx(path)
     except ImportError as exc:  # pragma: no cover - python-docx is a dependency
         raise SourceError("缺少 python-docx，无法读取 .docx") from exc
-    try:
-        document = Document(str(path))
-    except Exception as exc:
+    except DocxUnreadable as exc:
         raise SourceError(f"{path.name}：无法打开（文件已损坏，或不是 Word 2007 及以上的 .docx）") from exc
-    numbering = _numbering_formats(document)
-    counters: dict[tuple[str, int], int] = {}
     lines: list[str] = []
-    for element in document.element.body.iterchildren():
-        if element.tag == qn("w:p"):
-            paragraph = Paragraph(element, document)
-            text = paragraph.text
-            prefix = _list_prefix(element, numbering, counters, qn)
-            lines.append(prefix + text if prefix and not re.match(r"^\s*[\d一二三四五六七八九十（(]", text) else text)
-        elif element.tag == qn("w:tbl"):
-            table = Table(element, document)
-            rows = [[cell.text for cell in _unique_cells(row)] for row in table.rows]
-            lines += table_lines(rows)
-    return lines
-
-
-def _unique_cells(row) -> list:
-    """Cells of a row; a cell spanning several grid columns once."""
-    seen, cells = set(), []
-    for cell in row.cells:
-        if id(cell._tc) in seen:
+    for block in blocks:
+        if isinstance(block, DocxTable):
+            lines += table_lines(block.rows)
             continue
-        seen.add(id(cell._tc))
-        cells.append(cell)
-    return cells
-
-
-def _numbering_formats(document) -> dict[str, dict[int, tuple[str, str, int]]]:
-    """numId → level → (format, level text, start) from the document's numbering part."""
-    from docx.oxml.ns import qn
-
-    try:
-        root = document.part.numbering_part.element
-    except (KeyError, NotImplementedError, AttributeError):
-        return {}
-    abstract: dict[str, dict[int, tuple[str, str, int]]] = {}
-    for node in root.findall(qn("w:abstractNum")):
-        levels = {}
-        for level in node.findall(qn("w:lvl")):
-            fmt = level.find(qn("w:numFmt"))
-            text = level.find(qn("w:lvlText"))
-            start = level.find(qn("w:start"))
-            levels[int(level.get(qn("w:ilvl")))] = (
-                fmt.get(qn("w:val")) if fmt is not None else "decimal",
-                text.get(qn("w:val")) if text is not None else "%1.",
-                int(start.get(qn("w:val"))) if start is not None else 1,
-            )
-        abstract[node.get(qn("w:abstractNumId"))] = levels
-    result = {}
-    for node in root.findall(qn("w:num")):
-        reference = node.find(qn("w:abstractNumId"))
-        if reference is not None:
-            result[node.get(qn("w:numId"))] = abstract.get(reference.get(qn("w:val")), {})
-    return result
-
-
-def _list_prefix(element, numbering: dict, counters: dict, qn) -> str:
-    properties = element.find(qn("w:pPr"))
-    number = properties.find(qn("w:numPr")) if properties is not None else None
-    if number is None or number.find(qn("w:numId")) is None:
-        return ""
-    num_id = number.find(qn("w:numId")).get(qn("w:val"))
-    level_node = number.find(qn("w:ilvl"))
-    level = int(level_node.get(qn("w:val"))) if level_node is not None else 0
-    fmt, text, start = numbering.get(num_id, {}).get(level, ("decimal", "%1.", 1))
-    if fmt in ("bullet", "none"):
-        return ""
-    key = (num_id, level)
-    counters[key] = counters.get(key, start - 1) + 1
-    for deeper in [k for k in counters if k[0] == num_id and k[1] > level]:
-        del counters[deeper]
-    value = counters[key]
-    if fmt.startswith(("chinese", "ideograph", "taiwanese", "japanese")):
-        shown = _chinese(value)
-    else:
-        shown = str(value)
-    return text.replace(f"%{level + 1}", shown)
-
-
-def _chinese(value: int) -> str:
-    if value <= 10:
-        return "零一二三四五六七八九十"[value]
-    tens, ones = divmod(value, 10)
-    return (
-        ("" if tens == 1 else "零一二三四五六七八九"[tens]) + "十" + ("" if ones == 0 else "零一二三四五六七八九"[ones])
-    )
+        prefix, text = block.list_label, block.text
+        lines.append(prefix + text if prefix and not re.match(r"^\s*[\d一二三四五六七八九十（(]", text) else text)
+    return lines
 
 
 # -- .html -----------------------------------------------------------------------------------------------------
@@ -394,42 +319,52 @@ _DASHED_NUMBER = re.compile(r"^[—\-－–]+\s*\d{1,4}\s*[—\-－–]+$")  # �
 _PAGE_NUMBER = re.compile(r"^[\s—\-－–]*\d{1,4}[\s—\-－–]*$|^第\s*\d+\s*页(，?共\s*\d+\s*页)?$")
 
 
+@dataclass(frozen=True)
+class _Text:
+    """A text line of a page: its text, right end and height (lines equal in all three are the same line)."""
+
+    text: str
+    right: float
+    height: float
+
+
+@dataclass
+class _Table:
+    """A table in reading order and the last page it runs over."""
+
+    rows: list[list[str]]
+    page: int
+
+
 def pdf_lines(path: Path) -> list[str]:
     """Text lines of a PDF with a text layer, in reading order: ruled tables as rows (a table or a row that runs
     over a page break is joined again), page numbers and running headers/footers dropped, and wrapped title or
     prose lines joined."""
     try:
-        import pdfplumber
+        pages = read_pdf(path)
     except ImportError as exc:  # pragma: no cover - a dependency
         raise SourceError("缺少 pdfplumber，无法读取 PDF") from exc
-    raw_pages: list[list[tuple]] = []  # ("text", text, right end, height) or ("table", rows)
-    try:
-        with pdfplumber.open(str(path)) as pdf:
-            for page in pdf.pages:
-                raw_pages.append(_page_items(page))
-    except SourceError:
-        raise
-    except Exception as exc:
-        raise SourceError(f"{path.name}：无法读取 PDF（{type(exc).__name__}），文件可能已损坏或加密") from exc
-    if not any(item[0] == "table" or item[1].strip() for page in raw_pages for item in page):
+    except PdfUnreadable as exc:
+        raise SourceError(f"{path.name}：无法读取 PDF（{exc.error}），文件可能已损坏或加密") from exc
+    raw_pages = [[_page_item(item) for item in page] for page in pages]  # text lines, and tables as rows
+    if not any(isinstance(item, list) or item.text.strip() for page in raw_pages for item in page):
         raise SourceError(f"{path.name}：PDF 中没有文字层（可能是扫描件），请使用原始的 Word 文件或文字版")
-    repeated = _running_lines([[item[1] for item in page if item[0] == "text"] for page in raw_pages])
+    repeated = _running_lines([[item.text for item in page if isinstance(item, _Text)] for page in raw_pages])
     # The right margin of the text block over the whole document (a page of short lines has no full line).
-    right = max((item[2] for page in raw_pages for item in page if item[0] == "text"), default=0)
-    entries: list[tuple] = []
+    right = max((item.right for page in raw_pages for item in page if isinstance(item, _Text)), default=0.0)
+    entries: list[_Table | tuple[str, bool]] = []  # tables, and (text, wrapped at the right margin)
     for number, page in enumerate(raw_pages, start=1):
-        texts = [item for item in page if item[0] == "text"]
+        texts = [item for item in page if isinstance(item, _Text)]
         for item in page:
-            if item[0] == "table":
+            if isinstance(item, list):
                 previous = entries[-1] if entries else None
-                if previous and previous[0] == "table" and previous[2] == number - 1:
-                    _continue_table(previous[1], item[1])  # the table runs on from the previous page
-                    entries[-1] = ("table", previous[1], number)
+                if isinstance(previous, _Table) and previous.page == number - 1:
+                    _continue_table(previous.rows, item)  # the table runs on from the previous page
+                    previous.page = number
                 else:
-                    entries.append(("table", item[1], number))
+                    entries.append(_Table(item, number))
                 continue
-            _, text, x1, height = item
-            stripped = text.strip()
+            stripped = item.text.strip()
             position = texts.index(item)
             at_edge = position < 2 or position >= len(texts) - 2
             if (
@@ -438,15 +373,15 @@ def pdf_lines(path: Path) -> list[str]:
                 or (at_edge and _is_page_number(stripped, number))
             ):
                 continue
-            entries.append(("text", text, x1 >= right - 1.5 * height))
+            entries.append((item.text, item.right >= right - 1.5 * item.height))
     lines: list[str] = []
     joining = False
     for entry in entries:
-        if entry[0] == "table":
-            lines += table_lines(entry[1])
+        if isinstance(entry, _Table):
+            lines += table_lines(entry.rows)
             joining = False
             continue
-        _, text, wrapped = entry
+        text, wrapped = entry
         if joining and lines and not _STRUCTURAL.match(text.strip()):
             lines[-1] += text.strip()
         else:
@@ -463,6 +398,13 @@ def pdf_lines(path: Path) -> list[str]:
     return lines
 
 
+def _page_item(item: PdfLine | PdfTable) -> _Text | list[list[str]]:
+    """A line as its text, right end and height; a table as its rows, a cell's wrapped lines joined."""
+    if isinstance(item, PdfTable):
+        return [[re.sub(r"\s*\n\s*", "", cell) for cell in row] for row in item.rows]
+    return _Text(item.text, item.x1, max(1.0, item.bottom - item.top))
+
+
 def _continue_table(rows: list[list[str]], more: list[list[str]]) -> None:
     """Append a table's continuation: a repeated header is dropped, a row split by the page break rejoined."""
     if more and rows and [c.strip() for c in more[0]] == [c.strip() for c in rows[0]]:
@@ -474,24 +416,6 @@ def _continue_table(rows: list[list[str]], more: list[list[str]]) -> None:
             rows[-1] = [a + b for a, b in zip(rows[-1], first, strict=True)]
             more = more[1:]
     rows.extend(more)
-
-
-def _page_items(page) -> list[tuple]:
-    tables = page.find_tables()
-    boxes = [t.bbox for t in tables]
-
-    def outside(obj) -> bool:
-        x0, x1, top, bottom = obj.get("x0", 0), obj.get("x1", 0), obj.get("top", 0), obj.get("bottom", 0)
-        return not any(b[0] - 1 <= x0 and x1 <= b[2] + 1 and b[1] - 1 <= top and bottom <= b[3] + 1 for b in boxes)
-
-    items: list[tuple[float, tuple]] = []
-    for line in page.filter(outside).extract_text_lines(layout=False, strip=True):
-        items.append((line["top"], ("text", line["text"], line["x1"], max(1.0, line["bottom"] - line["top"]))))
-    for table in tables:
-        rows = [[re.sub(r"\s*\n\s*", "", c or "") for c in row] for row in table.extract()]
-        items.append((table.bbox[1], ("table", rows)))
-    items.sort(key=lambda item: item[0])
-    return [entry for _, entry in items]
 
 
 def _is_page_number(text: str, page: int) -> bool:
@@ -530,9 +454,7 @@ def task_list_lines(rows: list[list[str]], name: str) -> list[str]:
 
 
 def spreadsheet_rows(path: Path) -> list[list[str]]:
-    from reporter.forms.values import clean_text
-    from reporter.io.workbooks import WorkbookRejected, read_workbook
-
+    """The rows of the first visible, non-empty sheet of a workbook, as text."""
     try:
         workbook = read_workbook(path)
     except WorkbookRejected as exc:
@@ -544,8 +466,7 @@ def spreadsheet_rows(path: Path) -> list[list[str]]:
 
 
 def csv_rows(data: bytes, name: str) -> list[list[str]]:
-    from reporter.notices.read import decode_text
-
+    """The rows of a .csv file (UTF-8, UTF-16 or GBK), cells stripped."""
     text, _ = decode_text(data, name)
     return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
 
@@ -554,32 +475,16 @@ def csv_rows(data: bytes, name: str) -> list[list[str]]:
 
 
 def converted_docx_lines(path: Path) -> list[str]:
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        raise SourceError(
-            f"{path.name}：{path.suffix} 格式需要 LibreOffice 转换，但本机未安装。请在 Word/WPS 中“另存为” .docx 后重试"
-        )
+    """A .doc or .wps notice converted to .docx by LibreOffice, then read as one."""
     with tempfile.TemporaryDirectory() as folder:
-        profile = Path(folder) / "profile"
         try:
-            subprocess.run(
-                [
-                    soffice,
-                    f"-env:UserInstallation={profile.as_uri()}",
-                    "--headless",
-                    "--convert-to",
-                    "docx",
-                    "--outdir",
-                    folder,
-                    str(path),
-                ],
-                capture_output=True,
-                timeout=300,
-                check=True,
-            )
-        except (subprocess.SubprocessError, OSError) as exc:
+            converted = convert_with_office([path], "docx", Path(folder), timeout=300)
+        except OfficeError as exc:
             raise SourceError(f"{path.name}：LibreOffice 转换失败，请在 Word/WPS 中“另存为” .docx 后重试") from exc
-        converted = Path(folder) / f"{path.stem}.docx"
-        if not converted.exists():
+        if converted is None:
+            raise SourceError(
+                f"{path.name}：{path.suffix} 格式需要 LibreOffice 转换，但本机未安装。请在 Word/WPS 中“另存为” .docx 后重试"
+            )
+        if not converted:
             raise SourceError(f"{path.name}：LibreOffice 未能转换，请在 Word/WPS 中“另存为” .docx 后重试")
-        return docx_lines(converted)
+        return docx_lines(converted[0])

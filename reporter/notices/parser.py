@@ -24,7 +24,21 @@ from reporter.notices.units import (
     read_units,
     split_list,
 )
-from reporter.problems import INFO, Location, Problem
+from reporter.problems import (
+    NOTICE_NO_TASKS,
+    NOTICE_UNPLACED_TEXT,
+    TASK_DUPLICATE_NUMBER,
+    TASK_EMPTY_TEXT,
+    TASK_NO_LEAD_UNIT,
+    TASK_NO_LEADER,
+    TASK_NUMBER_GAP,
+    TASK_UNPLACED_TEXT,
+    UNIT_NEAR_DUPLICATE,
+    UNIT_PREFIX_ADDED,
+    Location,
+    Problem,
+    ProblemType,
+)
 from reporter.text import chinese_numeral, join_lines, normalize_line, strip_punctuation
 
 LEADER_LABELS = ("牵头领导", "联系领导")
@@ -191,10 +205,10 @@ class _NoticeParser:
             elif part is None:
                 self.preamble.append(line)
             else:
-                self._warn("notice.unplaced-text", f"未能归入任何任务的文字：“{line[:60]}”", index)
+                self._warn(NOTICE_UNPLACED_TEXT, index, text=line[:60])
         self._close(draft)
         if not self.parts:
-            self._warn("notice.no-tasks", "没有找到任何编号任务或民生实事项目", None)
+            self._warn(NOTICE_NO_TASKS, None)
         tasks = self._build_tasks(code)
         add_missing_prefixes(tasks, self.source)
         notice = Notice(meta=self.meta, parts=self._parts_summary(tasks), tasks=tasks, warnings=self.warnings)
@@ -219,7 +233,9 @@ class _NoticeParser:
         if years:
             self.meta.year = int(years[0])
         elif self.meta.doc_number:
-            self.meta.year = int(_DOC_NUMBER.search(self.meta.doc_number).group(2))
+            doc_number = _DOC_NUMBER.search(self.meta.doc_number)
+            assert doc_number is not None  # doc_number is written from a match of _DOC_NUMBER
+            self.meta.year = int(doc_number.group(2))
         elif self.meta.date:
             self.meta.year = int(self.meta.date[:4])
 
@@ -250,14 +266,15 @@ class _NoticeParser:
         value = chinese_numeral(numeral)
         if value is None:
             return False
-        previous = chinese_numeral(_HEADING.match(part.headings[-1]).group(1)) if part and part.headings else 0
+        last = _HEADING.match(part.headings[-1]) if part and part.headings else None
+        previous = (chinese_numeral(last.group(1)) or 0) if last else 0  # a part's headings matched, in sequence
         return value == previous + 1 or value == 1
 
     def _task_in_sequence(self, number: int, last: int, after_heading: bool, rest: str, line: int) -> bool:
         if number == last + 1 or (number == 1 and (after_heading or last == 0)):
             return True
         if last < number <= last + 3 and len(rest) >= 6:
-            self._warn("task.number-gap", f"任务编号从{last}跳到{number}，请核对原文是否缺少任务", line)
+            self._warn(TASK_NUMBER_GAP, line, last=last, number=number)
             return True
         return False
 
@@ -265,8 +282,8 @@ class _NoticeParser:
         if draft is not None:
             self.parts[draft.part].drafts.append(draft)
 
-    def _warn(self, code: str, message: str, line: int | None, task: str = "") -> None:
-        self.warnings.append(Problem(code, message, location=Location(file=self.source, line=line, task=task)))
+    def _warn(self, kind: ProblemType, line: int | None, /, task: str = "", **fields: object) -> None:
+        self.warnings.append(kind.at(Location(file=self.source, line=line, task=task), **fields))
 
     # -- from drafts to tasks ------------------------------------------------------------------------
 
@@ -286,7 +303,7 @@ class _NoticeParser:
             for draft in drafts:
                 task_id = f"{self.meta.code}-{part_code}-{draft.number:03d}"
                 if task_id in seen_ids:
-                    self._warn("task.duplicate-number", f"任务编号{draft.number}重复出现", draft.line)
+                    self._warn(TASK_DUPLICATE_NUMBER, draft.line, number=draft.number)
                     suffix = 2
                     while f"{task_id}-{suffix}" in seen_ids:
                         suffix += 1
@@ -332,7 +349,9 @@ class _NoticeParser:
                 if not {LABEL_SYNONYMS.get(m.group(1), m.group(1)) for m in _LABEL.finditer(t)} & own
             ]
             sub = _Draft(draft.kind, draft.number, draft.part, draft.heading, number)
-            sub.lines = [(number, _SUBITEM.match(text).group("text")), *segment[1:], *inherited]
+            item = _SUBITEM.match(text)
+            assert item is not None  # every segment starts at a sub-item
+            sub.lines = [(number, item.group("text")), *segment[1:], *inherited]
             subs.append(sub)
         return parent_text, subs
 
@@ -347,7 +366,9 @@ class _NoticeParser:
                     groups.setdefault(draft.heading, []).append(draft)
                 if len(groups) >= 2 and all(g[0].number == 1 for g in groups.values()) and "" not in groups:
                     for heading, drafts in groups.items():
-                        result.append((_HEADING.match(heading).group(2), WORK, drafts, False))
+                        match = _HEADING.match(heading)
+                        assert match is not None  # a draft's heading is one of its part's headings
+                        result.append((match.group(2), WORK, drafts, False))
                     continue
             result.append((part.title, part.kind, part.drafts, part.kind == WORK))
         return result
@@ -389,13 +410,7 @@ class _NoticeParser:
         else:
             task.text = draft.title
             if lead_text.strip():
-                task.warnings.append(
-                    Problem(
-                        "task.unplaced-text",
-                        f"项目名称后有未能识别的文字：“{lead_text.strip()[:60]}”",
-                        location=location,
-                    )
-                )
+                task.warnings.append(TASK_UNPLACED_TEXT.at(location, text=lead_text.strip()[:60]))
         task.target_text = fields.get("目标任务", "")
         for label in LEADER_LABELS:
             if label in fields:
@@ -421,11 +436,11 @@ class _NoticeParser:
             self._read_breakdown(task, draft, fields, location)
         self._expand_collectives(task)
         if not task.text:
-            task.warnings.append(Problem("task.empty-text", "任务内容为空", location=location))
+            task.warnings.append(TASK_EMPTY_TEXT.at(location))
         if not task.leaders:
-            task.warnings.append(Problem("task.no-leader", "未找到牵头领导（或联系领导）", location=location))
+            task.warnings.append(TASK_NO_LEADER.at(location))
         if not task.lead_units:
-            task.warnings.append(Problem("task.no-lead-unit", "未找到牵头单位（或责任单位）", location=location))
+            task.warnings.append(TASK_NO_LEAD_UNIT.at(location, message="未找到牵头单位（或责任单位）"))
         return task
 
     def _assign_units(self, task: Task, fields: dict[str, str], location: Location) -> None:
@@ -453,10 +468,9 @@ class _NoticeParser:
             else:
                 cooperating = _merge(first, rest)
                 task.warnings.append(
-                    Problem(
-                        "task.no-lead-unit",
-                        f"责任单位列第一位的“{items[0] if items else ''}”不是具体单位，无法确定牵头单位",
-                        location=location,
+                    TASK_NO_LEAD_UNIT.at(
+                        location,
+                        message=f"责任单位列第一位的“{items[0] if items else ''}”不是具体单位，无法确定牵头单位",
                     )
                 )
         for person in [*lead.persons, *cooperating.persons]:
@@ -524,11 +538,13 @@ class NearDuplicate:
     second_task: str
 
     def problem(self, file: str = "") -> Problem:
-        return Problem(
-            "unit.near-duplicate",
-            f"单位名称“{self.first}”（{self.first_task}）与“{self.second}”（{self.second_task}）相近（{self.reason}）。"
-            f"如为同一单位，请在 reporter.toml 的 [aliases] 中登记",
-            location=Location(file=file, task=self.second_task),
+        return UNIT_NEAR_DUPLICATE.at(
+            Location(file=file, task=self.second_task),
+            first=self.first,
+            first_task=self.first_task,
+            second=self.second,
+            second_task=self.second_task,
+            reason=self.reason,
         )
 
 
@@ -558,9 +574,12 @@ def time_point(text: str, year: int | None) -> str | None:
     import calendar
 
     match = _TIME.search(text or "")
-    if not match or (year is None and not match.group("year")):
+    if not match:
         return None
-    year = int(match.group("year") or year)
+    if match.group("year"):
+        year = int(match.group("year"))
+    elif year is None:
+        return None
     if match.group("quarter"):
         quarter = "一二三四".find(match.group("quarter")) + 1 or int(match.group("quarter"))
         month = 3 * quarter
@@ -622,12 +641,7 @@ def add_missing_prefixes(tasks: list[Task], source: str = "") -> None:
         ]
         for old in (u for u in (*before[0], *before[1]) if u in renamed):
             task.warnings.append(
-                Problem(
-                    "unit.prefix-added",
-                    f"单位“{old}”按本通知中的“{renamed[old]}”处理",
-                    INFO,
-                    Location(file=source, line=task.line, task=task.id),
-                )
+                UNIT_PREFIX_ADDED.at(Location(file=source, line=task.line, task=task.id), old=old, new=renamed[old])
             )
 
 

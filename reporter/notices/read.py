@@ -1,24 +1,24 @@
 """Reading notice files into lines of text. Only I/O lives here; parsing is in ``reporter.notices.parser``.
 
 Plain text is read as UTF-8 (with or without BOM), UTF-16 (with BOM), or GB18030 (a superset of GBK/GB2312),
-detected in that order. .docx, .html, .pdf, .xlsx/.csv task lists and .doc/.wps (through LibreOffice) are
+detected in that order (``reporter.notices.decode``). .docx, .html, .pdf, .xlsx/.csv task lists and .doc/.wps (through LibreOffice) are
 turned into lines by ``reporter.notices.formats``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from reporter.errors import SourceError
+from reporter.notices import formats as documents
+from reporter.notices.decode import decode_text
 
 TEXT_SUFFIXES = (".txt", ".text")
 DOCUMENT_SUFFIXES = (".docx", ".html", ".htm", ".pdf", ".xlsx", ".xls", ".et", ".csv", ".doc", ".wps")
 NOTICE_SUFFIXES = TEXT_SUFFIXES + DOCUMENT_SUFFIXES
 MAX_NOTICE_BYTES = 20 * 1024 * 1024
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 @dataclass(frozen=True)
@@ -58,8 +58,6 @@ def read_notice_file(path: Path) -> SourceText:
 
 
 def _document_lines(path: Path, suffix: str, data: bytes) -> list[str]:
-    from reporter.notices import formats as documents
-
     if suffix == ".docx":
         lines = documents.docx_lines(path)
     elif suffix in (".html", ".htm"):
@@ -73,28 +71,3 @@ def _document_lines(path: Path, suffix: str, data: bytes) -> list[str]:
     else:
         lines = documents.converted_docx_lines(path)
     return [line for text in lines for line in text.split("\n")]
-
-
-def decode_text(data: bytes, name: str = "") -> tuple[str, str]:
-    """Decode bytes of a Chinese text file, detecting UTF-8, UTF-16 (BOM) and GB18030/GBK."""
-    for bom, encoding in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
-        if data.startswith(bom):
-            try:
-                return data.decode(encoding), encoding
-            except UnicodeDecodeError as exc:
-                raise SourceError(f"{name}：文件按 {encoding} 编码无法读取，可能已损坏或被截断") from exc
-    if b"\x00" in data[:4096]:
-        raise SourceError(f"{name}：这不是文本文件（含二进制内容）。如是 Word 或 PDF 文件，请另存为纯文本后重试")
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = data.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        raise SourceError(
-            f"{name}：无法识别文字编码（既不是 UTF-8 也不是 GBK），请用记事本另存为 UTF-8 后重试"
-        ) from exc
-    if not _CJK.search(text):
-        raise SourceError(f"{name}：没有读到中文内容，请确认文件是否为通知正文")
-    return text, "gb18030"

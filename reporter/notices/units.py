@@ -101,7 +101,9 @@ def split_list(text: str) -> list[str]:
     >>> split_list("市综合执法局（市生活垃圾分类处理、循环利用办公室），市教育局、市交通局")
     ['市综合执法局（市生活垃圾分类处理、循环利用办公室）', '市教育局', '市交通局']
     """
-    items, current, depth = [], [], 0
+    items: list[str] = []
+    current: list[str] = []
+    depth = 0
     line = normalize_line(text)
     for index, ch in enumerate(line):
         if ch in "（“《[【":

@@ -1,19 +1,17 @@
-"""``reporter report``: the period's Word briefs (per leader, per district, per unit, monthly) from the store."""
+"""``reporter report``: the period's Word briefs (monthly, per leader, per district, per unit) and Excel report."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from reporter.errors import OutputError, WorkspaceError
-from reporter.forms.collect import Progress, due_date, reporting_status
 from reporter.forms.plan import safe_file_name
-from reporter.periods import Period, active_in
-from reporter.progress import compute_progress
+from reporter.io.office import OfficeError, convert_with_office
+from reporter.model import ProgressCallback
 from reporter.reports.briefs import (
     ReportData,
+    Row,
     district_context,
     leader_context,
     leaders,
@@ -23,7 +21,7 @@ from reporter.reports.briefs import (
 from reporter.reports.templates import DISTRICT, LEADER, MONTHLY, UNIT, render, template_path
 from reporter.reports.workbook import write_report_workbook
 from reporter.settings import Workspace
-from reporter.store import Store
+from reporter.snapshot import PeriodSnapshot
 
 KIND_LABELS = {
     "excel": "汇总表",
@@ -49,43 +47,37 @@ class ReportResult:
     notes: list[str] = field(default_factory=list)
 
 
-def load_report_data(workspace: Workspace, store: Store, period: Period) -> ReportData:
-    """The tasks running in the period, their progress now and one period earlier, reporting status."""
-    all_tasks = store.tasks()
-    tasks = [t for t in all_tasks if active_in(t, period)]
-    if not tasks:
+def report_data(workspace: Workspace, snapshot: PeriodSnapshot) -> ReportData:
+    """The snapshot's tasks running in the period, their progress now and one period earlier, reporting status."""
+    period, status = snapshot.require_period()
+    if not snapshot.active:
         raise WorkspaceError(f"{period.label}没有在办的任务，无法出具报告，请检查报送期")
-    units = store.task_units()
-    progress = compute_progress(tasks, units, store.answers(period.key), period, workspace.light_rules)
-    previous = period.previous()
-    previous_progress = compute_progress(tasks, units, store.answers(previous.key), previous, workspace.light_rules)
-    status = reporting_status(workspace, store, period, all_tasks)
     return ReportData(
         workspace=workspace.name,
         office=workspace.office,
         period=period,
-        previous=previous if store.returns(previous.key) else None,
-        due=due_date(workspace, store, period),
-        tasks=tasks,
-        progress=progress,
-        previous_progress=previous_progress,
-        unit_status=[u.to_dict() | {"returned_at": u.returned_at} for u in status.units],
-        indicators=store.indicator_answers(period.key),
+        previous=snapshot.previous,
+        due=status.due,
+        tasks=snapshot.active,
+        progress=snapshot.progress,
+        previous_progress=snapshot.previous_progress,
+        unit_status=status.units,
+        indicators=snapshot.indicators,
         districts=[(d.short, d.unit) for d in workspace.districts],
     )
 
 
 def write_reports(
     workspace: Workspace,
-    store: Store,
-    period: Period,
+    snapshot: PeriodSnapshot,
     *,
     units: bool = False,
     pdf: bool = False,
-    progress: Progress | None = None,
+    progress: ProgressCallback | None = None,
 ) -> ReportResult:
-    """Render every brief for the period into ``output/reports/<period>/``."""
-    data = load_report_data(workspace, store, period)
+    """Render every brief for the snapshot's period into ``output/reports/<period>/``."""
+    data = report_data(workspace, snapshot)
+    period = data.period
     folder = workspace.output_dir / "reports" / period.key
     result = ReportResult(folder)
     fonts = workspace.word_fonts
@@ -100,7 +92,7 @@ def write_reports(
 
     total = 1 + len(leaders(data)) + len(data.districts) + (len(data.unit_status) if units else 0)
 
-    def emit(kind: str, name: str, context: dict) -> None:
+    def emit(kind: str, name: str, context: Row) -> None:
         target = folder / kind_folder(kind) / f"{safe_file_name(name)}.docx"
         render(templates[kind], context, target)
         result.files.append(ReportFile(target, kind))
@@ -117,7 +109,7 @@ def write_reports(
         emit("district", f"{short}-{period.key}督查专报", district_context(data, short, unit))
     if units:
         for status in data.unit_status:
-            emit("unit", f"{status['unit']}-{period.key}", unit_context(data, status["unit"]))
+            emit("unit", f"{status.unit}-{period.key}", unit_context(data, status.unit))
     if pdf:
         result.files += to_pdf([f.path for f in result.files if f.path.suffix == ".docx"], folder / "PDF", result)
     return result
@@ -129,30 +121,11 @@ def kind_folder(kind: str) -> str:
 
 def to_pdf(paths: list[Path], folder: Path, result: ReportResult) -> list[ReportFile]:
     """Convert with LibreOffice when installed; otherwise say so once and go on."""
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
+    try:
+        converted = convert_with_office(paths, "pdf", folder, timeout=600)
+    except OfficeError as exc:
+        raise OutputError(f"LibreOffice 转换 PDF 失败：{exc}") from exc
+    if converted is None:
         result.notes.append("未安装 LibreOffice，未生成 PDF（安装后加 --pdf 重新运行即可）")
         return []
-    folder.mkdir(parents=True, exist_ok=True)
-    profile = folder.parent / ".lo-profile"
-    try:
-        subprocess.run(
-            [
-                soffice,
-                f"-env:UserInstallation={profile.resolve().as_uri()}",
-                "--headless",
-                "--convert-to",
-                "pdf",
-                "--outdir",
-                str(folder),
-                *map(str, paths),
-            ],
-            capture_output=True,
-            timeout=600,
-            check=True,
-        )
-    except (subprocess.SubprocessError, OSError) as exc:
-        raise OutputError(f"LibreOffice 转换 PDF 失败：{exc}") from exc
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
-    return [ReportFile(folder / f"{p.stem}.pdf", "pdf") for p in paths if (folder / f"{p.stem}.pdf").exists()]
+    return [ReportFile(path, "pdf") for path in converted]

@@ -11,6 +11,7 @@ from reporter.reports.briefs import (
     LIGHT_ORDER,
     STATUS_ORDER,
     ReportData,
+    Row,
     lagging_rows,
     leaders,
     ranked_indicators,
@@ -37,7 +38,7 @@ def _task_columns() -> list[Column]:
     ]
 
 
-def _task_values(row: dict) -> list[object]:
+def _task_values(row: Row) -> list[object]:
     return [
         row["id"],
         row["text"],
@@ -54,7 +55,7 @@ def _task_values(row: dict) -> list[object]:
 def build_report_sheets(data: ReportData) -> list[Sheet]:
     """Every sheet of the consolidated report."""
     name = f"{data.workspace}{data.period.label}"
-    rows = [task_row(t, data.progress.get(t["id"])) for t in data.tasks]
+    rows = [task_row(t, data.progress.get(t.id)) for t in data.tasks]
     status_rows = [[s, sum(1 for r in rows if r["status"] == s)] for s in STATUS_ORDER]
     light_rows = [[light, sum(1 for r in rows if r["light"] == light)] for light in LIGHT_ORDER]
     summary = Sheet(
@@ -146,13 +147,13 @@ def build_report_sheets(data: ReportData) -> list[Sheet]:
         ],
         [
             [
-                u["unit"],
-                u["lead_tasks"],
-                u["cooperating_tasks"],
-                u["status"],
-                u["returned_at"].replace("T", " "),
-                sum(1 for r in rows if r["reported_by"] == u["unit"] and r["light"] == "红灯"),
-                sum(1 for r in rows if r["reported_by"] == u["unit"] and r["light"] == "黄灯"),
+                u.unit,
+                u.lead,
+                u.cooperating,
+                u.label,
+                u.returned_at.replace("T", " "),
+                sum(1 for r in rows if r["reported_by"] == u.unit and r["light"] == "红灯"),
+                sum(1 for r in rows if r["reported_by"] == u.unit and r["light"] == "黄灯"),
             ]
             for u in data.unit_status
         ],
@@ -164,7 +165,7 @@ def build_report_sheets(data: ReportData) -> list[Sheet]:
         "未报送单位",
         f"{name}未报送单位",
         [Column("单位", 16, 30), Column("牵头任务", 8, 10, wrap=False), Column("配合任务", 8, 10, wrap=False)],
-        [[u["unit"], u["lead_tasks"], u["cooperating_tasks"]] for u in data.unit_status if not u["returned_at"]],
+        [[u.unit, u.lead, u.cooperating] for u in data.unit_status if not u.returned],
         paper=PAPER_A4,
     )
     return [summary, by_leader, by_district, leader_detail, district_detail, units, lagging, unreported]

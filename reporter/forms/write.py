@@ -1,0 +1,110 @@
+"""Writing the period's forms: one fill-in workbook per real responsible unit, and a manifest of them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from reporter.errors import WorkspaceError
+from reporter.forms.plan import FORM_VERSION, FormPlan, indicator_key, plan_forms
+from reporter.io.formbook import write_form
+from reporter.io.xlsx import Column, Sheet, write_workbook
+from reporter.periods import Period
+from reporter.settings import Workspace
+from reporter.snapshot import PeriodSnapshot
+from reporter.status import DEPARTMENT_KIND
+from reporter.store import Store
+
+MANIFEST_NAME = "填报表清单.xlsx"
+
+
+@dataclass
+class FormsResult:
+    period: Period
+    due: date
+    folder: Path
+    manifest: Path
+    plans: list[FormPlan] = field(default_factory=list)
+    paths: list[Path] = field(default_factory=list)
+
+
+def make_forms(workspace: Workspace, store: Store, snapshot: PeriodSnapshot, due: date | None = None) -> FormsResult:
+    """Write one form per real responsible unit into ``output/forms/<period>/`` and a manifest workbook.
+
+    ``due``: the due date given now; else the one recorded for the period, else the configured default.
+    """
+    period, _ = snapshot.require_period()
+    if not snapshot.tasks:
+        raise WorkspaceError("工作区中还没有任务，请先运行 reporter parse <通知文件> 或 reporter run")
+    tasks = snapshot.active
+    if not tasks:
+        years = "、".join(sorted({t.year for t in snapshot.tasks}))
+        raise WorkspaceError(f"{period.label}没有在办的任务（已导入的通知年度：{years}），请检查报送期")
+    due = due or snapshot.due or period.due(workspace.due_day)
+    units = snapshot.task_units
+    previous = {unit: store.latest_answers_before(unit, period.key) for unit in dict.fromkeys(e.unit for e in units)}
+    previous_indicators: dict[str, dict[str, float]] = {}
+    for item in store.indicator_answers():
+        if item.period < period.key and item.completed is not None:
+            key = indicator_key(item.task_id, item.row)
+            previous_indicators.setdefault(item.returned_by, {})[key] = item.completed
+    plans = plan_forms(
+        tasks,
+        units,
+        period,
+        due,
+        workspace.directory(),
+        workspace=workspace.name,
+        office=workspace.office,
+        contact=workspace.contact,
+        previous=previous,
+        previous_indicators=previous_indicators,
+    )
+    folder = workspace.forms_dir / period.key
+    result = FormsResult(period, due, folder, folder / MANIFEST_NAME, plans)
+    for plan in plans:
+        path = folder / plan.file_name
+        write_form(plan, path, font=workspace.font, title_font=workspace.title_font)
+        result.paths.append(path)
+    store.set_period_due(period.key, due.isoformat())
+    store.save_forms(
+        period.key,
+        [
+            (p.unit, path.name, FORM_VERSION, [t.id for t in p.tasks])
+            for p, path in zip(plans, result.paths, strict=True)
+        ],
+    )
+    write_workbook(
+        result.manifest, [_manifest_sheet(workspace, result)], font=workspace.font, title_font=workspace.title_font
+    )
+    return result
+
+
+def _manifest_sheet(workspace: Workspace, result: FormsResult) -> Sheet:
+    kinds = {d.unit: d.kind for d in workspace.districts}
+    return Sheet(
+        "填报表清单",
+        f"{result.period.label}填报表清单（截止日期 {result.due.isoformat()}）",
+        [
+            Column("序号", 5, 6, wrap=False),
+            Column("单位", 16, 30),
+            Column("类型", 8, 10, wrap=False),
+            Column("牵头任务", 8, 10, wrap=False),
+            Column("配合任务", 8, 10, wrap=False),
+            Column("民生实事指标", 8, 12, wrap=False),
+            Column("文件名", 30, 60),
+        ],
+        [
+            [
+                i,
+                plan.unit,
+                kinds.get(plan.unit, DEPARTMENT_KIND),
+                plan.lead_count,
+                plan.cooperating_count,
+                len(plan.indicators),
+                path.name,
+            ]
+            for i, (plan, path) in enumerate(zip(result.plans, result.paths, strict=True), start=1)
+        ],
+    )

@@ -1,0 +1,111 @@
+"""One reporting period's state, read from the store once and shared by the ledger, the forms and the reports.
+
+``load_snapshot`` reads the tasks, their units, the period's answers and returns, the previous period's answers,
+the address book and the reminders sent, then works out every task's progress and who has reported. The ledger,
+the reports and ``reporter status`` all take the same snapshot, so a count shows the same value everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from reporter.contacts import Contact, read_contacts
+from reporter.model import Answer, IndicatorAnswer, Task, TaskUnit
+from reporter.periods import Period, active_in, period_containing
+from reporter.progress import TaskProgress, compute_progress
+from reporter.settings import Workspace
+from reporter.status import StatusReport, reporting_status
+from reporter.store import Store
+
+
+def resolve_period(workspace: Workspace, store: Store | None, key: str | None) -> Period:
+    """``--period``, else ``[periods] current``, else the latest period with returns, else today's."""
+    if key:
+        return workspace.period(key)
+    if workspace.current_period:
+        return workspace.period(workspace.current_period)
+    if store is not None:
+        latest = latest_period(workspace, store)
+        if latest is not None:
+            return latest
+    return period_containing(date.today(), workspace.period_kind)
+
+
+def latest_period(workspace: Workspace, store: Store) -> Period | None:
+    """The most recent period with returns, if any."""
+    periods = store.periods_with_returns()
+    return workspace.period(periods[-1]) if periods else None
+
+
+def due_date(workspace: Workspace, store: Store, period: Period, due: date | None = None) -> date:
+    """The due date given now, else the one recorded for the period, else the configured default."""
+    if due is not None:
+        return due
+    recorded = store.period_due(period.key)
+    return date.fromisoformat(recorded) if recorded else period.due(workspace.due_day)
+
+
+@dataclass
+class PeriodSnapshot:
+    """The tasks and, for a period, their answers, progress and reporting status."""
+
+    tasks: list[Task]  # every active task of every notice, in notice and document order
+    task_units: list[TaskUnit]
+    contacts: dict[str, Contact]
+    period: Period | None = None
+    due: date | None = None
+    active: list[Task] = field(default_factory=list)  # the tasks running in the period
+    answers: list[Answer] = field(default_factory=list)  # the period's current answers
+    progress: dict[str, TaskProgress] = field(default_factory=dict)  # of the active tasks
+    previous: Period | None = None  # the period before, when it has returns
+    previous_progress: dict[str, TaskProgress] = field(default_factory=dict)
+    indicators: list[IndicatorAnswer] = field(default_factory=list)  # the period's current indicator answers
+    status: StatusReport | None = None
+
+    def require_period(self) -> tuple[Period, StatusReport]:
+        """The period and its reporting status (a snapshot loaded without a period has neither)."""
+        if self.period is None or self.status is None:
+            raise ValueError("snapshot loaded without a period")
+        return self.period, self.status
+
+
+def load_snapshot(
+    workspace: Workspace,
+    store: Store,
+    period: Period | None,
+    *,
+    tasks: list[Task] | None = None,
+    contacts: dict[str, Contact] | None = None,
+) -> PeriodSnapshot:
+    """Read the period's state from the store once. ``tasks`` / ``contacts``: when the caller has them already."""
+    if tasks is None:
+        tasks = store.tasks()
+    if contacts is None:
+        contacts, _ = read_contacts(workspace.contacts_path)
+    task_units = store.task_units()
+    snapshot = PeriodSnapshot(tasks, task_units, contacts, period)
+    if period is None:
+        return snapshot
+    snapshot.due = due_date(workspace, store, period)
+    snapshot.active = [t for t in tasks if active_in(t, period)]
+    snapshot.answers = store.answers(period.key)
+    rules = workspace.light_rules
+    snapshot.progress = compute_progress(snapshot.active, task_units, snapshot.answers, period, rules)
+    previous = period.previous()
+    previous_answers = store.answers(previous.key)
+    snapshot.previous = previous if store.has_period_returns(previous.key) else None
+    snapshot.previous_progress = compute_progress(snapshot.active, task_units, previous_answers, previous, rules)
+    snapshot.indicators = store.indicator_answers(period.key)
+    snapshot.status = reporting_status(
+        period,
+        snapshot.due,
+        snapshot.active,
+        task_units,
+        store.returns(period.key),
+        snapshot.answers,
+        kinds={d.unit: d.kind for d in workspace.districts},
+        contacts=contacts,
+        mail_log=store.mail_log(period.key, "reminder"),
+    )
+    return snapshot

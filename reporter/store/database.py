@@ -1,0 +1,77 @@
+"""The connection to the workspace database (stdlib ``sqlite3``): opening, migrating, transactions."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from reporter.errors import StoreError
+from reporter.store.schema import MIGRATIONS
+
+
+def content_digest(data: object) -> str:
+    """A stable hash of JSON-able data (keys sorted)."""
+    return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def now() -> str:
+    return datetime.now().isoformat(timespec="seconds")
+
+
+class Database:
+    """An open workspace database, migrated to the current schema. Use as a context manager, or ``close()``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.conn = sqlite3.connect(path)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"无法打开工作区数据库 {path}：{exc}") from exc
+        self.conn.row_factory = sqlite3.Row
+        self.conn.execute("PRAGMA foreign_keys = ON")
+        self.migrate()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @property
+    def version(self) -> int:
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def migrate(self) -> None:
+        """Bring the schema up to date, one migration per transaction."""
+        current = self.version
+        if current > len(MIGRATIONS):
+            raise StoreError(f"工作区数据库 {self.path} 由更新版本的 reporter 创建（版本{current}），请升级 reporter")
+        for number, script in enumerate(MIGRATIONS[current:], start=current + 1):
+            try:
+                with self.transaction():
+                    for statement in script.split(";"):
+                        if statement.strip():
+                            self.conn.execute(statement)
+                    self.conn.execute(f"PRAGMA user_version = {number}")
+            except sqlite3.Error as exc:
+                raise StoreError(f"工作区数据库升级失败（第{number}步）：{exc}") from exc
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.conn.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            self.conn.rollback()
+            raise
+        else:
+            self.conn.commit()

@@ -1,0 +1,281 @@
+"""Notices and their tasks in the store: saving a re-parsed notice, the active tasks and their units, history.
+
+Saving a re-parsed notice compares it with what is stored: an unchanged notice writes nothing; a revised one
+updates task definitions and records every change in ``task_history``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from reporter.errors import StoreError
+from reporter.model import HistoryEntry, Notice, StoredNotice, Task, TaskUnit
+from reporter.store.database import Database, content_digest, now
+
+CHANGE_LABELS = {
+    "added": "新增任务",
+    "removed": "删除任务",
+    "reworded": "任务内容修改",
+    "leaders": "牵头领导变更",
+    "units": "责任单位变更",
+    "targets": "目标任务或分解变更",
+}
+
+
+@dataclass(frozen=True)
+class TaskChange:
+    """One difference between a stored task and its re-parsed version."""
+
+    task_id: str
+    change: str
+    detail: str
+
+    @property
+    def label(self) -> str:
+        return CHANGE_LABELS.get(self.change, self.change)
+
+
+@dataclass
+class SaveResult:
+    """What saving a notice did."""
+
+    code: str
+    status: str  # "new", "unchanged" or "updated"
+    tasks: int = 0
+    changes: list[TaskChange] = field(default_factory=list)
+
+
+def _task_definition(task: dict[str, Any]) -> dict[str, Any]:
+    """The parts of a task whose change matters (not its line number or warnings)."""
+    keys = (
+        "kind",
+        "part",
+        "section",
+        "number",
+        "text",
+        "leaders",
+        "leader_label",
+        "lead_units",
+        "cooperating_units",
+        "collective_units",
+        "responsible_persons",
+        "target_text",
+        "breakdown",
+    )
+    definition = {k: task[k] for k in keys}
+    for key in (
+        "deadline",
+        "milestones",
+        "parent",
+        "parent_text",
+    ):  # only when given, so that stores made before these keys stay unchanged
+        if task.get(key):
+            definition[key] = task[key]
+    return definition
+
+
+
+class NoticeTables(Database):
+    """The notices, tasks, task_units and task_history tables."""
+
+
+    def save_notice(self, notice: Notice, sha256: str = "") -> SaveResult:
+        """Store a parsed notice; return whether it was new, unchanged or updated, and what changed."""
+        data = notice.to_dict()
+        notice_digest = content_digest({"notice": data["notice"], "tasks": [_task_definition(t) for t in data["tasks"]]})
+        code = notice.meta.code
+        existing = self.conn.execute("SELECT * FROM notices WHERE code = ?", (code,)).fetchone()
+        if existing and existing["digest"] == notice_digest:
+            return SaveResult(code, "unchanged", len(notice.tasks))
+        if existing and existing["title"] != notice.meta.title and existing["source"] != notice.meta.source:
+            raise StoreError(
+                f"{notice.meta.source} 与已导入的《{existing['title']}》（{existing['source']}）任务编号前缀同为“{code}”。"
+                f'如是两份不同的通知，请在 reporter.toml 中为其中一份设置 [notices."{notice.meta.source}"] code'
+            )
+        at = now()
+        changes: list[TaskChange] = []
+        with self.transaction():
+            self.conn.execute(
+                """INSERT INTO notices (code, title, issuer, doc_number, date, year, source, sha256, digest,
+                                        parts_json, warnings_json, parsed_at)
+                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
+                   ON CONFLICT(code) DO UPDATE SET title=excluded.title, issuer=excluded.issuer,
+                     doc_number=excluded.doc_number, date=excluded.date, year=excluded.year,
+                     source=excluded.source, sha256=excluded.sha256, digest=excluded.digest,
+                     parts_json=excluded.parts_json, warnings_json=excluded.warnings_json,
+                     parsed_at=excluded.parsed_at""",
+                (
+                    code,
+                    notice.meta.title,
+                    notice.meta.issuer,
+                    notice.meta.doc_number,
+                    notice.meta.date,
+                    notice.meta.year,
+                    notice.meta.source,
+                    sha256,
+                    notice_digest,
+                    json.dumps(data["notice"]["parts"], ensure_ascii=False),
+                    json.dumps([w.to_dict() for w in notice.all_problems()], ensure_ascii=False),
+                    at,
+                ),
+            )
+            stored = {row["id"]: row for row in self.conn.execute("SELECT * FROM tasks WHERE notice_code = ?", (code,))}
+            for seq, (task, task_dict) in enumerate(zip(notice.tasks, data["tasks"], strict=True)):
+                definition = _task_definition(task_dict)
+                task_digest = content_digest(definition)
+                old = stored.pop(task.id, None)
+                if old is None or not old["active"]:
+                    changes.append(TaskChange(task.id, "added", task.text[:40]))
+                    self._history(task.id, code, "added", task.text[:40], None, definition, at)
+                elif old["digest"] != task_digest:
+                    before = _task_definition(json.loads(old["data_json"]))
+                    for change in _compare(task.id, before, definition):
+                        changes.append(change)
+                        self._history(task.id, code, change.change, change.detail, before, definition, at)
+                self.conn.execute(
+                    """INSERT INTO tasks (id, notice_code, seq, kind, part, section, number, text, data_json,
+                                          digest, active, created_at, updated_at)
+                       VALUES (?,?,?,?,?,?,?,?,?,?,1,?,?)
+                       ON CONFLICT(id) DO UPDATE SET seq=excluded.seq, kind=excluded.kind, part=excluded.part,
+                         section=excluded.section, number=excluded.number, text=excluded.text,
+                         data_json=excluded.data_json, digest=excluded.digest, active=1,
+                         updated_at=CASE WHEN tasks.digest = excluded.digest AND tasks.active = 1
+                                         THEN tasks.updated_at ELSE excluded.updated_at END""",
+                    (
+                        task.id,
+                        code,
+                        seq,
+                        task.kind,
+                        task.part,
+                        task.section,
+                        task.number,
+                        task.text,
+                        json.dumps(task_dict, ensure_ascii=False),
+                        task_digest,
+                        at,
+                        at,
+                    ),
+                )
+                self.conn.execute("DELETE FROM task_units WHERE task_id = ?", (task.id,))
+                self.conn.executemany(
+                    "INSERT INTO task_units (task_id, unit, role, via) VALUES (?,?,?,?)",
+                    [(task.id, unit, role, via) for unit, role, via in task.units_by_role()],
+                )
+            for task_id, old in stored.items():
+                if old["active"]:
+                    changes.append(TaskChange(task_id, "removed", old["text"][:40]))
+                    self._history(
+                        task_id,
+                        code,
+                        "removed",
+                        old["text"][:40],
+                        _task_definition(json.loads(old["data_json"])),
+                        None,
+                        at,
+                    )
+                    self.conn.execute("UPDATE tasks SET active = 0, updated_at = ? WHERE id = ?", (at, task_id))
+                    self.conn.execute("DELETE FROM task_units WHERE task_id = ?", (task_id,))
+        return SaveResult(code, "updated" if existing else "new", len(notice.tasks), changes)
+
+    def _history(
+        self,
+        task_id: str,
+        code: str,
+        change: str,
+        detail: str,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+        at: str,
+    ) -> None:
+        self.conn.execute(
+            "INSERT INTO task_history (task_id, notice_code, change, detail, before_json, after_json, at)"
+            " VALUES (?,?,?,?,?,?,?)",
+            (
+                task_id,
+                code,
+                change,
+                detail,
+                None if before is None else json.dumps(before, ensure_ascii=False),
+                None if after is None else json.dumps(after, ensure_ascii=False),
+                at,
+            ),
+        )
+
+    def notices(self) -> list[StoredNotice]:
+        """Stored notices, oldest year first."""
+        rows = self.conn.execute("SELECT * FROM notices ORDER BY year, code").fetchall()
+        return [
+            StoredNotice(
+                code=row["code"],
+                title=row["title"],
+                issuer=row["issuer"],
+                doc_number=row["doc_number"],
+                date=row["date"],
+                year=row["year"],
+                source=row["source"],
+                sha256=row["sha256"],
+                parsed_at=row["parsed_at"],
+                parts=json.loads(row["parts_json"]),
+                warnings=json.loads(row["warnings_json"]),
+            )
+            for row in rows
+        ]
+
+    def tasks(self, *, kind: str | None = None) -> list[Task]:
+        """Active tasks, in notice and document order."""
+        sql = (
+            "SELECT t.data_json, t.notice_code, t.updated_at FROM tasks t JOIN notices n ON n.code = t.notice_code"
+            " WHERE t.active = 1" + (" AND t.kind = ?" if kind else "") + " ORDER BY n.year, n.code, t.seq"
+        )
+        rows = self.conn.execute(sql, (kind,) if kind else ()).fetchall()
+        return [
+            Task.from_dict(json.loads(r["data_json"]), notice=r["notice_code"], updated_at=r["updated_at"])
+            for r in rows
+        ]
+
+    def task_units(self) -> list[TaskUnit]:
+        """Every (task, unit, role) of active tasks."""
+        rows = self.conn.execute(
+            "SELECT u.task_id, u.unit, u.role, u.via FROM task_units u JOIN tasks t ON t.id = u.task_id"
+            " WHERE t.active = 1"
+        ).fetchall()
+        return [TaskUnit(r["task_id"], r["unit"], r["role"], r["via"]) for r in rows]
+
+    def history(self, task_id: str | None = None) -> list[HistoryEntry]:
+        sql = "SELECT * FROM task_history" + (" WHERE task_id = ?" if task_id else "") + " ORDER BY id"
+        return [
+            HistoryEntry(
+                id=r["id"],
+                task_id=r["task_id"],
+                notice_code=r["notice_code"],
+                change=r["change"],
+                detail=r["detail"],
+                before=None if r["before_json"] is None else json.loads(r["before_json"]),
+                after=None if r["after_json"] is None else json.loads(r["after_json"]),
+                at=r["at"],
+            )
+            for r in self.conn.execute(sql, (task_id,) if task_id else ())
+        ]
+
+
+def _compare(task_id: str, before: dict[str, Any], after: dict[str, Any]) -> list[TaskChange]:
+    changes: list[TaskChange] = []
+    if before["text"] != after["text"]:
+        changes.append(TaskChange(task_id, "reworded", f"{before['text'][:30]} → {after['text'][:30]}"))
+    if before["leaders"] != after["leaders"]:
+        changes.append(
+            TaskChange(task_id, "leaders", f"{'、'.join(before['leaders'])} → {'、'.join(after['leaders'])}")
+        )
+    unit_keys = ("lead_units", "cooperating_units", "collective_units")
+    if any(before[k] != after[k] for k in unit_keys):
+        old = "、".join(before["lead_units"])
+        new = "、".join(after["lead_units"])
+        detail = f"牵头 {old} → {new}" if old != new else "配合单位有变化"
+        changes.append(TaskChange(task_id, "units", detail))
+    if before["target_text"] != after["target_text"] or before["breakdown"] != after["breakdown"]:
+        changes.append(TaskChange(task_id, "targets", after["target_text"][:40]))
+    if not changes:
+        changes.append(TaskChange(task_id, "reworded", "编号、板块或其他内容有变化"))
+    return changes

@@ -1,0 +1,235 @@
+"""Reporting periods, forms written, returned forms, their answers and indicator answers in the store."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Any
+
+from reporter.model import Answer, AnswerValues, FormRecord, IndicatorAnswer, IndicatorValues, ReturnRow
+from reporter.store.database import Database, now
+
+ANSWER_FIELDS = ("progress", "percent", "status", "problems", "plan", "evidence", "reporter", "phone")
+
+
+@dataclass
+class ReturnRecord:
+    """One accepted returned form, ready to be stored with its answers."""
+
+    sha256: str
+    period: str
+    unit: str
+    file_name: str
+    archive: str
+    saved_at: str
+    form_version: int
+    reporter: str = ""
+    phone: str = ""
+    sender: str = ""
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    answers: list[AnswerValues] = field(default_factory=list)
+    indicators: list[IndicatorValues] = field(default_factory=list)
+
+
+def _return_row(row: sqlite3.Row) -> ReturnRow:
+    return ReturnRow(
+        id=row["id"],
+        sha256=row["sha256"],
+        period=row["period"],
+        unit=row["unit"],
+        file_name=row["file_name"],
+        archive=row["archive"],
+        saved_at=row["saved_at"],
+        received_at=row["received_at"],
+        form_version=row["form_version"],
+        reporter=row["reporter"],
+        phone=row["phone"],
+        sender=row["sender"],
+        current=bool(row["current"]),
+        problems=json.loads(row["problems_json"]),
+    )
+
+
+def _answer(row: sqlite3.Row) -> Answer:
+    keys = row.keys()
+    return Answer(
+        task_id=row["task_id"],
+        role=row["role"],
+        **{name: row[name] for name in ANSWER_FIELDS},
+        return_id=row["return_id"],
+        unit=row["unit"] if "unit" in keys else "",
+        period=row["period"] if "period" in keys else "",
+        saved_at=row["saved_at"] if "saved_at" in keys else "",
+        received_at=row["received_at"] if "received_at" in keys else "",
+        sha256=row["sha256"] if "sha256" in keys else "",
+        file_name=row["file_name"] if "file_name" in keys else "",
+        current=bool(row["current"]) if "current" in keys else True,
+    )
+
+
+class ReturnTables(Database):
+    """The periods, forms, returns, answers and indicator_answers tables."""
+
+    def set_period_due(self, key: str, due: str) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO periods (key, due, updated_at) VALUES (?,?,?)"
+                " ON CONFLICT(key) DO UPDATE SET due=excluded.due, updated_at=excluded.updated_at",
+                (key, due, now()),
+            )
+
+    def period_due(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT due FROM periods WHERE key = ?", (key,)).fetchone()
+        return row["due"] if row else None
+
+    def has_period_returns(self, period: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM returns WHERE period = ? LIMIT 1", (period,)).fetchone() is not None
+
+    def periods_with_returns(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT DISTINCT period FROM returns ORDER BY period")]
+
+    def save_forms(self, period: str, forms: list[tuple[str, str, int, list[str]]]) -> None:
+        """Record the forms written for a period: ``(unit, file, version, task_ids)``."""
+        written = now()
+        with self.transaction():
+            self.conn.executemany(
+                "INSERT INTO forms (unit, period, file, version, task_ids_json, created_at) VALUES (?,?,?,?,?,?)"
+                " ON CONFLICT(unit, period) DO UPDATE SET file=excluded.file, version=excluded.version,"
+                " task_ids_json=excluded.task_ids_json, created_at=excluded.created_at",
+                [(unit, period, file, version, json.dumps(ids), written) for unit, file, version, ids in forms],
+            )
+
+    def forms(self, period: str) -> list[FormRecord]:
+        rows = self.conn.execute("SELECT * FROM forms WHERE period = ? ORDER BY unit", (period,)).fetchall()
+        return [
+            FormRecord(r["unit"], r["period"], r["file"], r["version"], json.loads(r["task_ids_json"]), r["created_at"])
+            for r in rows
+        ]
+
+    def has_return(self, unit: str, period: str) -> bool:
+        row = self.conn.execute("SELECT 1 FROM returns WHERE unit = ? AND period = ? LIMIT 1", (unit, period))
+        return row.fetchone() is not None
+
+    def return_by_sha(self, sha256: str) -> ReturnRow | None:
+        row = self.conn.execute("SELECT * FROM returns WHERE sha256 = ?", (sha256,)).fetchone()
+        return _return_row(row) if row else None
+
+    def save_return(self, record: ReturnRecord) -> tuple[int, bool]:
+        """Store a return and its answers in one transaction; return its id and whether it is now current."""
+        with self.transaction():
+            cursor = self.conn.execute(
+                """INSERT INTO returns (sha256, period, unit, file_name, archive, saved_at, received_at,
+                                        form_version, reporter, phone, sender, current, problems_json)
+                   VALUES (?,?,?,?,?,?,?,?,?,?,?,0,?)""",
+                (
+                    record.sha256,
+                    record.period,
+                    record.unit,
+                    record.file_name,
+                    record.archive,
+                    record.saved_at,
+                    now(),
+                    record.form_version,
+                    record.reporter,
+                    record.phone,
+                    record.sender,
+                    json.dumps(record.problems, ensure_ascii=False),
+                ),
+            )
+            return_id = int(cursor.lastrowid or 0)
+            for answer in record.answers:
+                self._insert_answer(return_id, answer)
+            self.conn.executemany(
+                "INSERT INTO indicator_answers (return_id, task_id, row, district, indicator, unit, target,"
+                " completed, note) VALUES (?,?,?,?,?,?,?,?,?)",
+                [
+                    (return_id, i.task_id, i.row, i.district, i.indicator, i.unit, i.target, i.completed, i.note)
+                    for i in record.indicators
+                ],
+            )
+            current = self._refresh_current(record.unit, record.period)
+        return return_id, current == return_id
+
+    def _insert_answer(self, return_id: int, answer: AnswerValues) -> None:
+        self.conn.execute(
+            "INSERT INTO answers (return_id, task_id, role, " + ", ".join(ANSWER_FIELDS) + ")"
+            " VALUES (?,?,?," + ",".join("?" * len(ANSWER_FIELDS)) + ")",
+            (return_id, answer.task_id, answer.role, *(getattr(answer, f) for f in ANSWER_FIELDS)),
+        )
+
+    def _refresh_current(self, unit: str, period: str) -> int:
+        """Mark the newest return (by the time the unit saved it, then by hash) as the unit's current one."""
+        newest = int(
+            self.conn.execute(
+                "SELECT id FROM returns WHERE unit = ? AND period = ? ORDER BY saved_at DESC, sha256 DESC LIMIT 1",
+                (unit, period),
+            ).fetchone()[0]
+        )
+        self.conn.execute("UPDATE returns SET current = (id = ?) WHERE unit = ? AND period = ?", (newest, unit, period))
+        return newest
+
+    def returns(self, period: str | None = None, *, current_only: bool = False) -> list[ReturnRow]:
+        clauses, params = [], []
+        if period:
+            clauses.append("period = ?")
+            params.append(period)
+        if current_only:
+            clauses.append("current = 1")
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = self.conn.execute(f"SELECT * FROM returns{where} ORDER BY period, unit, saved_at", params)
+        return [_return_row(r) for r in rows]
+
+    def answers(self, period: str | None = None, *, current_only: bool = True) -> list[Answer]:
+        """Answers with their return (unit, period, saved_at, sha256 …), in period and task order."""
+        clauses, params = [], []
+        if current_only:
+            clauses.append("r.current = 1")
+        if period:
+            clauses.append("r.period = ?")
+            params.append(period)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = self.conn.execute(
+            "SELECT a.*, r.unit, r.period, r.saved_at, r.received_at, r.sha256, r.file_name, r.current"
+            f" FROM answers a JOIN returns r ON r.id = a.return_id{where} ORDER BY r.period, a.task_id, r.unit",
+            params,
+        )
+        return [_answer(r) for r in rows]
+
+    def latest_answers_before(self, unit: str, period: str) -> dict[str, Answer]:
+        """A unit's most recent current answers from periods before ``period``, by task id (for pre-filling)."""
+        row = self.conn.execute(
+            "SELECT id FROM returns WHERE unit = ? AND period < ? AND current = 1 ORDER BY period DESC LIMIT 1",
+            (unit, period),
+        ).fetchone()
+        if row is None:
+            return {}
+        rows = self.conn.execute("SELECT * FROM answers WHERE return_id = ?", (row[0],))
+        return {r["task_id"]: _answer(r) for r in rows}
+
+    def indicator_answers(self, period: str | None = None) -> list[IndicatorAnswer]:
+        """Current livelihood-indicator answers, with the returning unit and period."""
+        params = [period] if period else []
+        rows = self.conn.execute(
+            "SELECT i.*, r.unit AS returned_by, r.period, r.saved_at FROM indicator_answers i"
+            " JOIN returns r ON r.id = i.return_id"
+            " WHERE r.current = 1" + (" AND r.period = ?" if period else "") + " ORDER BY r.period, i.task_id, i.row",
+            params,
+        )
+        return [
+            IndicatorAnswer(
+                task_id=r["task_id"],
+                row=r["row"],
+                district=r["district"],
+                completed=r["completed"],
+                note=r["note"],
+                indicator=r["indicator"],
+                unit=r["unit"],
+                target=r["target"],
+                return_id=r["return_id"],
+                returned_by=r["returned_by"],
+                period=r["period"],
+                saved_at=r["saved_at"],
+            )
+            for r in rows
+        ]

@@ -1,0 +1,150 @@
+"""The store's schema: one SQL script per migration, applied in order (``PRAGMA user_version`` counts them)."""
+
+from __future__ import annotations
+
+MIGRATIONS: list[str] = [
+    # 1: notices, tasks, their units and history
+    """
+    CREATE TABLE notices (
+        code TEXT PRIMARY KEY,
+        title TEXT NOT NULL,
+        issuer TEXT NOT NULL,
+        doc_number TEXT NOT NULL,
+        date TEXT NOT NULL,
+        year INTEGER,
+        source TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        parts_json TEXT NOT NULL,
+        warnings_json TEXT NOT NULL,
+        parsed_at TEXT NOT NULL
+    );
+    CREATE TABLE tasks (
+        id TEXT PRIMARY KEY,
+        notice_code TEXT NOT NULL REFERENCES notices(code),
+        seq INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        part TEXT NOT NULL,
+        section TEXT NOT NULL,
+        number INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        data_json TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        active INTEGER NOT NULL DEFAULT 1,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX tasks_notice ON tasks(notice_code, seq);
+    CREATE TABLE task_units (
+        task_id TEXT NOT NULL REFERENCES tasks(id),
+        unit TEXT NOT NULL,
+        role TEXT NOT NULL,
+        via TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (task_id, unit, role)
+    );
+    CREATE INDEX task_units_unit ON task_units(unit);
+    CREATE TABLE task_history (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        task_id TEXT NOT NULL,
+        notice_code TEXT NOT NULL,
+        change TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        before_json TEXT,
+        after_json TEXT,
+        at TEXT NOT NULL
+    );
+    """,
+    # 2: reporting periods, forms sent, returned forms and their answers
+    """
+    CREATE TABLE periods (
+        key TEXT PRIMARY KEY,
+        due TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE forms (
+        unit TEXT NOT NULL,
+        period TEXT NOT NULL,
+        file TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        task_ids_json TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (unit, period)
+    );
+    CREATE TABLE returns (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        sha256 TEXT NOT NULL UNIQUE,
+        period TEXT NOT NULL,
+        unit TEXT NOT NULL,
+        file_name TEXT NOT NULL,
+        archive TEXT NOT NULL,
+        saved_at TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        form_version INTEGER NOT NULL,
+        reporter TEXT NOT NULL,
+        phone TEXT NOT NULL,
+        sender TEXT NOT NULL DEFAULT '',
+        current INTEGER NOT NULL DEFAULT 0,
+        problems_json TEXT NOT NULL
+    );
+    CREATE INDEX returns_unit_period ON returns(unit, period);
+    CREATE TABLE answers (
+        return_id INTEGER NOT NULL REFERENCES returns(id),
+        task_id TEXT NOT NULL,
+        role TEXT NOT NULL,
+        progress TEXT NOT NULL,
+        percent REAL,
+        status TEXT NOT NULL,
+        problems TEXT NOT NULL,
+        plan TEXT NOT NULL,
+        evidence TEXT NOT NULL,
+        reporter TEXT NOT NULL,
+        phone TEXT NOT NULL,
+        PRIMARY KEY (return_id, task_id)
+    );
+    CREATE INDEX answers_task ON answers(task_id);
+    CREATE TABLE indicator_answers (
+        return_id INTEGER NOT NULL REFERENCES returns(id),
+        task_id TEXT NOT NULL,
+        row INTEGER NOT NULL,
+        district TEXT NOT NULL,
+        indicator TEXT NOT NULL,
+        unit TEXT NOT NULL,
+        target REAL,
+        completed REAL,
+        note TEXT NOT NULL,
+        PRIMARY KEY (return_id, task_id, row)
+    );
+    """,
+    # 3: e-mail sent to units, and messages and files taken from the mailbox
+    """
+    CREATE TABLE mail_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        period TEXT NOT NULL,
+        unit TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        recipients TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        attachment_sha256 TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX mail_log_unit ON mail_log(period, unit, kind);
+    CREATE TABLE fetched_messages (
+        message_id TEXT PRIMARY KEY,
+        sender TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        period TEXT NOT NULL,
+        fetched_at TEXT NOT NULL
+    );
+    CREATE TABLE fetched_files (
+        sha256 TEXT PRIMARY KEY,
+        message_id TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        file_name TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        period TEXT NOT NULL
+    );
+    """,
+]
