@@ -200,3 +200,76 @@ def test_sub_rows_of_a_task_table(tmp_path):
         ("2024-G-001.2", ["李四"], ["县房管中心"], ["县财政局"]),
         ("2024-G-002", ["王五"], ["县水利局"], []),
     ]
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "一、张三县长主抓重点工作",
+        "一、张三县长牵头重点工作",
+        "一、张三副县长牵头的重点工作",
+        "一、由张三常务副县长负责的工作",
+        "一、张三同志分管的工作",
+        "一、张三牵头的重点工作",
+    ],
+)
+def test_leader_named_by_the_section_heading_in_any_wording(heading):
+    (task,) = tasks(f"{heading}\n1.地区生产总值增长6%左右。\n牵头单位：县发改局\n")
+    assert (task.leaders, task.leader_label, task.lead_units) == (["张三"], "板块牵头领导", ["县发改局"])
+
+
+@pytest.mark.parametrize("heading", ["一、经济发展", "一、主要预期目标", "一、扩大有效投资"])
+def test_an_ordinary_section_heading_names_no_leader(heading):
+    (task,) = tasks(f"{heading}\n1.地区生产总值增长6%左右。\n牵头单位：县发改局\n")
+    assert task.leaders == []
+
+
+def test_note_in_a_unit_list_is_a_rule_not_a_unit():
+    first, second = tasks(
+        "一、经济发展\n1.稳企业。\n牵头领导：张三\n"
+        "责任单位：县经信局、县财政局、县税务局(列第一位者为工作牵头单位或汇总单位,下同)\n"
+        "2.促消费。\n牵头领导：张三\n责任单位：县商务局、县财政局\n"
+    )
+    assert (first.lead_units, first.cooperating_units) == (["县经信局"], ["县财政局", "县税务局"])
+    assert (second.lead_units, second.cooperating_units) == (["县商务局"], ["县财政局"])
+
+
+def test_department_roles_marked_by_verbs_under_a_label():
+    (task,) = tasks("一、主要预期目标\n1.地区生产总值增长6%以上。\n分管省领导:张三\n部门分工:县发改局牵头,县统计局配合。\n")
+    assert (task.leaders, task.lead_units, task.cooperating_units) == (["张三"], ["县发改局"], ["县统计局"])
+
+
+@pytest.mark.parametrize(
+    ("written", "collective"),
+    [("各县、市、区政府", "各县、市、区政府"), ("各乡、镇人民政府", "各乡、镇人民政府"), ("各区、县级市", "各区、县级市")],
+)
+def test_collective_names_sharing_one_affix_stay_whole(written, collective):
+    (task,) = tasks(f"一、经济发展\n1.稳增长。\n牵头单位：县发改局\n配合单位：县统计局、{written}\n")
+    assert task.lead_units == ["县发改局"]
+    assert "县统计局" in task.cooperating_units
+    names = [c.name for c in task.collective_units] + task.cooperating_units
+    assert collective in names and not {"市", "区政府", "县级市", "镇人民政府"} & set(names)
+
+
+def test_items_numbered_in_brackets_carrying_their_own_units_are_tasks():
+    found = tasks(
+        "一、主要预期目标\n(一)地区生产总值增长7%以上\n\n责任单位:县发改局\n\n"
+        "(二)规上工业增加值增长12%以上\n\n责任单位:县经信局\n"
+        "二、重点工作\n(一)扩大有效投资\n1.新开工项目50个。\n牵头单位：县发改局\n"
+    )
+    assert [(t.text, t.lead_units) for t in found] == [
+        ("地区生产总值增长7%以上", ["县发改局"]),
+        ("规上工业增加值增长12%以上", ["县经信局"]),
+        ("新开工项目50个。", ["县发改局"]),
+    ]
+
+
+@pytest.mark.parametrize("title", ["2024年政府工作报告重点任务分工方案", "2024年政府工作报告目标任务责任分解清单"])
+def test_part_titles_ending_in_fengong_or_fangan(title):
+    notice = parse_notice(
+        f"某县人民政府办公室关于印发重点任务分工的通知\n{title}\n一、经济发展\n1.稳增长。\n牵头单位：县发改局\n",
+        source="通知.txt",
+        directory=UnitDirectory(),
+        code="2024",
+    )
+    assert [(t.part, t.lead_units) for t in notice.tasks] == [(title, ["县发改局"])]

@@ -61,6 +61,9 @@ LABEL_SYNONYMS = {
     "协办单位": "配合单位",
     "参与单位": "配合单位",
     "责任部门": "责任单位",
+    "部门分工": "责任单位",  # 部门分工：A牵头，B配合
+    "责任分工": "责任单位",
+    "牵头负责单位": "牵头单位",
     "完成时间": "完成时限",
     "时间节点": "完成时限",
     "时限要求": "完成时限",
@@ -73,13 +76,23 @@ _INLINE_ROLES = re.compile(r"^(?P<lead>.+?)牵头[，,、；;]?(?:(?P<coop>.+?)(
 _SUBITEM = re.compile(r"^(?:[（(](?:\d{1,2}|[一二三四五六七八九十]{1,2})[）)]|[①②③④⑤⑥⑦⑧⑨⑩])\s*(?P<text>.*)$")
 _TRAILING_ROLES = re.compile(r"[（(]([^（()）]*?牵头[^（()）]*)[）)]\s*$")
 _SEPARATELY_LEAD = re.compile(r"^(?P<lead>.+?)分别牵头$")
-_SECTION_LEADER = re.compile(
-    r"^(?:[一二三四五六七八九十]+、)?(?P<name>[\u4e00-\u9fa5]{2,4}?)(?:同志)?(?:市长|副市长|县长|副县长|区长|副区长|书记|副书记|主任|副主任)?"
-    r"(?:同志)?(?:牵头|分管|负责)的"
+_LEADER_TITLES = (
+    "常务副市长|常务副县长|常务副区长|副市长|副县长|副区长|副省长|副书记|副主任|副秘书长|"
+    "市长|县长|区长|省长|书记|主任|秘书长|旗长|州长|副州长|副旗长"
 )
+_LEADER_VERBS = "牵头|分管|负责|主抓|联系|领衔|挂帅|主管"
+# A section headed by its leader: 一、王某市长牵头的重点工作 / 一、王某市长主抓重点工作 / 由王某副市长负责 / 王某同志分管的工作
+_SECTION_LEADER = re.compile(
+    rf"^(?:[一二三四五六七八九十]+、)?由?(?P<name>[\u4e00-\u9fa5]{{2,4}}?)(?:同志)?"
+    rf"(?:(?:{_LEADER_TITLES})(?:同志)?(?:{_LEADER_VERBS})|(?:{_LEADER_VERBS})的)"
+)
+# A note in a unit list stating how to read it, not a unit: （列第一位者为牵头单位，下同）, （排名第一的为牵头单位）
+_UNIT_NOTE = re.compile(r"[（(][^（）()]*(?:列第一|排第一|排名第一|排在第一|第一位|下同|为牵头|汇总单位)[^（）()]*[）)]")
 _HEADING = re.compile(r"^([一二三四五六七八九十]{1,3})、(.+)$")
 _TASK_START = re.compile(r"^(\d{1,5})\s*[.．、](?!\d)\s*(.*)$")
-_PART_TITLE = re.compile(r"^(?!《).{0,60}(目标任务|项目|实事|工作)(责任)?分解$")
+_PART_TITLE = re.compile(r"^(?!《)(?!任务分[解工]$).{0,60}(目标任务|任务|项目|实事|工作)(责任)?分[解工](方案|表|清单)?$")
+# A top-level item numbered （一） in a section where no 1. task is open: a task (一 to 三十).
+_PAREN_TASK = re.compile(r"^[（(](?P<number>[一二三四五六七八九十]{1,3})[）)]\s*(?P<text>\S.*)$")
 _DOC_NUMBER = re.compile(r"([\u4e00-\u9fa5]{1,12})[〔\[［（【(](\d{4})[〕\]］）】)](\d{1,4})号")
 _DATE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日(印发|发布)?$")
 _FURNITURE = re.compile(
@@ -119,17 +132,27 @@ def parse_notice(
     source: str = "",
     directory: UnitDirectory | None = None,
     code: str | None = None,
+    line_numbers: list[int] | None = None,
 ) -> Notice:
-    """Parse a notice's text (or its lines) into metadata, parts, tasks and warnings."""
+    """Parse a notice's text (or its lines) into metadata, parts, tasks and warnings.
+
+    ``line_numbers``: the source line of each line, when the lines are not the file's own (a table recovered
+    from flattened text is given as several canonical lines); problems and ``--explain`` name the source line.
+    """
     lines = text.splitlines() if isinstance(text, str) else list(text)
+    if line_numbers is not None and len(line_numbers) != len(lines):
+        raise ValueError("line_numbers must give one source line per line")
     directory = directory or UnitDirectory()
-    parser = _NoticeParser(lines, source, directory)
+    parser = _NoticeParser(lines, source, directory, line_numbers)
     return parser.parse(code)
 
 
 class _NoticeParser:
-    def __init__(self, lines: list[str], source: str, directory: UnitDirectory) -> None:
+    def __init__(
+        self, lines: list[str], source: str, directory: UnitDirectory, line_numbers: list[int] | None = None
+    ) -> None:
         self.raw = lines
+        self.line_numbers = line_numbers or list(range(1, len(lines) + 1))
         self.source = source
         self.directory = directory
         self.warnings: list[Problem] = []
@@ -147,7 +170,8 @@ class _NoticeParser:
         last_number = 0
         heading_since_task = True
 
-        for index, raw in enumerate(self.raw, start=1):
+        paren_tasks = 0  # the last （一）-numbered task of the current section, 0 when none is open
+        for position, (index, raw) in enumerate(zip(self.line_numbers, self.raw, strict=True)):
             line = normalize_line(raw)
             if not line:
                 continue
@@ -159,7 +183,7 @@ class _NoticeParser:
                 draft, furniture = None, False
                 kind = LIVELIHOOD if "民生" in line else WORK
                 self.parts.append(_Part(title=line, kind=kind, line=index))
-                last_number, heading_since_task = 0, True
+                last_number, heading_since_task, paren_tasks = 0, True, 0
                 continue
             heading = _HEADING.match(line)
             part = self.parts[-1] if self.parts else None
@@ -176,7 +200,7 @@ class _NoticeParser:
                     part.headings.append(line)
                 else:
                     part.headings.append(line)
-                    heading_since_task = True
+                    heading_since_task, paren_tasks = True, 0
                 continue
             start = _TASK_START.match(line)
             if start and (part is None or part.kind == WORK) and (part or not has_part_titles):
@@ -191,6 +215,22 @@ class _NoticeParser:
                         draft.lines.append((index, start.group(2)))
                     last_number, heading_since_task = number, False
                     continue
+            paren = _PAREN_TASK.match(line)
+            if (
+                paren
+                and part is not None
+                and part.kind == WORK
+                and (heading_since_task or paren_tasks)
+                and chinese_numeral(paren.group("number")) == paren_tasks + 1
+                and self._has_own_fields(position)
+            ):
+                self._close(draft)  # （一）地区生产总值增长7%  责任单位：…  — numbered by （一） in this section
+                furniture = False
+                paren_tasks = paren_tasks + 1
+                draft = _Draft(WORK, paren_tasks, len(self.parts) - 1, part.headings[-1] if part.headings else "", index)
+                draft.lines.append((index, paren.group("text")))
+                heading_since_task = False
+                continue
             if furniture:
                 continue
             if part is not None and self._is_signature(line):
@@ -238,6 +278,18 @@ class _NoticeParser:
             self.meta.year = int(doc_number.group(2))
         elif self.meta.date:
             self.meta.year = int(self.meta.date[:4])
+
+    def _has_own_fields(self, position: int) -> bool:
+        """Whether the lines after ``position``, up to the next numbered line or heading, carry a field label."""
+        for raw in self.raw[position + 1 : position + 12]:
+            line = normalize_line(raw)
+            if not line:
+                continue
+            if _LABEL.search(line):
+                return True
+            if _TASK_START.match(line) or _PAREN_TASK.match(line) or _HEADING.match(line):
+                return False
+        return False
 
     def _is_part_title(self, line: str) -> bool:
         return bool(_PART_TITLE.match(line)) and "关于" not in line and not line.endswith("通知")
@@ -400,7 +452,8 @@ class _NoticeParser:
             fields["责任单位"] = trailing.group(1)  # ……。（市发改委牵头，市财政局配合）
             lead_text = lead_text[: trailing.start()]
         for label in unit_labels & fields.keys():
-            fields[label] = strip_punctuation(fields[label].replace("按职责分工负责", "").replace("按职责分工", ""))
+            value = _UNIT_NOTE.sub("", fields[label])  # （列第一位者为牵头单位，下同）: the rule the parser applies anyway
+            fields[label] = strip_punctuation(value.replace("按职责分工负责", "").replace("按职责分工", ""))
         task = Task(
             id=task_id, kind=draft.kind, part=part, section=section, number=draft.number, text="", line=draft.line
         )

@@ -119,7 +119,33 @@ def split_list(text: str) -> list[str]:
         else:
             current.append(ch)
     items.append("".join(current))
-    return [item for item in (strip_punctuation(i) for i in items) if item]
+    return _join_shared_affix([item for item in (strip_punctuation(i) for i in items) if item])
+
+
+_DIVISIONS = ("街道", "县", "市", "区", "乡", "镇", "旗", "州")
+_SHARED_CLOSE = re.compile(rf"^(?:{'|'.join(_DIVISIONS)})(?:人民政府|政府|级市|管委会|办事处)$")
+
+
+def _join_shared_affix(items: list[str]) -> list[str]:
+    """``各县、市、区政府`` and ``各区、县级市`` name one collective whose parts share 各 and the closing noun.
+
+    A run is ``各`` and a division (县, 市, 区, 乡, 镇, 街道 …), then bare divisions, then a division with the noun
+    that closes the name (``区政府``, ``镇人民政府``, ``县级市``).
+    """
+    result: list[str] = []
+    index = 0
+    while index < len(items):
+        if items[index][1:] in _DIVISIONS and items[index].startswith("各"):
+            end = index + 1
+            while end < len(items) and items[end] in _DIVISIONS:
+                end += 1
+            if end < len(items) and _SHARED_CLOSE.match(items[end]):
+                result.append("、".join(items[index : end + 1]))
+                index = end + 1
+                continue
+        result.append(items[index])
+        index += 1
+    return result
 
 
 _COLLECTIVE = re.compile(
