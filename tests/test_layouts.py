@@ -273,3 +273,36 @@ def test_part_titles_ending_in_fengong_or_fangan(title):
         code="2024",
     )
     assert [(t.part, t.lead_units) for t in notice.tasks] == [(title, ["县发改局"])]
+
+
+def test_bracketed_sub_headings_between_tasks_and_sub_items_inside_one():
+    found = tasks(
+        "一、主要预期目标\n(一)主要经济指标。\n"
+        "1.地区生产总值增长10%左右。(牵头单位:县发改局;责任单位:县统计局,各乡、镇人民政府,人民大垸、荒湖管理区)\n"
+        "(二)活力后劲指标。\n"
+        "2.固定资产投资增长20%以上。(牵头单位:县发改局;责任单位:县统计局)\n"
+        "二、重点工作\n3.推进三项改革：\n（一）深化放管服改革；\n（二）推进国资国企改革。\n牵头单位：县财政局\n"
+        "4.稳外贸。\n牵头单位：县商务局\n"
+    )
+    first, second = found[0], found[1]
+    assert (first.text, first.lead_units) == ("地区生产总值增长10%左右。", ["县发改局"])
+    assert first.cooperating_units == ["县统计局", "人民大垸、荒湖管理区"]
+    assert [c.name for c in first.collective_units] == ["各乡、镇人民政府"]
+    assert (second.text, second.cooperating_units) == ("固定资产投资增长20%以上。", ["县统计局"])
+    assert "活力后劲" not in "".join(t.text for t in found)
+    reform = next(t for t in found if t.number == 3)
+    assert "推进国资国企改革" in (reform.text + reform.parent_text) and reform.lead_units == ["县财政局"]
+    assert found[-1].lead_units == ["县商务局"]
+
+
+def test_text_pasted_with_its_web_markup():
+    found = tasks(
+        '一、人才项目</p><p align=\\"left\\">\n'
+        "\t　　1.紧缺人才开发项目。5年内引进1万名紧缺人才。（牵头单位：县发改局，配合单位：县委组织部、县人社局，"
+        '各区、县级市）</p><p align=\\"left\\">\t　　2.企业家培养项目。加强&nbsp;培训。（牵头单位：县国资委）</p>\n'
+    )
+    assert [(t.text, t.lead_units, t.cooperating_units) for t in found] == [
+        ("紧缺人才开发项目。5年内引进1万名紧缺人才。", ["县发改局"], ["县委组织部", "县人社局"]),
+        ("企业家培养项目。加强培训。", ["县国资委"], []),
+    ]
+    assert [c.name for c in found[0].collective_units] == ["各区、县级市"]

@@ -10,6 +10,7 @@ A task's lines are joined before its fields are split on their labels, so a labe
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 
@@ -91,6 +92,9 @@ _UNIT_NOTE = re.compile(r"[（(][^（）()]*(?:列第一|排第一|排名第一|
 _HEADING = re.compile(r"^([一二三四五六七八九十]{1,3})、(.+)$")
 _TASK_START = re.compile(r"^(\d{1,5})\s*[.．、](?!\d)\s*(.*)$")
 _PART_TITLE = re.compile(r"^(?!《)(?!任务分[解工]$).{0,60}(目标任务|任务|项目|实事|工作)(责任)?分[解工](方案|表|清单)?$")
+# A part about the work report's tasks even when it names 民生实事 too: “重点工作及民生实事项目任务分解”.
+_WORK_TITLE = re.compile(r"重点工作|工作报告|工作任务|重点任务")
+_CLOSING = ("。", "；", "：", "！", "？")
 # A top-level item numbered （一） in a section where no 1. task is open: a task (一 to 三十).
 _PAREN_TASK = re.compile(r"^[（(](?P<number>[一二三四五六七八九十]{1,3})[）)]\s*(?P<text>\S.*)$")
 _DOC_NUMBER = re.compile(r"([\u4e00-\u9fa5]{1,12})[〔\[［（【(](\d{4})[〕\]］）】)](\d{1,4})号")
@@ -142,9 +146,34 @@ def parse_notice(
     lines = text.splitlines() if isinstance(text, str) else list(text)
     if line_numbers is not None and len(line_numbers) != len(lines):
         raise ValueError("line_numbers must give one source line per line")
+    lines, line_numbers = without_markup(lines, line_numbers or list(range(1, len(lines) + 1)))
     directory = directory or UnitDirectory()
     parser = _NoticeParser(lines, source, directory, line_numbers)
     return parser.parse(code)
+
+
+_BLOCK_TAG = re.compile(r"<\s*/?\s*(?:p|br|div|tr|li|h[1-6]|table|section|article)\b[^<>]{0,300}>", re.IGNORECASE)
+_ANY_TAG = re.compile(r"<\s*/?\s*[A-Za-z][^<>]{0,300}>")
+_ENTITY = re.compile(r"&(?:#\d{1,6}|#x[0-9A-Fa-f]{1,6}|[A-Za-z]{2,8});")
+
+
+def without_markup(lines: list[str], numbers: list[int]) -> tuple[list[str], list[int]]:
+    """Text pasted with its web page's markup: block tags start new lines, other tags and entities go.
+
+    ``…配合单位：市教育局）</p><p align=\"left\">2.…`` becomes two lines, both of the source line they were on.
+    """
+    out_lines: list[str] = []
+    out_numbers: list[int] = []
+    for line, number in zip(lines, numbers, strict=True):
+        if "<" not in line and "&" not in line:
+            out_lines.append(line)
+            out_numbers.append(number)
+            continue
+        for piece in _BLOCK_TAG.split(line):
+            piece = html.unescape(_ANY_TAG.sub("", piece)) if _ENTITY.search(piece) else _ANY_TAG.sub("", piece)
+            out_lines.append(piece.replace('\\"', '"'))
+            out_numbers.append(number)
+    return out_lines, out_numbers
 
 
 class _NoticeParser:
@@ -171,20 +200,29 @@ class _NoticeParser:
         heading_since_task = True
 
         paren_tasks = 0  # the last （一）-numbered task of the current section, 0 when none is open
+        previous = ""  # the last line read, for a part title wrapped over two lines
         for position, (index, raw) in enumerate(zip(self.line_numbers, self.raw, strict=True)):
             line = normalize_line(raw)
             if not line:
                 continue
             if self._is_furniture(line):
                 furniture = furniture or bool(_COPY_TO.match(line))
+                previous = ""
                 continue
             if self._is_part_title(line):
                 self._close(draft)
                 draft, furniture = None, False
-                kind = LIVELIHOOD if "民生" in line else WORK
-                self.parts.append(_Part(title=line, kind=kind, line=index))
+                title = line
+                if line.startswith(("及", "和", "与")) and previous and not previous.endswith(_CLOSING):
+                    title = previous + line  # a title wrapped before 及：“……重点工作” / “及民生实事项目任务分解方案”
+                    if self.preamble and self.preamble[-1] == previous:
+                        self.preamble.pop()
+                kind = LIVELIHOOD if "民生" in title and not _WORK_TITLE.search(title) else WORK
+                self.parts.append(_Part(title=title, kind=kind, line=index))
                 last_number, heading_since_task, paren_tasks = 0, True, 0
+                previous = line
                 continue
+            previous = line
             heading = _HEADING.match(line)
             part = self.parts[-1] if self.parts else None
             if heading and (part or not has_part_titles) and self._heading_in_sequence(part, heading.group(1)):
@@ -230,6 +268,16 @@ class _NoticeParser:
                 draft = _Draft(WORK, paren_tasks, len(self.parts) - 1, part.headings[-1] if part.headings else "", index)
                 draft.lines.append((index, paren.group("text")))
                 heading_since_task = False
+                continue
+            if (
+                paren
+                and part is not None
+                and part.kind == WORK
+                and self._opens_numbered_tasks(position)
+                and not (draft and any(_SUBITEM.match(text) for _, text in draft.lines))  # not its last sub-item
+            ):
+                self._close(draft)  # （二）活力后劲指标 above 4.… 5.…: a sub-heading between tasks, not task text
+                draft = None
                 continue
             if furniture:
                 continue
@@ -279,16 +327,24 @@ class _NoticeParser:
         elif self.meta.date:
             self.meta.year = int(self.meta.date[:4])
 
+    def _opens_numbered_tasks(self, position: int) -> bool:
+        """Whether the next non-empty line after ``position`` starts a 1.-numbered task."""
+        for raw in self.raw[position + 1 : position + 4]:
+            line = normalize_line(raw)
+            if line:
+                return bool(_TASK_START.match(line))
+        return False
+
     def _has_own_fields(self, position: int) -> bool:
         """Whether the lines after ``position``, up to the next numbered line or heading, carry a field label."""
         for raw in self.raw[position + 1 : position + 12]:
             line = normalize_line(raw)
             if not line:
                 continue
-            if _LABEL.search(line):
-                return True
             if _TASK_START.match(line) or _PAREN_TASK.match(line) or _HEADING.match(line):
                 return False
+            if _LABEL.search(line):
+                return True
         return False
 
     def _is_part_title(self, line: str) -> bool:

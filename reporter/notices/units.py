@@ -123,6 +123,7 @@ def split_list(text: str) -> list[str]:
 
 
 _DIVISIONS = ("街道", "县", "市", "区", "乡", "镇", "旗", "州")
+_SHARED_AREA = re.compile(r"^[\u4e00-\u9fa5]{2,4}(管理区|开发区|园区|新区|街道|办事处|社区|管委会)$")
 _SHARED_CLOSE = re.compile(rf"^(?:{'|'.join(_DIVISIONS)})(?:人民政府|政府|级市|管委会|办事处)$")
 
 
@@ -135,7 +136,18 @@ def _join_shared_affix(items: list[str]) -> list[str]:
     result: list[str] = []
     index = 0
     while index < len(items):
-        if items[index][1:] in _DIVISIONS and items[index].startswith("各"):
+        item = items[index]
+        if (
+            index + 1 < len(items)
+            and 2 <= len(item) <= 5
+            and item[-1] not in _UNIT_ENDINGS
+            and _SHARED_AREA.search(items[index + 1])
+            and not is_collective(item)
+        ):
+            result.append(f"{item}、{items[index + 1]}")  # 人民大垸、荒湖管理区: two 管理区 named once
+            index += 2
+            continue
+        if item[1:] in _DIVISIONS and item.startswith("各"):
             end = index + 1
             while end < len(items) and items[end] in _DIVISIONS:
                 end += 1
@@ -150,7 +162,7 @@ def _join_shared_affix(items: list[str]) -> list[str]:
 
 _COLLECTIVE = re.compile(
     r"(有关部门|有关单位|相关部门|相关单位|其他部门|其他单位|各部门|各单位|成员单位|有关区县|相关区县|各区县|各县|"
-    r"各乡|各镇|各街道|^(各|相关|有关)?开发园区管委会$|驻甬有关单位|^市级(各|其他|有关)|有关方面)"
+    r"各乡|各镇|各街道|^各[区县市乡镇地旗州]|^(各|相关|有关)?开发园区管委会$|驻甬有关单位|^市级(各|其他|有关)|有关方面)"
 )
 _MEMBERS_SUFFIX = re.compile(r"^(.+?)等(?:[省市县区]级)?(有关|相关)?(部门|单位)$")
 
