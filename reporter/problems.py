@@ -296,6 +296,9 @@ UNIT_NEAR_DUPLICATE = _register(
     "如为同一单位，请在 reporter.toml 的 [aliases] 中登记",
 )
 UNIT_PREFIX_ADDED = _register("unit.prefix-added", INFO, "单位名称已补全前缀", "单位“{old}”按本通知中的“{new}”处理")
+UNIT_REJOINED = _register(
+    "unit.rejoined", INFO, "跨行的单位名称已接好", "单位“{old}”在换行处重复了一个字，按本通知中的“{new}”处理"
+)
 
 # District breakdown tables of tasks (reporter.notices.breakdown).
 BREAKDOWN_UNKNOWN_COLUMN = _register(

@@ -306,3 +306,34 @@ def test_text_pasted_with_its_web_markup():
         ("企业家培养项目。加强培训。", ["县国资委"], []),
     ]
     assert [c.name for c in found[0].collective_units] == ["各区、县级市"]
+
+
+def test_a_whole_list_run_together_on_one_line():
+    line = (
+        "某县民生实事项目共有3项任务，各责任单位高度重视，现将1—6月份进展情况予以公示，接受社会监督。"
+        " 1.新增公交线路10条。 牵头领导:张三 责任单位:县交通局 项目责任人:王五 配合单位:县公安局、县财政局"
+        " 实际完成情况:已新辟线路6条，完成年度目标的60%。"
+        " 2.新建幼儿园5所。 牵头领导:李四 责任单位:县教育局 项目责任人:赵六 实际完成情况:3所已开工。"
+        " 3.改造老旧小区20个。 牵头领导:李四 责任单位:县住建局 配合单位:各镇政府 实际完成情况:已完成8个。"
+    )
+    found = tasks(f"{line}\n")
+    assert [(t.number, t.text, t.leaders, t.lead_units, t.cooperating_units) for t in found] == [
+        (1, "新增公交线路10条。", ["张三"], ["县交通局"], ["县公安局", "县财政局"]),
+        (2, "新建幼儿园5所。", ["李四"], ["县教育局"], []),
+        (3, "改造老旧小区20个。", ["李四"], ["县住建局"], []),
+    ]
+    assert [t.responsible_persons for t in found] == [["王五"], ["赵六"], []]
+
+
+def test_a_school_is_a_unit_not_a_unit_and_a_person():
+    (task,) = tasks("一、人才\n1.培训干部。\n牵头单位：县委组织部；配合单位：县委党校、县人社局 王五\n")
+    assert task.cooperating_units == ["县委党校", "县人社局"]  # 王五 is the person, 党校 is not
+
+
+def test_unit_name_broken_across_lines_with_a_repeated_character():
+    _, second = tasks(
+        "一、城市管理\n1.治理违建。\n牵头单位：县综合执法局\n"
+        "2.分类垃圾。\n牵头单位：县住建局；配合单位：县财政局、县综\n综合执法局\n"
+    )
+    assert second.cooperating_units == ["县财政局", "县综合执法局"]
+    assert [w.code for w in second.warnings if w.code.startswith("unit.")] == ["unit.rejoined"]

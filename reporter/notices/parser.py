@@ -36,6 +36,7 @@ from reporter.problems import (
     TASK_UNPLACED_TEXT,
     UNIT_NEAR_DUPLICATE,
     UNIT_PREFIX_ADDED,
+    UNIT_REJOINED,
     Location,
     Problem,
     ProblemType,
@@ -43,7 +44,7 @@ from reporter.problems import (
 from reporter.text import chinese_numeral, join_lines, normalize_line, strip_punctuation
 
 LEADER_LABELS = ("牵头领导", "联系领导")
-FIELD_LABELS = (*LEADER_LABELS, "牵头单位", "责任单位", "配合单位", "责任人", "目标任务", "完成时限")
+FIELD_LABELS = (*LEADER_LABELS, "牵头单位", "责任单位", "配合单位", "责任人", "目标任务", "完成时限", "进展情况")
 # Other governments' words for the same fields, read as the canonical label on the right.
 LABEL_SYNONYMS = {
     **{
@@ -65,6 +66,11 @@ LABEL_SYNONYMS = {
     "部门分工": "责任单位",  # 部门分工：A牵头，B配合
     "责任分工": "责任单位",
     "牵头负责单位": "牵头单位",
+    "项目责任人": "责任人",
+    "实际完成情况": "进展情况",  # progress written beside the task: not part of its text
+    "完成情况": "进展情况",
+    "工作进展": "进展情况",
+    "形象进度": "进展情况",
     "完成时间": "完成时限",
     "时间节点": "完成时限",
     "时限要求": "完成时限",
@@ -147,6 +153,7 @@ def parse_notice(
     if line_numbers is not None and len(line_numbers) != len(lines):
         raise ValueError("line_numbers must give one source line per line")
     lines, line_numbers = without_markup(lines, line_numbers or list(range(1, len(lines) + 1)))
+    lines, line_numbers = split_run_on(lines, line_numbers)
     directory = directory or UnitDirectory()
     parser = _NoticeParser(lines, source, directory, line_numbers)
     return parser.parse(code)
@@ -173,6 +180,40 @@ def without_markup(lines: list[str], numbers: list[int]) -> tuple[list[str], lis
             piece = html.unescape(_ANY_TAG.sub("", piece)) if _ENTITY.search(piece) else _ANY_TAG.sub("", piece)
             out_lines.append(piece.replace('\\"', '"'))
             out_numbers.append(number)
+    return out_lines, out_numbers
+
+
+_RUN_ON_MIN = 200  # characters: only a line this long can hold a whole list
+_RUN_ON_NUMBER = re.compile(r"(?:(?<=\s)|(?<=[。；;]))(\d{1,3})\s*[.．、](?!\d)")
+
+
+def split_run_on(lines: list[str], numbers: list[int]) -> tuple[list[str], list[int]]:
+    """A whole list run together on one line (a newspaper page): a new line before each task number that follows
+    a space or a full stop and continues the sequence 1, 2, 3 …, and before each field label after a space."""
+    labels = re.compile(rf"\s+(?=(?:{'|'.join(_ALL_LABELS)})\s*[:：])")
+    out_lines: list[str] = []
+    out_numbers: list[int] = []
+    for line, number in zip(lines, numbers, strict=True):
+        if len(line) < _RUN_ON_MIN:
+            out_lines.append(line)
+            out_numbers.append(number)
+            continue
+        cuts, expected = [], None
+        for match in _RUN_ON_NUMBER.finditer(line):
+            value = int(match.group(1))
+            if (expected is None and value == 1) or value == expected:
+                cuts.append(match.start())
+                expected = value + 1
+        if len(cuts) < 2:
+            out_lines.append(line)
+            out_numbers.append(number)
+            continue
+        pieces = [line[start:end] for start, end in zip([0, *cuts], [*cuts, len(line)], strict=True)]
+        for piece in pieces:
+            for part in labels.split(piece):
+                if part.strip():
+                    out_lines.append(part.strip())
+                    out_numbers.append(number)
     return out_lines, out_numbers
 
 
@@ -728,18 +769,27 @@ _PREFIXES = ("市", "县", "区", "省")
 
 
 def add_missing_prefixes(tasks: list[Task], source: str = "") -> None:
-    """``发改委`` written where the notice elsewhere says ``市发改委``: read as ``市发改委`` (with a note).
+    """Unit names read as the name the same notice uses elsewhere (with a note on the task):
 
-    Only when exactly one prefixed form of the name appears in the same notice; other names are left as written.
+    - ``发改委`` where the notice elsewhere says ``市发改委`` (only when exactly one prefixed form appears);
+    - ``市综综合执法局``, a name broken across lines with one character written on both (``市综`` / ``综合执法局``),
+      where the notice elsewhere says ``市综合执法局``.
+    Other names are left as written.
     """
     names = {u for t in tasks for u in (*t.lead_units, *t.cooperating_units)}
     renamed: dict[str, str] = {}
+    kinds: dict[str, ProblemType] = {}
     for name in names:
+        single = [name[:i] + name[i + 1 :] for i in range(1, len(name)) if name[i] == name[i - 1]]
+        rejoined = [n for n in single if n in names]
+        if len(rejoined) == 1:
+            renamed[name], kinds[name] = rejoined[0], UNIT_REJOINED
+            continue
         if name.startswith(_PREFIXES):
             continue
         candidates = [f"{p}{name}" for p in _PREFIXES if f"{p}{name}" in names]
         if len(candidates) == 1:
-            renamed[name] = candidates[0]
+            renamed[name], kinds[name] = candidates[0], UNIT_PREFIX_ADDED
     if not renamed:
         return
     for task in tasks:
@@ -750,7 +800,7 @@ def add_missing_prefixes(tasks: list[Task], source: str = "") -> None:
         ]
         for old in (u for u in (*before[0], *before[1]) if u in renamed):
             task.warnings.append(
-                UNIT_PREFIX_ADDED.at(Location(file=source, line=task.line, task=task.id), old=old, new=renamed[old])
+                kinds[old].at(Location(file=source, line=task.line, task=task.id), old=old, new=renamed[old])
             )
 
 

@@ -171,6 +171,8 @@ _UNIT_AND_PERSON = re.compile(
     r"^(.{2,30}(?:局|委|办|厅|部|院|府|会|中心|公司|集团|队|所|站|行|处|室|社|馆))\s*([\u4e00-\u9fa5]{2,3})$"
 )
 _UNIT_ENDINGS = "局委办厅部院府会心司团队所站行处室社馆组区县市镇乡"
+# Last characters of institutions, never of a person's given name: 宁波市委党校 is one unit, not 宁波市委 + 党校.
+_NOT_A_NAME_END = _UNIT_ENDINGS + "校台园科场港关厂矿署所"
 # Common surnames: a unit name followed by two or three characters starting with one is a responsible person.
 _SURNAMES = set(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪"
@@ -185,7 +187,7 @@ _SURNAMES = set(
 def _split_person(name: str) -> tuple[str, str]:
     """``市民政局伍某某`` → (``市民政局``, ``伍某某``); other names unchanged."""
     match = _UNIT_AND_PERSON.match(name)
-    if match and match.group(2)[0] in _SURNAMES and match.group(2)[-1] not in _UNIT_ENDINGS:
+    if match and match.group(2)[0] in _SURNAMES and match.group(2)[-1] not in _NOT_A_NAME_END:
         return match.group(1), match.group(2)
     return name, ""
 
