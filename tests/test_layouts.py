@@ -211,6 +211,8 @@ def test_sub_rows_of_a_task_table(tmp_path):
         "一、由张三常务副县长负责的工作",
         "一、张三同志分管的工作",
         "一、张三牵头的重点工作",
+        "一、县长张三牵头重点工作",
+        "一、副县长张三负责的工作",
     ],
 )
 def test_leader_named_by_the_section_heading_in_any_wording(heading):
@@ -218,7 +220,7 @@ def test_leader_named_by_the_section_heading_in_any_wording(heading):
     assert (task.leaders, task.leader_label, task.lead_units) == (["张三"], "板块牵头领导", ["县发改局"])
 
 
-@pytest.mark.parametrize("heading", ["一、经济发展", "一、主要预期目标", "一、扩大有效投资"])
+@pytest.mark.parametrize("heading", ["一、经济发展", "一、主要预期目标", "一、扩大有效投资", "一、县长信箱办理"])
 def test_an_ordinary_section_heading_names_no_leader(heading):
     (task,) = tasks(f"{heading}\n1.地区生产总值增长6%左右。\n牵头单位：县发改局\n")
     assert task.leaders == []
@@ -241,7 +243,11 @@ def test_department_roles_marked_by_verbs_under_a_label():
 
 @pytest.mark.parametrize(
     ("written", "collective"),
-    [("各县、市、区政府", "各县、市、区政府"), ("各乡、镇人民政府", "各乡、镇人民政府"), ("各区、县级市", "各区、县级市")],
+    [
+        ("各县、市、区政府", "各县、市、区政府"),
+        ("各乡、镇人民政府", "各乡、镇人民政府"),
+        ("各区、县级市", "各区、县级市"),
+    ],
 )
 def test_collective_names_sharing_one_affix_stay_whole(written, collective):
     (task,) = tasks(f"一、经济发展\n1.稳增长。\n牵头单位：县发改局\n配合单位：县统计局、{written}\n")
@@ -337,3 +343,8 @@ def test_unit_name_broken_across_lines_with_a_repeated_character():
     )
     assert second.cooperating_units == ["县财政局", "县综合执法局"]
     assert [w.code for w in second.warnings if w.code.startswith("unit.")] == ["unit.rejoined"]
+
+
+def test_neighbouring_street_offices_stay_two_units():
+    (task,) = tasks("一、教育\n1.新建学校。\n牵头单位：县教育局；配合单位：大碶街道、戚家山街道\n")
+    assert task.cooperating_units == ["大碶街道", "戚家山街道"]

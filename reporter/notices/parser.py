@@ -90,8 +90,9 @@ _LEADER_TITLES = (
 _LEADER_VERBS = "牵头|分管|负责|主抓|联系|领衔|挂帅|主管"
 # A section headed by its leader: 一、王某市长牵头的重点工作 / 一、王某市长主抓重点工作 / 由王某副市长负责 / 王某同志分管的工作
 _SECTION_LEADER = re.compile(
-    rf"^(?:[一二三四五六七八九十]+、)?由?(?P<name>[\u4e00-\u9fa5]{{2,4}}?)(?:同志)?"
-    rf"(?:(?:{_LEADER_TITLES})(?:同志)?(?:{_LEADER_VERBS})|(?:{_LEADER_VERBS})的)"
+    rf"^(?:[一二三四五六七八九十]+、)?由?(?:"
+    rf"(?P<name>[\u4e00-\u9fa5]{{2,4}}?)(?:同志)?(?:(?:{_LEADER_TITLES})(?:同志)?(?:{_LEADER_VERBS})|(?:{_LEADER_VERBS})的)"
+    rf"|(?:{_LEADER_TITLES})(?P<titled>[\u4e00-\u9fa5]{{2,3}}?)(?:同志)?(?:{_LEADER_VERBS}))"  # 区长陈某某牵头重点工作
 )
 # A note in a unit list stating how to read it, not a unit: （列第一位者为牵头单位，下同）, （排名第一的为牵头单位）
 _UNIT_NOTE = re.compile(r"[（(][^（）()]*(?:列第一|排第一|排名第一|排在第一|第一位|下同|为牵头|汇总单位)[^（）()]*[）)]")
@@ -215,6 +216,19 @@ def split_run_on(lines: list[str], numbers: list[int]) -> tuple[list[str], list[
                     out_lines.append(part.strip())
                     out_numbers.append(number)
     return out_lines, out_numbers
+
+
+def no_tasks_message(name: str, lines: list[str], shown: int = 3) -> str:
+    """Why a notice gave no task, what was looked for, what the file begins with, and the .xlsx route."""
+    seen = [normalize_line(line) for line in lines]
+    seen = [line[:30] + ("…" if len(line) > 30 else "") for line in seen if line][:shown]
+    beginning = "；开头几行是：" + " / ".join(f"“{line}”" for line in seen) if seen else "；文件中没有文字"
+    return (
+        f"{name}：没有识别出任何任务。查找的是“1.”“（一）”式编号的任务及其“牵头领导”“牵头单位”“责任单位”等，"
+        f"或含“序号、工作任务、牵头单位”等表头的任务表{beginning}。"
+        "如通知的格式特殊，可把任务清单整理成 Excel（.xlsx，表头写 序号、工作任务、牵头领导、牵头单位、配合单位）后放入"
+        " input/notices/ 再运行"
+    )
 
 
 class _NoticeParser:
@@ -568,7 +582,7 @@ class _NoticeParser:
                 task.leaders = split_list(fields[label])
                 break
         if not task.leaders and (leader := _SECTION_LEADER.match(section or "") or _SECTION_LEADER.match(part or "")):
-            task.leaders = [leader.group("name")]  # 一、王某市长牵头的重点工作
+            task.leaders = [leader.group("name") or leader.group("titled")]  # 一、王某市长牵头的重点工作
             task.leader_label = "板块牵头领导"
         task.source_lines = [*draft.lines, *[(number, f"\x00{text}") for number, text in draft.table]]
         year = int(task_id[:4]) if task_id[:4].isdigit() else None

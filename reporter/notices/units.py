@@ -123,7 +123,8 @@ def split_list(text: str) -> list[str]:
 
 
 _DIVISIONS = ("街道", "县", "市", "区", "乡", "镇", "旗", "州")
-_SHARED_AREA = re.compile(r"^[\u4e00-\u9fa5]{2,4}(管理区|开发区|园区|新区|街道|办事处|社区|管委会)$")
+_AREA_SUFFIX = r"(管理区|开发区|园区|新区|街道|办事处|社区|管委会)"
+_SHARED_AREA = re.compile(rf"^[\u4e00-\u9fa5]{{2,4}}{_AREA_SUFFIX}$")
 _SHARED_CLOSE = re.compile(rf"^(?:{'|'.join(_DIVISIONS)})(?:人民政府|政府|级市|管委会|办事处)$")
 
 
@@ -141,6 +142,7 @@ def _join_shared_affix(items: list[str]) -> list[str]:
             index + 1 < len(items)
             and 2 <= len(item) <= 5
             and item[-1] not in _UNIT_ENDINGS
+            and not re.search(_AREA_SUFFIX + "$", item)  # 大碶街道、戚家山街道 are two names
             and _SHARED_AREA.search(items[index + 1])
             and not is_collective(item)
         ):
