@@ -17,7 +17,7 @@ from reporter.ledger import LedgerResult, write_ledger
 from reporter.mail.jobs import SendResult, contacts_template, fetch_returns, send_mail
 from reporter.mail.transport import FetchResult
 from reporter.model import Notice, ProgressCallback, Task
-from reporter.notices.parser import near_duplicate_units, parse_notice
+from reporter.notices.parser import near_duplicate_units, no_tasks_message, parse_notice
 from reporter.notices.read import NOTICE_SUFFIXES, read_notice_file
 from reporter.notices.units import UnitDirectory
 from reporter.periods import Period
@@ -64,9 +64,11 @@ def parse_file(path: Path, directory: UnitDirectory, code: str | None = None) ->
     try:
         source = read_notice_file(path)
         outcome.encoding, outcome.sha256 = source.encoding, source.sha256
-        notice = parse_notice(source.lines, source=path.name, directory=directory, code=code)
+        notice = parse_notice(
+            source.lines, source=path.name, directory=directory, code=code, line_numbers=source.line_numbers
+        )
         if not notice.tasks:
-            raise NoticeError(f"{path.name}：没有识别出任何任务（未找到“1.”式编号任务或“一、”式民生实事项目）")
+            raise NoticeError(no_tasks_message(path.name, source.lines))
         outcome.notice = notice
     except ReporterError as exc:
         outcome.error = str(exc)

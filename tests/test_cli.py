@@ -181,3 +181,15 @@ def test_every_command_has_help_and_readme_entry():
         assert command.help and "示例" in command.help, name
         assert f"reporter {name}" in readme, name
         assert invoke(name, "--help").exit_code == 0
+
+
+def test_notice_without_tasks_says_what_was_looked_for_and_what_was_seen(tmp_path):
+    notice = tmp_path / "某县通知.txt"
+    notice.write_text("某县人民政府关于印发工作要点的通知\n\n各乡镇人民政府：现将工作要点印发给你们。\n", encoding="utf-8")
+    result = invoke("parse", str(notice), "--no-store")
+    assert result.exit_code == 1
+    text = flat(result.output)
+    assert "某县通知.txt：没有识别出任何任务。查找的是“1.”“（一）”式编号的任务" in text
+    assert "开头几行是：“某县人民政府关于印发工作要点的通知”/“各乡镇人民政府：现将工作要点印发给你们。”" in text
+    assert "整理成Excel（.xlsx，表头写序号、工作任务、牵头领导、牵头单位、配合单位）" in text
+    assert "Traceback" not in result.output

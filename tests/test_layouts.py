@@ -46,7 +46,7 @@ def tasks(body: str):
             ["钱七"],
             "分管省领导",
             ["县水利局"],
-            ["县农业农村局"],
+            [],  # 县农业农村局 is responsible through 县农业农村局等县级有关部门
         ),
     ],
 )
@@ -116,7 +116,7 @@ def test_unit_names_as_other_offices_write_them():
     )
     assert task.lead_units == ["县民政局"]
     assert task.responsible_persons == ["伍某某"]
-    assert task.cooperating_units == ["县财政局", "县统计局"]
+    assert task.cooperating_units == ["县財政局", "县統計局"]  # as written; matched as simplified
     assert [c.name for c in task.collective_units] == ["各乡、镇人民政府"]
 
 
@@ -348,3 +348,20 @@ def test_unit_name_broken_across_lines_with_a_repeated_character():
 def test_neighbouring_street_offices_stay_two_units():
     (task,) = tasks("一、教育\n1.新建学校。\n牵头单位：县教育局；配合单位：大碶街道、戚家山街道\n")
     assert task.cooperating_units == ["大碶街道", "戚家山街道"]
+
+
+def test_traditional_characters_are_read_as_simplified_and_kept_as_written():
+    notice = parse_notice(
+        "某縣人民政府辦公室關於印發2024年政府工作報告重點任務分解的通知\n2024年政府工作報告重點任務責任分解\n"
+        "一、張三縣長牽頭的重點工作\n"
+        "1.新增就業5000人。(牽頭單位:縣人社局;配合單位:縣財政局、縣統計局)\n"
+        "2.深化放管服改革。(縣政府辦公室、縣審批局牽頭,縣級各有關部門按職責分工負責)\n",
+        source="通知.txt",
+        directory=UnitDirectory(aliases={"县统计局": "县统计局（普查中心）"}),
+        code="2024",
+    )
+    first, second = notice.tasks
+    assert (first.text, first.leaders, first.lead_units) == ("新增就業5000人。", ["張三"], ["縣人社局"])
+    assert first.cooperating_units == ["縣財政局", "县统计局（普查中心）"]  # the alias matched the traditional name
+    assert (second.text, second.lead_units) == ("深化放管服改革。", ["縣政府辦公室", "縣審批局"])
+    assert [c.name for c in second.collective_units] == ["縣級各有關部門"]

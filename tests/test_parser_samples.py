@@ -69,7 +69,7 @@ def test_ids_are_unique_readable_and_stable(notices, sample_workspace_config):
         ("2021-G1-001", "part", "“十四五”主要目标任务"),
         ("2021-G1-001", "section", ""),
         ("2021-G1-007", "text", "推进开发园区整合提升，力争建成3个“千亿级规模、百亿级税收”高能级平台。"),
-        ("2021-G1-008", "cooperating_units", ["市商务局", "市交通局"]),
+        ("2021-G1-008", "cooperating_units", ["市商务局"]),  # and 市交通局 through 市交通局等有关部门
         ("2021-G1-028", "leader_label", "联系领导"),
         ("2021-G1-028", "leaders", ["许亚南"]),
         ("2021-G2-001", "text", "地区生产总值增长7%。"),
@@ -125,6 +125,9 @@ def test_collective_units_kept_apart_and_expanded(tasks):
     assert _collectives(tasks["2021-G2-001"])[0] == ("市经济运行监测联席会议办公室成员单位", COOPERATING)
     # X等有关部门: X is a real unit, the rest is collective
     assert ("市交通局等有关部门", COOPERATING) in _collectives(tasks["2021-G1-008"])
+    named = {c.name: c.members for c in tasks["2021-G1-008"].collective_units}["市交通局等有关部门"]
+    assert named == ["市交通局"]  # the unit it names is responsible through it, and gets a form
+    assert ("市交通局", COOPERATING, "市交通局等有关部门") in tasks["2021-G1-008"].units_by_role()
     # 相关开发园区管委会 expands to the zones that have a share in the project's breakdown
     zones = {c.name: c.members for c in tasks["2021-M-002"].collective_units}["相关开发园区管委会"]
     assert zones == ["杭州湾新区管委会", "大榭开发区管委会", "宁波国家高新区管委会", "东钱湖管委会"]
@@ -259,6 +262,7 @@ def test_near_duplicate_units_reported(notices, first, second):
 def test_unit_without_the_city_prefix_is_read_as_the_prefixed_one(notices):
     """大数据局 (2021) where the same notice says 市大数据局 elsewhere: one unit, with a note."""
     units = {u for t in notices["2021"].tasks for u in (*t.lead_units, *t.cooperating_units)}
+    units |= {m for t in notices["2021"].tasks for c in t.collective_units for m in c.members}
     assert "市大数据局" in units and "大数据局" not in units
     notes = [p for p in notices["2021"].all_problems() if p.code == "unit.prefix-added"]
     assert notes and notes[0].message == "单位“大数据局”按本通知中的“市大数据局”处理"

@@ -17,6 +17,7 @@ import tempfile
 import unicodedata
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from itertools import pairwise
 from pathlib import Path
 
 from reporter.errors import SourceError
@@ -26,51 +27,103 @@ from reporter.io.office import OfficeError, convert_with_office
 from reporter.io.pdf_read import PdfLine, PdfTable, PdfUnreadable, read_pdf
 from reporter.io.workbooks import WorkbookRejected, read_workbook
 from reporter.notices.decode import decode_text
+from reporter.text import to_simplified
 
 # -- task tables ----------------------------------------------------------------------------------------------
 
+# Header cells by field. A table may have several task-like columns (项目名称 | 主要内容, 任务名称 | 指标要求): the
+# last one is the task and the first names its project or group (``name``). ``progress`` columns (进展情况, 形象进度,
+# 总投资 …) are recognised so that they are never taken for the task; they are not written out.
 _HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "number": ("序号", "编号", "序"),
-    "section": ("板块", "类别", "领域", "分类", "工作类别", "类型"),
-    "task": ("工作任务", "目标任务", "任务", "任务内容", "重点工作", "主要任务", "工作内容", "具体任务", "项目名称"),
-    "leader": (
-        "牵头领导",
-        "牵头市领导",
-        "分管市领导",
-        "分管领导",
-        "责任领导",
-        "联系领导",
-        "牵头负责领导",
-        "分管省领导",
-        "牵头省领导",
-        "分管县领导",
-        "牵头县领导",
-        "分管区领导",
-        "牵头区领导",
-        "区领导",
-        "县领导",
-        "市领导",
+    "number": ("序号", "编号", "序", "序列"),
+    "section": ("板块", "类别", "领域", "分类", "工作类别", "类型", "大类", "门类"),
+    "task": (
+        "工作任务", "目标任务", "任务", "任务内容", "重点工作", "主要任务", "工作内容", "具体任务", "项目名称",
+        "任务名称", "项目", "名称", "项目内容", "主要内容", "建设内容", "具体内容", "内容与要求", "重点工作任务",
+        "重点任务", "工作目标", "指标要求", "目标要求", "工作要求", "任务要求", "工作事项", "实事项目",
+        "民生实事项目", "主要目标任务", "目标任务及要求", "指标名称", "工作措施", "具体措施", "主要措施",
+        "建设规模及内容", "建设规模和内容", "项目建设内容",
     ),
-    "lead": ("牵头单位", "牵头部门", "牵头责任单位", "主办单位"),
-    "responsible": ("责任单位", "责任部门", "承办单位"),
-    "cooperating": ("配合单位", "配合部门", "协同责任单位", "协同单位", "协办单位", "参与单位"),
-    "deadline": ("完成时限", "时限", "完成时间", "时间节点"),
-}
+    "leader": (
+        "牵头领导", "牵头市领导", "分管市领导", "分管领导", "责任领导", "联系领导", "牵头负责领导", "分管省领导",
+        "牵头省领导", "分管县领导", "牵头县领导", "分管区领导", "牵头区领导", "区领导", "县领导", "市领导",
+    ),
+    "lead": (
+        "牵头单位", "牵头部门", "牵头责任单位", "主办单位", "牵头单位及主要负责人", "牵头单位及责任人", "主责单位",
+        "主责部门", "牵头责任部门",
+    ),
+    "responsible": ("责任单位", "责任部门", "承办单位", "实施单位", "责任主体", "责任单位及责任人"),
+    "cooperating": (
+        "配合单位", "配合部门", "协同责任单位", "协同单位", "协办单位", "参与单位", "协作单位", "配合责任单位",
+    ),
+    "person": ("责任人", "主要负责人", "项目责任人", "具体责任人"),
+    "deadline": ("完成时限", "时限", "完成时间", "时间节点", "时限要求", "完成期限", "时间要求"),
+    "progress": (
+        "进展情况", "形象进度", "完成情况", "工作进度", "落实进展情况", "进度", "进度状态", "情况说明", "备注",
+        "目标进度", "总投资", "投资额", "计划投资", "起止年限", "建设年限", "目标类型", "责任目标类型",
+    ),
+}  # fmt: skip
+_EXACT_FIELDS = {name: field for field, names in _HEADER_SYNONYMS.items() for name in names}
+HEADER_WORDS = frozenset(_EXACT_FIELDS)
+# Header words not in the lists above, read by their shape (short cells only).
+_GENERIC_FIELDS = (
+    ("leader", re.compile(r"^[\u4e00-\u9fa5]{0,6}领导$")),
+    ("lead", re.compile(r"^牵头.{0,4}(单位|部门)")),
+    ("cooperating", re.compile(r"(配合|协同|协办|协作|参与).{0,4}(单位|部门)")),
+    ("responsible", re.compile(r"^(责任|主体|实施|承办).{0,2}(单位|部门)")),
+    ("person", re.compile(r"(责任人|负责人)$")),
+    ("deadline", re.compile(r"时限|完成时间|时间节点|完成期限")),
+    ("progress", re.compile(r"进展|进度|完成情况|情况说明|备注|投资|年限|完成率|完成比例|计划|状态")),
+)
+UNIT_FIELDS = ("lead", "responsible", "cooperating")
 _CN_NUMBERS = "一二三四五六七八九十"
+_EXTRA_SIMPLIFIED = str.maketrans("內號準劃體", "内号准划体")
+_PINYIN_GLOSS = re.compile(r"\([a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňḿ]+\)")
+_SPACES = re.compile(r"\s+")
+_BRACKETED = re.compile(r"[（(][^（()）]*[）)]")
+_ENUMERATED = re.compile(r"^(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)])\s*(?P<text>.*)$")
 
 
-def _header_key(text: str) -> str:
-    return re.sub(r"[\s（）()]", "", unicodedata.normalize("NFKC", text))
+def plain_text(text: str) -> str:
+    """A cell as read for matching: NFKC, traditional characters as simplified, pinyin glosses (``區(qū)``) dropped."""
+    text = _PINYIN_GLOSS.sub("", unicodedata.normalize("NFKC", text))
+    return to_simplified(text).translate(_EXTRA_SIMPLIFIED)
+
+
+def header_key(text: str) -> str:
+    """A header cell as compared with the vocabulary: no spaces (``任 务 名 称``), no bracketed note (``(万元)``)."""
+    return _BRACKETED.sub("", _SPACES.sub("", plain_text(text))).strip(":：*")
+
+
+def header_field(text: str, *, generic: bool = True) -> str | None:
+    """The field a header cell names (``牵头 市领导`` -> leader), or None."""
+    key = header_key(text)
+    if not key:
+        return None
+    if key in _EXACT_FIELDS:
+        return _EXACT_FIELDS[key]
+    if generic and len(key) <= 10:
+        for field, pattern in _GENERIC_FIELDS:
+            if pattern.search(key):
+                return field
+    return None
 
 
 def map_task_columns(header: list[str]) -> dict[str, int]:
-    """Column index of each field found in a header row (by name, any order)."""
+    """Column index of each field found in a header row (by name, any order). Of several task-like columns the
+    last is ``task`` and the first ``name`` (the project or group the task belongs to)."""
     found: dict[str, int] = {}
+    tasks: list[int] = []
     for index, cell in enumerate(header):
-        key = _header_key(cell)
-        for field, names in _HEADER_SYNONYMS.items():
-            if key in names and field not in found:
-                found[field] = index
+        field = header_field(cell)
+        if field == "task":
+            tasks.append(index)
+        elif field is not None and field not in found:
+            found[field] = index
+    if tasks:
+        found["task"] = tasks[-1]
+        if len(tasks) > 1:
+            found["name"] = tasks[0]
     return found
 
 
@@ -81,68 +134,221 @@ def is_task_header(header: list[str]) -> bool:
 
 def task_table_lines(rows: list[list[str]], *, start_section: int = 0) -> list[str]:
     """A task table as notice lines; a header repeated on a new page is skipped, merged section cells kept."""
+    return [line for _, line in task_table_entries(rows, start_section=start_section)]
+
+
+@dataclass
+class _TaskRow:
+    """One body row of a task table, read by its header."""
+
+    index: int
+    number: str
+    name: str
+    task: str
+    fields: dict[str, str]
+
+    @property
+    def owns_units(self) -> bool:
+        return any(self.fields.get(field) for field in UNIT_FIELDS)
+
+    @property
+    def owns(self) -> bool:
+        return self.owns_units or bool(self.fields.get("leader"))
+
+
+@dataclass
+class _TaskGroup:
+    """A numbered row and the un-numbered rows under it that carry their own leader or units."""
+
+    number: int
+    row: _TaskRow
+    subs: list[_TaskRow]
+
+
+def task_table_entries(
+    rows: list[list[str]], *, start_section: int = 0, spanning: bool = True
+) -> list[tuple[int, str]]:
+    """:func:`task_table_lines`, each line with the index (in ``rows``) of the row it was written from.
+
+    A row spanning the table (one value; with ``spanning=False``, the same value in every cell), or a new value
+    in a 板块/类别 column, is a heading ``一、…``. Rows without a number
+    under a numbered row, with a leader or units of their own, are its sub-items ``（1）…`` (when the numbered row
+    has units of its own too, it is the first sub-item and its project name the task's title). Numbering that
+    starts again at 1 with no heading before it starts a new heading (``一、第一部分`` / ``二、第二部分``), so that
+    the parser keeps both lists.
+    """
     header = rows[0]
     columns = map_task_columns(header)
-    lines: list[str] = []
-    section, section_count, number, sub = None, start_section, 0, 0
 
     def cell(row: list[str], field: str) -> str:
         index = columns.get(field)
         return row[index].strip() if index is not None and index < len(row) else ""
 
-    for row in rows[1:]:
-        if map_task_columns(row) == columns or not any(c.strip() for c in row):
-            continue  # a repeated header, or an empty row
-        values = [c.strip() for c in row if c.strip()]
-        if len(set(values)) == 1 and not cell(row, "number").isdigit() and len(row) > 2:
-            section_count += 1  # a heading row spanning the table
-            lines.append(_heading(values[0], section_count))
-            section = values[0]
+    def is_heading(row: list[str]) -> bool:
+        values = {c.strip() for c in row if c.strip()}
+        full = spanning or all(c.strip() for c in row)
+        return len(values) == 1 and not cell(row, "number").isdigit() and len(row) > 2 and full
+
+    body = [
+        (index, row)
+        for index, row in enumerate(rows[1:], start=1)
+        if any(c.strip() for c in row) and map_task_columns(row) != columns  # not empty, not a repeated header
+    ]
+    data = [row for _, row in body if not is_heading(row)]
+    if "number" in columns and not any(cell(row, "number").isdigit() for row in data):
+        del columns["number"]  # a 序号 column left empty
+    numbered = "number" in columns
+    names = [cell(row, "name") for row in data]
+    spans = any(not name for name in names[1:]) or any(a == b for a, b in pairwise(names))
+    name_is_section = "name" in columns and (
+        (not numbered and spans) or (any(names) and all(_ENUMERATED.match(n) for n in names if n))
+    )
+
+    items: list[tuple[int, str] | _TaskGroup] = []  # headings (row index, text) and tasks
+    section: str | None = None
+    number = 0
+    for index, row in body:
+        if is_heading(row):
+            section = next(c.strip() for c in row if c.strip())
+            items.append((index, section))
             continue
-        current = cell(row, "section")
+        current = cell(row, "section") or (cell(row, "name") if name_is_section else "")
         if current and current != section:
-            section_count += 1
-            lines.append(_heading(current, section_count))
+            items.append((index, current))
             section = current
-        task = cell(row, "task")
+        fields = {f: cell(row, f) for f in ("leader", *UNIT_FIELDS, "person", "deadline")}
+        _split_persons(header, columns, fields)
         written = cell(row, "number")
-        owns = any(cell(row, f) for f in ("leader", "lead", "responsible", "cooperating"))
-        if number and not written and "number" in columns and owns:
-            sub += 1  # a sub-row of the numbered task above, with its own leader or units
-            lines.append(f"（{sub}）{task}")
-        elif not task:
+        current_row = _TaskRow(index, written, "" if name_is_section else cell(row, "name"), cell(row, "task"), fields)
+        last = items[-1] if items else None
+        if number and not written and numbered and current_row.owns and isinstance(last, _TaskGroup):
+            last.subs.append(current_row)  # a sub-row of the numbered task above, with its own leader or units
             continue
+        if not current_row.task and not current_row.name:
+            continue
+        number = int(written) if written.isdigit() else number + 1
+        items.append(_TaskGroup(number, current_row, []))
+    items = _restarted_lists(items)
+
+    lines: list[tuple[int, str]] = []
+    section_count = start_section
+    for item in items:
+        if not isinstance(item, _TaskGroup):
+            section_count += 1
+            lines.append((item[0], _heading(item[1], section_count)))
+            continue
+        first, subs = item.row, item.subs
+        if subs and first.owns_units:  # the numbered row is the first of its sub-items
+            lines.append((first.index, f"{item.number}.{first.name or first.task}"))
+            lines += _field_lines(first, ("leader", "deadline"))  # shared by sub-rows that do not give their own
+            own = {**first.fields, "leader": "", "deadline": ""}
+            subs = [_TaskRow(first.index, "", "", first.task or first.name, own), *item.subs]
         else:
-            number = int(written) if written.isdigit() else number + 1
-            sub = 0
-            lines.append(f"{number}.{task}")
-        if cell(row, "leader"):
-            lines.append(f"牵头领导：{cell(row, 'leader')}")
-        units = []
-        if cell(row, "lead"):
-            units.append(f"牵头单位：{cell(row, 'lead')}")
-            responsible = cell(row, "responsible")
-            cooperating = "、".join(filter(None, [cell(row, "cooperating"), responsible]))
-            if cooperating:
-                units.append(f"配合单位：{cooperating}")
-        elif cell(row, "responsible"):
-            units.append(f"责任单位：{cell(row, 'responsible')}")
-            if cell(row, "cooperating"):
-                units.append(f"配合单位：{cell(row, 'cooperating')}")
-        elif cell(row, "cooperating"):
-            units.append(f"配合单位：{cell(row, 'cooperating')}")
-        if units:
-            lines.append("；".join(units))
-        if cell(row, "deadline"):
-            lines.append(f"完成时限：{cell(row, 'deadline')}")
+            lines.append((first.index, f"{item.number}.{_title(first.name, first.task)}"))
+            lines += _field_lines(first)
+        for k, sub in enumerate(subs, start=1):
+            lines.append((sub.index, f"（{k}）{sub.task}"))
+            lines += _field_lines(sub)
     return lines
+
+
+def _title(name: str, task: str) -> str:
+    if not name or task.startswith(name):
+        return task
+    return f"{name}：{task}" if task else name
+
+
+def _field_lines(row: _TaskRow, only: tuple[str, ...] | None = None) -> list[tuple[int, str]]:
+    """The labelled lines of a row (all fields, or ``only`` these)."""
+    value = {f: v for f, v in row.fields.items() if only is None or f in only}
+    lines = []
+    if value.get("leader"):
+        lines.append(f"牵头领导：{value['leader']}")
+    units = []
+    lead, responsible, cooperating = (value.get(f, "") for f in UNIT_FIELDS)
+    if lead:
+        units.append(f"牵头单位：{lead}")
+        if joined := "、".join(filter(None, [cooperating, responsible])):
+            units.append(f"配合单位：{joined}")
+    elif responsible:
+        units.append(f"责任单位：{responsible}")
+        if cooperating:
+            units.append(f"配合单位：{cooperating}")
+    elif cooperating:
+        units.append(f"配合单位：{cooperating}")
+    if units:
+        lines.append("；".join(units))
+    if value.get("person"):
+        lines.append(f"责任人：{value['person']}")
+    if value.get("deadline"):
+        lines.append(f"完成时限：{value['deadline']}")
+    return [(row.index, line) for line in lines]
+
+
+_PERSON_AFTER_UNIT = re.compile(
+    r"^(?P<unit>.+?)\s+(?P<person>[\u4e00-\u9fa5]{2,4}(?:[、，,]\s*[\u4e00-\u9fa5]{2,4})*)$"
+)
+
+
+def _split_persons(header: list[str], columns: dict[str, int], fields: dict[str, str]) -> None:
+    """``市民政局 伍泽国`` in a 牵头单位及主要负责人 column: the unit, and the person as 责任人."""
+    for field in UNIT_FIELDS:
+        index = columns.get(field)
+        if index is None or not re.search(r"负责人|责任人", header[index]) or not fields[field]:
+            continue
+        match = _PERSON_AFTER_UNIT.match(fields[field])
+        if match:
+            fields[field] = match.group("unit").strip()
+            fields["person"] = "、".join(filter(None, [fields["person"], match.group("person")]))
+
+
+def _restarted_lists(items: list[tuple[int, str] | _TaskGroup]) -> list[tuple[int, str] | _TaskGroup]:
+    """Numbering that starts again (``1 … 32``, ``1 … 152``) with no heading before it: a heading for each list."""
+    restarts: list[int] = []
+    previous = 0
+    heading_seen = False
+    for position, item in enumerate(items):
+        if not isinstance(item, _TaskGroup):
+            heading_seen = True
+            continue
+        if item.number < previous and not heading_seen:
+            restarts.append(position)
+        previous, heading_seen = item.number, False
+    if not restarts:
+        return items
+    first_task = next(i for i, item in enumerate(items) if isinstance(item, _TaskGroup))
+    starts = (
+        restarts if any(not isinstance(item, _TaskGroup) for item in items[:first_task]) else [first_task, *restarts]
+    )
+    result: list[tuple[int, str] | _TaskGroup] = []
+    count = 0
+    for position, item in enumerate(items):
+        if position in starts:
+            count += 1
+            index = item.row.index if isinstance(item, _TaskGroup) else item[0]
+            result.append((index, f"第{chinese_number(count)}部分"))
+        result.append(item)
+    return result
+
+
+def chinese_number(value: int) -> str:
+    """1 -> 一, 12 -> 十二, 23 -> 二十三 (up to 99)."""
+    tens, ones = divmod(value, 10)
+    if value < 1 or value > 99:
+        return str(value)
+    head = "" if tens == 0 else ("十" if tens == 1 else _CN_NUMBERS[tens - 1] + "十")
+    return head + (_CN_NUMBERS[ones - 1] if ones else "")
 
 
 def _heading(text: str, count: int) -> str:
     if re.match(r"^[一二三四五六七八九十]+、", text):
         return text
-    numeral = _CN_NUMBERS[count - 1] if count <= 10 else ("十" + _CN_NUMBERS[count - 11] if count <= 19 else str(count))
-    return f"{numeral}、{text}"
+    enumerated = _ENUMERATED.match(text)
+    if enumerated and enumerated.group("text"):  # （一）经济发展 -> 一、经济发展
+        numeral = re.search(r"[一二三四五六七八九十]+", text)
+        assert numeral is not None
+        return f"{numeral.group()}、{enumerated.group('text')}"
+    return f"{chinese_number(count)}、{text}"
 
 
 def table_lines(rows: list[list[str]]) -> list[str]:

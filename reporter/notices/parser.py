@@ -41,7 +41,7 @@ from reporter.problems import (
     Problem,
     ProblemType,
 )
-from reporter.text import chinese_numeral, join_lines, normalize_line, strip_punctuation
+from reporter.text import chinese_numeral, join_lines, normalize_line, strip_punctuation, to_simplified
 
 LEADER_LABELS = ("牵头领导", "联系领导")
 FIELD_LABELS = (*LEADER_LABELS, "牵头单位", "责任单位", "配合单位", "责任人", "目标任务", "完成时限", "进展情况")
@@ -79,7 +79,7 @@ _ALL_LABELS = sorted(
     [*FIELD_LABELS, *LABEL_SYNONYMS], key=len, reverse=True
 )  # longest first: 协同责任单位 before 责任单位
 _LABEL = re.compile(rf"({'|'.join(_ALL_LABELS)})：")
-_INLINE_ROLES = re.compile(r"^(?P<lead>.+?)牵头[，,、；;]?(?:(?P<coop>.+?)(?:配合|协同|参与))?$")
+_INLINE_ROLES = re.compile(r"^(?P<lead>.+?)牵头[，,、；;]?(?P<coop>.*?)(?:配合|协同|参与)?$")  # the rest cooperate
 _SUBITEM = re.compile(r"^(?:[（(](?:\d{1,2}|[一二三四五六七八九十]{1,2})[）)]|[①②③④⑤⑥⑦⑧⑨⑩])\s*(?P<text>.*)$")
 _TRAILING_ROLES = re.compile(r"[（(]([^（()）]*?牵头[^（()）]*)[）)]\s*$")
 _SEPARATELY_LEAD = re.compile(r"^(?P<lead>.+?)分别牵头$")
@@ -94,6 +94,19 @@ _SECTION_LEADER = re.compile(
     rf"(?P<name>[\u4e00-\u9fa5]{{2,4}}?)(?:同志)?(?:(?:{_LEADER_TITLES})(?:同志)?(?:{_LEADER_VERBS})|(?:{_LEADER_VERBS})的)"
     rf"|(?:{_LEADER_TITLES})(?P<titled>[\u4e00-\u9fa5]{{2,3}}?)(?:同志)?(?:{_LEADER_VERBS}))"  # 区长陈某某牵头重点工作
 )
+_BY_DUTIES = re.compile(r"按职责分工负责|按职责分工")
+
+
+def _without(text: str, pattern: re.Pattern[str]) -> str:
+    """``text`` less what ``pattern`` finds in it, traditional characters read as simplified."""
+    key = to_simplified(text)
+    kept, last = [], 0
+    for match in pattern.finditer(key):
+        kept.append(text[last : match.start()])
+        last = match.end()
+    return "".join(kept) + text[last:]
+
+
 # A note in a unit list stating how to read it, not a unit: （列第一位者为牵头单位，下同）, （排名第一的为牵头单位）
 _UNIT_NOTE = re.compile(r"[（(][^（）()]*(?:列第一|排第一|排名第一|排在第一|第一位|下同|为牵头|汇总单位)[^（）()]*[）)]")
 _HEADING = re.compile(r"^([一二三四五六七八九十]{1,3})、(.+)$")
@@ -260,11 +273,12 @@ class _NoticeParser:
             line = normalize_line(raw)
             if not line:
                 continue
-            if self._is_furniture(line):
-                furniture = furniture or bool(_COPY_TO.match(line))
+            key = to_simplified(line)  # matched with traditional characters read as simplified; text kept as written
+            if self._is_furniture(key):
+                furniture = furniture or bool(_COPY_TO.match(key))
                 previous = ""
                 continue
-            if self._is_part_title(line):
+            if self._is_part_title(key):
                 self._close(draft)
                 draft, furniture = None, False
                 title = line
@@ -272,20 +286,21 @@ class _NoticeParser:
                     title = previous + line  # a title wrapped before 及：“……重点工作” / “及民生实事项目任务分解方案”
                     if self.preamble and self.preamble[-1] == previous:
                         self.preamble.pop()
-                kind = LIVELIHOOD if "民生" in title and not _WORK_TITLE.search(title) else WORK
+                title_key = to_simplified(title)
+                kind = LIVELIHOOD if "民生" in title_key and not _WORK_TITLE.search(title_key) else WORK
                 self.parts.append(_Part(title=title, kind=kind, line=index))
                 last_number, heading_since_task, paren_tasks = 0, True, 0
                 previous = line
                 continue
             previous = line
-            heading = _HEADING.match(line)
+            heading = _HEADING.match(key)
             part = self.parts[-1] if self.parts else None
             if heading and (part or not has_part_titles) and self._heading_in_sequence(part, heading.group(1)):
                 if part is None:
                     part = self._implicit_part(index)
                 self._close(draft)
                 draft, furniture = None, False
-                title = heading.group(2).strip()
+                title = line[heading.start(2) :].strip()
                 if part.kind == LIVELIHOOD:
                     draft = _Draft(
                         LIVELIHOOD, chinese_numeral(heading.group(1)) or 0, len(self.parts) - 1, "", index, title=title
@@ -295,20 +310,20 @@ class _NoticeParser:
                     part.headings.append(line)
                     heading_since_task, paren_tasks = True, 0
                 continue
-            start = _TASK_START.match(line)
+            start = _TASK_START.match(key)
             if start and (part is None or part.kind == WORK) and (part or not has_part_titles):
                 number = int(start.group(1))
-                if self._task_in_sequence(number, last_number, heading_since_task, start.group(2), index):
+                if self._task_in_sequence(number, last_number, heading_since_task, line[start.start(2) :], index):
                     if part is None:
                         part = self._implicit_part(index)
                     self._close(draft)
                     furniture = False
                     draft = _Draft(WORK, number, len(self.parts) - 1, part.headings[-1] if part.headings else "", index)
                     if start.group(2):
-                        draft.lines.append((index, start.group(2)))
+                        draft.lines.append((index, line[start.start(2) :]))
                     last_number, heading_since_task = number, False
                     continue
-            paren = _PAREN_TASK.match(line)
+            paren = _PAREN_TASK.match(key)
             if (
                 paren
                 and part is not None
@@ -321,7 +336,7 @@ class _NoticeParser:
                 furniture = False
                 paren_tasks = paren_tasks + 1
                 draft = _Draft(WORK, paren_tasks, len(self.parts) - 1, part.headings[-1] if part.headings else "", index)
-                draft.lines.append((index, paren.group("text")))
+                draft.lines.append((index, line[paren.start("text") :]))
                 heading_since_task = False
                 continue
             if (
@@ -385,7 +400,7 @@ class _NoticeParser:
     def _opens_numbered_tasks(self, position: int) -> bool:
         """Whether the next non-empty line after ``position`` starts a 1.-numbered task."""
         for raw in self.raw[position + 1 : position + 4]:
-            line = normalize_line(raw)
+            line = to_simplified(normalize_line(raw))
             if line:
                 return bool(_TASK_START.match(line))
         return False
@@ -393,7 +408,7 @@ class _NoticeParser:
     def _has_own_fields(self, position: int) -> bool:
         """Whether the lines after ``position``, up to the next numbered line or heading, carry a field label."""
         for raw in self.raw[position + 1 : position + 12]:
-            line = normalize_line(raw)
+            line = to_simplified(normalize_line(raw))
             if not line:
                 continue
             if _TASK_START.match(line) or _PAREN_TASK.match(line) or _HEADING.match(line):
@@ -540,13 +555,14 @@ class _NoticeParser:
         body = ""
         for _, text in draft.lines:
             body = join_lines(body, text)
-        first = _LABEL.search(body)
+        key = to_simplified(body)  # labels matched with traditional characters read as simplified
+        first = _LABEL.search(key)
         lead_text = body[: first.start()] if first else body
         inline = lead_text.rstrip().endswith(("（", "("))  # （牵头单位：A；配合单位：B）closing the task text
         if inline:
             lead_text = lead_text.rstrip()[:-1]
         fields: dict[str, str] = {}
-        labels = list(_LABEL.finditer(body))
+        labels = list(_LABEL.finditer(key))
         written_leader_label = ""
         for i, match in enumerate(labels):
             end = labels[i + 1].start() if i + 1 < len(labels) else len(body)
@@ -559,12 +575,12 @@ class _NoticeParser:
             fields[label] = f"{fields[label]}、{value}" if label in fields and value else value or fields.get(label, "")
 
         unit_labels = {"牵头单位", "配合单位", "责任单位"}
-        if not unit_labels & fields.keys() and (trailing := _TRAILING_ROLES.search(lead_text)):
-            fields["责任单位"] = trailing.group(1)  # ……。（市发改委牵头，市财政局配合）
+        if not unit_labels & fields.keys() and (trailing := _TRAILING_ROLES.search(to_simplified(lead_text))):
+            fields["责任单位"] = lead_text[trailing.start(1) : trailing.end(1)]  # ……。（市发改委牵头，市财政局配合）
             lead_text = lead_text[: trailing.start()]
         for label in unit_labels & fields.keys():
-            value = _UNIT_NOTE.sub("", fields[label])  # （列第一位者为牵头单位，下同）: the rule the parser applies anyway
-            fields[label] = strip_punctuation(value.replace("按职责分工负责", "").replace("按职责分工", ""))
+            value = _without(fields[label], _UNIT_NOTE)  # （列第一位者为牵头单位，下同）: the rule the parser applies
+            fields[label] = strip_punctuation(_without(value, _BY_DUTIES))
         task = Task(
             id=task_id, kind=draft.kind, part=part, section=section, number=draft.number, text="", line=draft.line
         )
@@ -581,8 +597,11 @@ class _NoticeParser:
                 task.leader_label = written_leader_label if label == "牵头领导" and written_leader_label else label
                 task.leaders = split_list(fields[label])
                 break
-        if not task.leaders and (leader := _SECTION_LEADER.match(section or "") or _SECTION_LEADER.match(part or "")):
-            task.leaders = [leader.group("name") or leader.group("titled")]  # 一、王某市长牵头的重点工作
+        for heading in (section or "", part or ""):
+            if task.leaders or not (leader := _SECTION_LEADER.match(to_simplified(heading))):
+                continue
+            group = "name" if leader.group("name") else "titled"
+            task.leaders = [heading[leader.start(group) : leader.end(group)]]  # 一、王某市长牵头的重点工作
             task.leader_label = "板块牵头领导"
         task.source_lines = [*draft.lines, *[(number, f"\x00{text}") for number, text in draft.table]]
         year = int(task_id[:4]) if task_id[:4].isdigit() else None
@@ -613,10 +632,14 @@ class _NoticeParser:
 
         lead, cooperating = SplitUnits(), SplitUnits()
         responsible = fields.get("责任单位", "")
-        if "牵头单位" not in fields and (separately := _SEPARATELY_LEAD.match(responsible)):
-            fields = {**fields, "牵头单位": separately.group("lead"), "责任单位": ""}  # A、B分别牵头
-        elif "牵头单位" not in fields and "配合单位" not in fields and (roles := _INLINE_ROLES.match(responsible)):
-            fields = {**fields, "牵头单位": roles.group("lead"), "配合单位": roles.group("coop") or "", "责任单位": ""}
+        plain = to_simplified(responsible)
+        if "牵头单位" not in fields and (separately := _SEPARATELY_LEAD.match(plain)):
+            lead_names = responsible[separately.start("lead") : separately.end("lead")]
+            fields = {**fields, "牵头单位": lead_names, "责任单位": ""}  # A、B分别牵头
+        elif "牵头单位" not in fields and "配合单位" not in fields and (roles := _INLINE_ROLES.match(plain)):
+            coop = responsible[roles.start("coop") : roles.end("coop")] if roles.group("coop") else ""
+            lead_names = responsible[roles.start("lead") : roles.end("lead")]
+            fields = {**fields, "牵头单位": lead_names, "配合单位": coop, "责任单位": ""}
         if "牵头单位" in fields:
             lead = read("牵头单位")
             cooperating = _merge(read("配合单位"), read("责任单位"))
@@ -791,6 +814,7 @@ def add_missing_prefixes(tasks: list[Task], source: str = "") -> None:
     Other names are left as written.
     """
     names = {u for t in tasks for u in (*t.lead_units, *t.cooperating_units)}
+    names |= {m for t in tasks for c in t.collective_units for m in c.members}
     renamed: dict[str, str] = {}
     kinds: dict[str, ProblemType] = {}
     for name in names:
@@ -808,6 +832,11 @@ def add_missing_prefixes(tasks: list[Task], source: str = "") -> None:
         return
     for task in tasks:
         before = (list(task.lead_units), list(task.cooperating_units))
+        for collective in task.collective_units:
+            members = [renamed.get(m, m) for m in collective.members]
+            if members != collective.members:
+                before[1].extend(m for m in collective.members if m in renamed and m not in before[1])
+                collective.members = list(dict.fromkeys(members))
         task.lead_units = list(dict.fromkeys(renamed.get(u, u) for u in task.lead_units))
         task.cooperating_units = [
             u for u in dict.fromkeys(renamed.get(u, u) for u in task.cooperating_units) if u not in task.lead_units

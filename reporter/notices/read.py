@@ -2,7 +2,9 @@
 
 Plain text is read as UTF-8 (with or without BOM), UTF-16 (with BOM), or GB18030 (a superset of GBK/GB2312),
 detected in that order (``reporter.notices.decode``). .docx, .html, .pdf, .xlsx/.csv task lists and .doc/.wps (through LibreOffice) are
-turned into lines by ``reporter.notices.formats``.
+turned into lines by ``reporter.notices.formats``. Plain text and web pages are where task tables arrive flattened
+(one cell per line, ``|`` or space-separated rows): ``reporter.notices.blocks`` writes those back as notice lines,
+and ``SourceText.line_numbers`` keeps the source line of each line.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 
 from reporter.errors import SourceError
 from reporter.notices import formats as documents
+from reporter.notices.blocks import recover_tables
 from reporter.notices.decode import decode_text
 
 TEXT_SUFFIXES = (".txt", ".text")
@@ -29,6 +32,7 @@ class SourceText:
     lines: list[str]
     encoding: str
     sha256: str
+    line_numbers: list[int] | None = None  # the source line of each line, when they differ from 1, 2, 3 …
 
 
 def read_notice_file(path: Path) -> SourceText:
@@ -51,10 +55,20 @@ def read_notice_file(path: Path) -> SourceText:
     if not data.strip():
         raise SourceError(f"{path.name}：文件是空的")
     sha256 = hashlib.sha256(data).hexdigest()
+    if suffix in (".html", ".htm"):
+        return _recovered(path, _document_lines(path, suffix, data), suffix[1:], sha256)
     if suffix in DOCUMENT_SUFFIXES:
         return SourceText(path=path, lines=_document_lines(path, suffix, data), encoding=suffix[1:], sha256=sha256)
     text, encoding = decode_text(data, path.name)
-    return SourceText(path=path, lines=text.splitlines(), encoding=encoding, sha256=sha256)
+    return _recovered(path, text.splitlines(), encoding, sha256)
+
+
+def _recovered(path: Path, lines: list[str], encoding: str, sha256: str) -> SourceText:
+    """Text in which task tables may have been flattened: the tables written out again as notice lines."""
+    recovered, numbers = recover_tables(lines)
+    if numbers == list(range(1, len(lines) + 1)):
+        return SourceText(path=path, lines=recovered, encoding=encoding, sha256=sha256)
+    return SourceText(path=path, lines=recovered, encoding=encoding, sha256=sha256, line_numbers=numbers)
 
 
 def _document_lines(path: Path, suffix: str, data: bytes) -> list[str]:

@@ -41,22 +41,25 @@ class UnitDirectory:
     aliases: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._alias = {normalize_unit(k): normalize_unit(v) for k, v in self.aliases.items()}
+        self._alias = {unit_key(k): normalize_unit(v) for k, v in self.aliases.items()}
         self._district_by_name: dict[str, District] = {}
         for district in self.districts:
             for name in district.names():
-                self._district_by_name.setdefault(normalize_unit(name), district)
+                self._district_by_name.setdefault(unit_key(name), district)
 
     def canonical(self, name: str) -> str:
-        """Normalised name, through the alias table, and district names to the district's unit."""
-        name = normalize_unit(name)
-        name = self._alias.get(name, name)
-        district = self._district_by_name.get(name)
+        """Normalised name (as written), through the alias table, and district names to the district's unit.
+
+        Aliases and districts are matched with traditional characters read as simplified.
+        """
+        name = self._alias.get(unit_key(name), normalize_unit(name))
+        district = self._district_by_name.get(unit_key(name))
         return district.unit if district else name
 
     def district(self, name: str) -> District | None:
         """The district a column heading or unit name refers to (``高新`` -> 高新区)."""
-        return self._district_by_name.get(self._alias.get(normalize_unit(name), normalize_unit(name)))
+        aliased = self._alias.get(unit_key(name))
+        return self._district_by_name.get(unit_key(aliased) if aliased else unit_key(name))
 
     def district_units(self, kind: str) -> list[str]:
         return [d.unit for d in self.districts if d.kind == kind]
@@ -66,8 +69,13 @@ _QUOTES = str.maketrans({'"': "“", "'": "‘", "「": "“", "」": "”"})
 
 
 def normalize_unit(name: str) -> str:
-    """Canonical spelling of a unit name (see below); traditional characters read as simplified."""
-    return _normalize_unit(to_simplified(name))
+    """Canonical spelling of a unit name (see below), its characters as written (traditional ones kept)."""
+    return _normalize_unit(name)
+
+
+def unit_key(name: str) -> str:
+    """A unit name as matched: normalised, traditional characters read as simplified (市財政局 = 市财政局)."""
+    return to_simplified(_normalize_unit(name))
 
 
 def _normalize_unit(name: str) -> str:
@@ -188,15 +196,16 @@ _SURNAMES = set(
 
 def _split_person(name: str) -> tuple[str, str]:
     """``市民政局伍某某`` → (``市民政局``, ``伍某某``); other names unchanged."""
-    match = _UNIT_AND_PERSON.match(name)
+    match = _UNIT_AND_PERSON.match(to_simplified(name))
     if match and match.group(2)[0] in _SURNAMES and match.group(2)[-1] not in _NOT_A_NAME_END:
-        return match.group(1), match.group(2)
+        return name[: match.end(1)], name[match.start(2) :]
     return name, ""
 
 
 def is_collective(name: str) -> bool:
     """True for 市级有关部门, 各区县（市）政府, 开发园区管委会, X等有关部门, …成员单位 and the like."""
-    return bool(_COLLECTIVE.search(name) or _MEMBERS_SUFFIX.match(name))
+    key = to_simplified(name)
+    return bool(_COLLECTIVE.search(key) or _MEMBERS_SUFFIX.match(key))
 
 
 @dataclass
@@ -211,7 +220,8 @@ class SplitUnits:
 def read_units(text: str, directory: UnitDirectory) -> SplitUnits:
     """Read a unit field into real units (canonical names) and collective ones (as written, normalised).
 
-    ``市商务局、市交通局等有关部门`` gives real 市商务局, 市交通局 and collective 市交通局等有关部门.
+    ``市商务局、市交通局等有关部门`` gives real 市商务局 and collective 市交通局等有关部门 (kept as written), whose
+    named member 市交通局 is responsible through it (``expand_collective``) and so gets a form.
     ``海曙区、鄞州区、宁海县政府`` gives each district's government.
     """
     result = SplitUnits()
@@ -221,10 +231,9 @@ def read_units(text: str, directory: UnitDirectory) -> SplitUnits:
             _add(result.persons, person)
         if name.endswith("等") and len(name) > 3 and not name.endswith(("平等", "对等")):
             name = name[:-1]  # a list closed with 等
-        members = _MEMBERS_SUFFIX.match(name)
-        if members and not is_collective(members.group(1)):
-            _add(result.real, directory.canonical(members.group(1)))
-            _add(result.collective, name)
+        members = _MEMBERS_SUFFIX.match(to_simplified(name))
+        if members and not is_collective(name[: members.end(1)]):
+            _add(result.collective, name)  # 市交通局等有关部门: as written; 市交通局 is its member
         elif is_collective(name):
             _add(result.collective, name)
         else:
@@ -240,17 +249,21 @@ def _add(items: list[str], item: str) -> None:
 def expand_collective(name: str, directory: UnitDirectory, related: list[str] | None = None) -> list[str]:
     """Members of a collective: ``各区县（市）政府`` -> every configured district government.
 
-    ``相关/有关`` collectives expand to ``related`` (e.g. the districts named in a breakdown table) when given.
-    Other collectives (市级有关部门) have no known members and expand to nothing.
+    ``相关/有关`` collectives expand to ``related`` (e.g. the districts named in a breakdown table) when given;
+    ``X等有关部门`` to the unit X it names. Other collectives (市级有关部门) have no known members.
     """
-    if "区县" in name or re.search(r"^(各|相关|有关)?(县|区|市)(（市）)?(政府|人民政府)$", name):
+    key = to_simplified(name)
+    named = _MEMBERS_SUFFIX.match(key)
+    if named and not is_collective(name[: named.end(1)]):
+        return [directory.canonical(name[: named.end(1)])]  # 市交通局等有关部门: the unit it names
+    if "区县" in key or re.search(r"^(各|相关|有关)?(县|区|市)(（市）)?(政府|人民政府)$", key):
         kind = DISTRICT_KIND
-    elif "开发园区" in name or "管委会" in name:
+    elif "开发园区" in key or "管委会" in key:
         kind = ZONE_KIND
     else:
         return []
     members = directory.district_units(kind)
-    if name.startswith(("相关", "有关")):
+    if key.startswith(("相关", "有关")):
         if related is None:
             return []
         related_units = {directory.canonical(r) for r in related}
