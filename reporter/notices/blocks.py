@@ -31,6 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
+from reporter.model import LIVELIHOOD
 from reporter.notices.formats import (
     HEADER_WORDS,
     UNIT_FIELDS,
@@ -40,20 +41,12 @@ from reporter.notices.formats import (
     plain_text,
     task_table_entries,
 )
-from reporter.notices.parser import _PART_TITLE, _WORK_TITLE  # how the parser tells a part title and its kind
+from reporter.notices.parser import is_part_title, part_kind
+from reporter.notices.units import COMPOUND_SURNAMES, SURNAMES
 from reporter.text import chinese_numeral, normalize_line
 
 # -- what a cell looks like ---------------------------------------------------------------------------------------
 
-_SURNAMES = set(
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔"
-    "钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊"
-    "葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆"
-    "蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂"
-    "全佟臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩佘池查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储栗燕楚鄢劳"
-    "谌奚皮粟冼蔺楼厉伊仝郜阚权屠朴廉禹祖漆卿狄宣晋扈晁芮阙浦鹿邸雍辜裘亓邰赫杭逯茹慕嵇湛戎茅揭尉檀昝"
-)
-_COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "司徒", "夏侯")
 _TITLES = re.compile(r"^(?:常务)?副?(?:省|市|区|县|州|镇|乡)?(?:长|书记|主任|秘书长)$")
 # Words that make a short cell a state of progress rather than a name (正常, 办结, 已完成 …).
 _NOT_A_NAME = re.compile(r"完成|滞后|正常|办结|推进|开工|进行|达标|超额|启动|顺利|落实|序时|未|已|暂|无")
@@ -82,7 +75,7 @@ def _is_name(text: str) -> bool:
         return True
     if not re.fullmatch(r"[\u4e00-\u9fa5]{2,4}", name) or _UNIT_END.search(name) or _NOT_A_NAME.search(name):
         return False
-    return name[:2] in _COMPOUND_SURNAMES or (name[0] in _SURNAMES and len(name) <= 3)
+    return name[:2] in COMPOUND_SURNAMES or (name[0] in SURNAMES and len(name) <= 3)
 
 
 def _unit_score(plain: str, text: str) -> int:
@@ -549,8 +542,8 @@ def recover_tables(lines: list[str]) -> tuple[list[str], list[int]]:
         if found is None:
             if "分" in lines[i] and len(lines[i]) <= 120:  # a part title ends in 分解 / 分工
                 line = normalize_line(lines[i])
-                if _PART_TITLE.match(line) and "关于" not in line and not line.endswith("通知"):
-                    livelihood = "民生" in line and not _WORK_TITLE.search(line)
+                if is_part_title(line):
+                    livelihood = part_kind(line) == LIVELIHOOD
             out.append(lines[i])
             numbers.append(i + 1)
             i += 1

@@ -178,6 +178,17 @@ _ANY_TAG = re.compile(r"<\s*/?\s*[A-Za-z][^<>]{0,300}>")
 _ENTITY = re.compile(r"&(?:#\d{1,6}|#x[0-9A-Fa-f]{1,6}|[A-Za-z]{2,8});")
 
 
+def is_part_title(line: str) -> bool:
+    """A line titling a part of the notice (``2024年政府工作报告重点任务分工方案``), not the notice's own title."""
+    return bool(_PART_TITLE.match(line)) and "关于" not in line and not line.endswith("通知")
+
+
+def part_kind(title: str) -> str:
+    """``livelihood`` for a part about 民生实事 alone, else ``work`` (also ``重点工作及民生实事…``)."""
+    key = to_simplified(title)
+    return LIVELIHOOD if "民生" in key and not _WORK_TITLE.search(key) else WORK
+
+
 def without_markup(lines: list[str], numbers: list[int]) -> tuple[list[str], list[int]]:
     """Text pasted with its web page's markup: block tags start new lines, other tags and entities go.
 
@@ -286,8 +297,7 @@ class _NoticeParser:
                     title = previous + line  # a title wrapped before 及：“……重点工作” / “及民生实事项目任务分解方案”
                     if self.preamble and self.preamble[-1] == previous:
                         self.preamble.pop()
-                title_key = to_simplified(title)
-                kind = LIVELIHOOD if "民生" in title_key and not _WORK_TITLE.search(title_key) else WORK
+                kind = part_kind(title)
                 self.parts.append(_Part(title=title, kind=kind, line=index))
                 last_number, heading_since_task, paren_tasks = 0, True, 0
                 previous = line
@@ -418,7 +428,7 @@ class _NoticeParser:
         return False
 
     def _is_part_title(self, line: str) -> bool:
-        return bool(_PART_TITLE.match(line)) and "关于" not in line and not line.endswith("通知")
+        return is_part_title(line)
 
     def _is_furniture(self, line: str) -> bool:
         if _FURNITURE.match(line) or _COPY_TO.match(line):

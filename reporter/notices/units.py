@@ -184,20 +184,22 @@ _UNIT_ENDINGS = "局委办厅部院府会心司团队所站行处室社馆组区
 # Last characters of institutions, never of a person's given name: 宁波市委党校 is one unit, not 宁波市委 + 党校.
 _NOT_A_NAME_END = _UNIT_ENDINGS + "校台园科场港关厂矿署所"
 # Common surnames: a unit name followed by two or three characters starting with one is a responsible person.
-_SURNAMES = set(
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪"
-    "范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪"
-    "庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈"
-    "饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇"
-    "桑郎甄丛仲虞敖巩明佘池查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆"
-    "朴盖练廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况那宿鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由"
+SURNAMES = frozenset(
+    "丁万丛严丰乌乐乔于云亓井亢仇付仝仲任伊伍伏但位何佘余佟侯俞信修倪傅储元党全公兰关冀冉农冯况冶冷冼凌刁刘初利劳勾包匡区华卓"
+    "单南卜卞卢卫印危卿厉原古史叶司吉向吕吴周呼和哈唐商喻国夏奉奚姚姜姬娄孔孙孟季宁安宋宗官宣宫容宾宿寇富封尉尚尤尧尹居屈展屠"
+    "岑岳崔嵇左巩巫巴帅师席常干平幸庄应庞康廉廖张强彭徐惠慕戈戎成战戚戴房扈揭支敖敬文斯方於施时明易昝晁晋晏普景智曲曹曾朱朴权"
+    "李杜束来杨杭林柏查柯柳柴栗栾桂桑梁梅植楚楼樊檀欧武段殷母毕毛江池汤汪沈沙浦海涂温游湛滕满漆潘焦熊燕牛牟狄玉王班甄甘田由申"
+    "白皮盖盘盛相瞿石祁祖祝禹秦程穆窦章童符简管米粟索纪练缪罗羊翁翟耿聂肖胡胥臧舒艾芦芮花苏苑苗苟范茅茹荆荣莫葛董蒋蒙蒲蓝蔡蔺"
+    "薄薛虞衡衣袁裘裴褚覃解詹计许诸谈谌谢谭谷豆费贺贾赫赵路车辛辜边连迟逯邓邝邢那邬邰邱邵邸邹郁郎郑郜郝郭都鄢金钟钱银门闫闭闵"
+    "闻阙阚阮阳阴阿陆陈陶隆隋雍雷霍靳鞠韦韩项顾颜饶马骆高魏鲁鲍鲜鹿麦麻黄黎齐龙龚"
 )
+COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "司徒", "夏侯")
 
 
 def _split_person(name: str) -> tuple[str, str]:
     """``市民政局伍某某`` → (``市民政局``, ``伍某某``); other names unchanged."""
     match = _UNIT_AND_PERSON.match(to_simplified(name))
-    if match and match.group(2)[0] in _SURNAMES and match.group(2)[-1] not in _NOT_A_NAME_END:
+    if match and match.group(2)[0] in SURNAMES and match.group(2)[-1] not in _NOT_A_NAME_END:
         return name[: match.end(1)], name[match.start(2) :]
     return name, ""
 
