@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 
 # Full-width ASCII letters and digits -> ASCII (leave full-width punctuation alone).
 _FULLWIDTH_ALNUM = {code: code - 0xFEE0 for code in range(0xFF10, 0xFF1A)}
@@ -15,9 +15,13 @@ _FULLWIDTH_ALNUM[0xFF05] = ord("%")  # ％
 _FULLWIDTH_ALNUM[0x3000] = ord(" ")  # ideographic space
 
 _HALF_TO_FULL = {"(": "（", ")": "）", ":": "：", ";": "；", "!": "！", "?": "？"}
+# One table for the whole character mapping: full-width letters and digits to ASCII, ASCII brackets and stops to
+# full-width, zero-width characters dropped.
+_LINE_TABLE = {**_FULLWIDTH_ALNUM, **{ord(k): v for k, v in _HALF_TO_FULL.items()}, 0xFEFF: None, 0x200B: None}
 _WIDE = r"[^\x00-\x7f]"
 _SPACES_NEAR_WIDE = re.compile(rf"(?<={_WIDE})[ \u00a0]+|[ \u00a0]+(?={_WIDE})")
 _COMMA_NOT_IN_NUMBER = re.compile(r"(?<!\d),|,(?!\d{3})")
+_SPACE_RUNS = re.compile(r"[ \u00a0]{2,}")
 
 CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
@@ -30,12 +34,13 @@ def normalize_line(line: str) -> str:
     >>> normalize_line("地区生产总值达到 1.7 万亿元")
     '地区生产总值达到1.7万亿元'
     """
-    line = line.translate(_FULLWIDTH_ALNUM).replace("\ufeff", "").replace("\u200b", "")
-    for half, full in _HALF_TO_FULL.items():
-        line = line.replace(half, full)
-    line = _COMMA_NOT_IN_NUMBER.sub("，", line)
-    line = _SPACES_NEAR_WIDE.sub("", line)
-    return re.sub(r"[ \u00a0]{2,}", " ", line).strip()
+    line = line.translate(_LINE_TABLE)
+    if "," in line:
+        line = _COMMA_NOT_IN_NUMBER.sub("，", line)
+    if " " in line or "\u00a0" in line:
+        line = _SPACES_NEAR_WIDE.sub("", line)
+        line = _SPACE_RUNS.sub(" ", line)
+    return line.strip()
 
 
 def join_lines(left: str, right: str) -> str:
@@ -74,6 +79,7 @@ def _t2s() -> Callable[[str], str]:
     return opencc.OpenCC("t2s").convert
 
 
+@lru_cache(maxsize=65536)  # unit names and labels recur thousands of times in a province's notice
 def to_simplified(text: str) -> str:
     """Traditional characters as simplified (OpenCC), for matching; the original text is kept by the caller.
 

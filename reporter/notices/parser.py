@@ -261,6 +261,8 @@ class _NoticeParser:
     ) -> None:
         self.raw = lines
         self.line_numbers = line_numbers or list(range(1, len(lines) + 1))
+        self.normalized = [normalize_line(line) for line in lines]  # each line normalised once
+        self.keys = [to_simplified(line) for line in self.normalized]  # and as matched (simplified)
         self.source = source
         self.directory = directory
         self.warnings: list[Problem] = []
@@ -272,7 +274,7 @@ class _NoticeParser:
 
     def parse(self, code: str | None) -> Notice:
         self._read_metadata()
-        has_part_titles = any(self._is_part_title(normalize_line(line)) for line in self.raw)
+        has_part_titles = any(self._is_part_title(key) for key in self.keys)
         draft: _Draft | None = None
         furniture = False
         last_number = 0
@@ -281,10 +283,10 @@ class _NoticeParser:
         paren_tasks = 0  # the last （一）-numbered task of the current section, 0 when none is open
         previous = ""  # the last line read, for a part title wrapped over two lines
         for position, (index, raw) in enumerate(zip(self.line_numbers, self.raw, strict=True)):
-            line = normalize_line(raw)
+            line = self.normalized[position]
             if not line:
                 continue
-            key = to_simplified(line)  # matched with traditional characters read as simplified; text kept as written
+            key = self.keys[position]  # matched with traditional characters read as simplified; text kept as written
             if self._is_furniture(key):
                 furniture = furniture or bool(_COPY_TO.match(key))
                 previous = ""
@@ -384,7 +386,7 @@ class _NoticeParser:
         return notice
 
     def _read_metadata(self) -> None:
-        normalized = [normalize_line(line) for line in self.raw]
+        normalized = self.normalized
         for line in normalized:
             if not self.meta.title and "关于" in line and ("通知" in line or "分解" in line):
                 self.meta.title = line
@@ -409,16 +411,14 @@ class _NoticeParser:
 
     def _opens_numbered_tasks(self, position: int) -> bool:
         """Whether the next non-empty line after ``position`` starts a 1.-numbered task."""
-        for raw in self.raw[position + 1 : position + 4]:
-            line = to_simplified(normalize_line(raw))
+        for line in self.keys[position + 1 : position + 4]:
             if line:
                 return bool(_TASK_START.match(line))
         return False
 
     def _has_own_fields(self, position: int) -> bool:
         """Whether the lines after ``position``, up to the next numbered line or heading, carry a field label."""
-        for raw in self.raw[position + 1 : position + 12]:
-            line = to_simplified(normalize_line(raw))
+        for line in self.keys[position + 1 : position + 12]:
             if not line:
                 continue
             if _TASK_START.match(line) or _PAREN_TASK.match(line) or _HEADING.match(line):

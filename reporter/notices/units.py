@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from reporter.text import normalize_line, strip_punctuation, to_simplified
 
@@ -68,11 +69,13 @@ class UnitDirectory:
 _QUOTES = str.maketrans({'"': "“", "'": "‘", "「": "“", "」": "”"})
 
 
+@lru_cache(maxsize=65536)
 def normalize_unit(name: str) -> str:
     """Canonical spelling of a unit name (see below), its characters as written (traditional ones kept)."""
     return _normalize_unit(name)
 
 
+@lru_cache(maxsize=65536)
 def unit_key(name: str) -> str:
     """A unit name as matched: normalised, traditional characters read as simplified (市財政局 = 市财政局)."""
     return to_simplified(_normalize_unit(name))
@@ -281,25 +284,28 @@ def near_duplicates(names: list[str]) -> list[tuple[str, str, str]]:
     and a bracketed second name (市生态环境局 / 市生态环境局（市治水办）).
     """
     unique = sorted(set(names), key=lambda n: (len(n), n))
+    bare = {name: _QUOTE_MARKS.sub("", name) for name in unique}  # each name's forms worked out once
+    unbracketed = {name: _TRAILING_BRACKET.sub("", name) for name in unique}
     pairs: list[tuple[str, str, str]] = []
     for i, short in enumerate(unique):
         for long in unique[i + 1 :]:
-            reason = _near_duplicate_reason(short, long)
+            if len(bare[long]) - len(bare[short]) > 2 and unbracketed[long] != short:
+                continue  # too far apart to be one unit (the common case, checked first)
+            reason = _near_duplicate_reason(short, long, bare[short], bare[long], unbracketed[long])
             if reason:
                 pairs.append((short, long, reason))
     return pairs
 
 
-def _bare(name: str) -> str:
-    return re.sub(r"[“”‘’\"'《》]", "", name)
+_QUOTE_MARKS = re.compile(r"[“”‘’\"'《》]")
+_TRAILING_BRACKET = re.compile(r"（[^（）]*）$")
 
 
-def _near_duplicate_reason(a: str, b: str) -> str:
-    if _bare(a) == _bare(b):
+def _near_duplicate_reason(a: str, b: str, bare_a: str, bare_b: str, b_unbracketed: str) -> str:
+    if bare_a == bare_b:
         return "引号位置不同"
-    if re.sub(r"（[^（）]*）$", "", b) == a:
+    if b_unbracketed == a:
         return "括号内另有名称"
-    bare_a, bare_b = _bare(a), _bare(b)
     diff = len(bare_b) - len(bare_a)
     if 0 < diff <= 2 and len(bare_a) >= 3 and _is_subsequence(bare_a, bare_b):
         return f"相差{diff}个字"
