@@ -8,6 +8,7 @@ from pathlib import Path
 
 from reporter.errors import ConfigError, WorkspaceError
 from reporter.mail.settings import MailSettings, settings_from_config
+from reporter.notices.lexicon import Lexicon, LexiconError, default_lexicon
 from reporter.notices.units import DISTRICT_KIND, ZONE_KIND, District, UnitDirectory
 from reporter.periods import PERIOD_KINDS, LightRules, Period, parse_period
 
@@ -42,6 +43,7 @@ class Workspace:
     districts: list[District] = field(default_factory=list)
     aliases: dict[str, str] = field(default_factory=dict)
     notice_codes: dict[str, str] = field(default_factory=dict)
+    lexicon: Lexicon = field(default_factory=default_lexicon)  # the package's words and the workspace's [lexicon]
     contact: str = ""
     period_kind: str = "monthly"
     current_period: str = ""
@@ -92,7 +94,7 @@ class Workspace:
         return self.root / STORE_DIR / STORE_NAME
 
     def directory(self) -> UnitDirectory:
-        return UnitDirectory(districts=list(self.districts), aliases=dict(self.aliases))
+        return UnitDirectory(districts=list(self.districts), aliases=dict(self.aliases), lexicon=self.lexicon)
 
     def period(self, key: str) -> Period:
         """A period of this workspace; quarterly keys are refused in a monthly workspace and vice versa."""
@@ -201,6 +203,10 @@ def workspace_from_config(root: Path, data: dict, config_path: Path | None = Non
         **{key: _str(report, f"{key}_font", where, getattr(defaults, key)) for key in defaults.__dataclass_fields__}
     )
     workspace.mail = settings_from_config(_table(data, "mail", where), where)
+    try:
+        workspace.lexicon = default_lexicon().extended(_table(data, "lexicon", where), f"{where}：[lexicon]")
+    except LexiconError as exc:
+        raise ConfigError(str(exc)) from exc
     codes = _table(data, "notices", where)
     workspace.notice_codes = {str(k): str(v.get("code", "")) for k, v in codes.items() if isinstance(v, dict)}
     return workspace
@@ -303,6 +309,15 @@ imap_port = 993
 imap_security = "ssl"
 imap_user = ""            # 密码：环境变量 REPORTER_IMAP_PASSWORD 或系统钥匙串
 imap_folder = "INBOX"
+
+# 通知用语（可选）：本地通知中出现、而 reporter 尚不认识的字段名或用语，在此补充即可，无需等待新版本。
+# labels 写“原文字段名 = 对应字段”，对应字段为 牵头领导、联系领导、牵头单位、责任单位、配合单位、责任人、
+# 目标任务、完成时限、进展情况 之一；collectives 为集合主体用语，notes 为单位名单后的说明用语，
+# leader_titles、leader_verbs 为“一、某某区长牵头重点工作”式板块标题中的职务和动词。
+[lexicon]
+# labels = {{ "督办领导" = "牵头领导", "协办部门" = "配合单位" }}
+# collectives = ["各功能区"]
+# notes = ["排序第一"]
 
 # 某份通知的任务编号前缀（默认取通知年份，如 2021-G2-014）。同一年有两份通知时在此区分。
 # [notices."某县2021年通知.docx"]

@@ -365,3 +365,57 @@ def test_traditional_characters_are_read_as_simplified_and_kept_as_written():
     assert first.cooperating_units == ["縣財政局", "县统计局（普查中心）"]  # the alias matched the traditional name
     assert (second.text, second.lead_units) == ("深化放管服改革。", ["縣政府辦公室", "縣審批局"])
     assert [c.name for c in second.collective_units] == ["縣級各有關部門"]
+
+
+def test_a_workspace_extends_the_lexicon():
+    from reporter.notices.lexicon import default_lexicon
+
+    lexicon = default_lexicon().extended(
+        {"labels": {"督办领导": "牵头领导", "协办科室": "配合单位"}, "collectives": ["各功能区"], "notes": ["排序第一"]}
+    )
+    notice = parse_notice(
+        HEAD + "一、经济发展\n1.稳增长。\n督办领导：张三\n责任单位：县发改局、县统计局（排序第一者牵头）\n"
+        "2.促消费。\n督办领导：李四\n牵头单位：县商务局\n协办科室：县财政局、各功能区\n",
+        source="通知.txt",
+        directory=UnitDirectory(lexicon=lexicon),
+        code="2024",
+    )
+    first, second = notice.tasks
+    assert (first.leaders, first.lead_units, first.cooperating_units) == (["张三"], ["县发改局"], ["县统计局"])
+    assert (second.leaders, second.lead_units, second.cooperating_units) == (["李四"], ["县商务局"], ["县财政局"])
+    assert [c.name for c in second.collective_units] == ["各功能区"]
+    (plain,) = tasks("一、经济发展\n1.稳增长。\n督办领导：张三\n责任单位：县发改局\n")
+    assert plain.leaders == []  # the package's own lexicon does not know 督办领导
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ('labels = { "督办领导" = "领导" }', "reporter.toml：[lexicon]labels中“督办领导”应对应牵头领导、联系领导、牵头单位"),
+        ('collectives = "各功能区"', "reporter.toml：[lexicon]collectives应为文字列表"),
+        ('synonyms = ["x"]', "reporter.toml：[lexicon]中有无法识别的项：synonyms（可用labels、collectives、notes"),
+    ],
+)
+def test_a_wrong_lexicon_entry_is_named(tmp_path, table, message):
+    root = tmp_path / "ws"
+    (root / "input" / "notices").mkdir(parents=True)
+    (root / "reporter.toml").write_text(f"[workspace]\nname = \"测试\"\n\n[lexicon]\n{table}\n", encoding="utf-8")
+    notice = root / "input" / "notices" / "通知.txt"
+    notice.write_text(HEAD + "一、经济发展\n1.稳增长。\n牵头单位：县发改局\n", encoding="utf-8")
+    result = invoke("-w", str(root), "parse", str(notice))
+    assert result.exit_code == 1
+    assert message in flat(result.output)
+    assert "Traceback" not in result.output
+
+
+def test_the_lexicon_in_reporter_toml_is_used_by_parse(tmp_path):
+    root = tmp_path / "ws"
+    (root / "input" / "notices").mkdir(parents=True)
+    (root / "reporter.toml").write_text(
+        '[workspace]\nname = "测试"\n\n[lexicon]\nlabels = { "督办领导" = "牵头领导" }\n', encoding="utf-8"
+    )
+    notice = root / "input" / "notices" / "通知.txt"
+    notice.write_text(HEAD + "一、经济发展\n1.稳增长。\n督办领导：张三\n牵头单位：县发改局\n", encoding="utf-8")
+    result = invoke("-w", str(root), "parse", str(notice), "--no-store", "--json", "-")
+    assert result.exit_code == 0, result.output
+    assert '"leaders": [\n        "张三"\n      ]' in result.output

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from reporter.model import COOPERATING, LEAD, LIVELIHOOD, WORK, CollectiveUnit, Notice, NoticeMeta, Task
 from reporter.notices.breakdown import check_totals, parse_breakdown
+from reporter.notices.lexicon import Lexicon, default_lexicon
 from reporter.notices.targets import extract_targets
 from reporter.notices.units import (
     SplitUnits,
@@ -44,57 +45,11 @@ from reporter.problems import (
 from reporter.text import chinese_numeral, join_lines, normalize_line, strip_punctuation, to_simplified
 
 LEADER_LABELS = ("牵头领导", "联系领导")
-FIELD_LABELS = (*LEADER_LABELS, "牵头单位", "责任单位", "配合单位", "责任人", "目标任务", "完成时限", "进展情况")
-# Other governments' words for the same fields, read as the canonical label on the right.
-LABEL_SYNONYMS = {
-    **{
-        name: "牵头领导"
-        for name in (
-            "牵头市领导", "分管市领导", "分管省领导", "牵头省领导", "牵头县领导", "分管县领导", "牵头区领导",
-            "分管区领导", "责任领导", "牵头负责领导", "分管领导", "市领导", "区领导", "县领导", "省领导",
-        )
-    },
-    "牵头部门": "牵头单位",
-    "牵头责任单位": "牵头单位",
-    "主办单位": "牵头单位",
-    "配合部门": "配合单位",
-    "协同责任单位": "配合单位",
-    "协同单位": "配合单位",
-    "协办单位": "配合单位",
-    "参与单位": "配合单位",
-    "责任部门": "责任单位",
-    "部门分工": "责任单位",  # 部门分工：A牵头，B配合
-    "责任分工": "责任单位",
-    "牵头负责单位": "牵头单位",
-    "项目责任人": "责任人",
-    "实际完成情况": "进展情况",  # progress written beside the task: not part of its text
-    "完成情况": "进展情况",
-    "工作进展": "进展情况",
-    "形象进度": "进展情况",
-    "完成时间": "完成时限",
-    "时间节点": "完成时限",
-    "时限要求": "完成时限",
-}  # fmt: skip
-_ALL_LABELS = sorted(
-    [*FIELD_LABELS, *LABEL_SYNONYMS], key=len, reverse=True
-)  # longest first: 协同责任单位 before 责任单位
-_LABEL = re.compile(rf"({'|'.join(_ALL_LABELS)})：")
+_LABEL = default_lexicon().label  # the package's labels, for ``explain_lines``; a parse uses its workspace's
 _INLINE_ROLES = re.compile(r"^(?P<lead>.+?)牵头[，,、；;]?(?P<coop>.*?)(?:配合|协同|参与)?$")  # the rest cooperate
 _SUBITEM = re.compile(r"^(?:[（(](?:\d{1,2}|[一二三四五六七八九十]{1,2})[）)]|[①②③④⑤⑥⑦⑧⑨⑩])\s*(?P<text>.*)$")
 _TRAILING_ROLES = re.compile(r"[（(]([^（()）]*?牵头[^（()）]*)[）)]\s*$")
 _SEPARATELY_LEAD = re.compile(r"^(?P<lead>.+?)分别牵头$")
-_LEADER_TITLES = (
-    "常务副市长|常务副县长|常务副区长|副市长|副县长|副区长|副省长|副书记|副主任|副秘书长|"
-    "市长|县长|区长|省长|书记|主任|秘书长|旗长|州长|副州长|副旗长"
-)
-_LEADER_VERBS = "牵头|分管|负责|主抓|联系|领衔|挂帅|主管"
-# A section headed by its leader: 一、王某市长牵头的重点工作 / 一、王某市长主抓重点工作 / 由王某副市长负责 / 王某同志分管的工作
-_SECTION_LEADER = re.compile(
-    rf"^(?:[一二三四五六七八九十]+、)?由?(?:"
-    rf"(?P<name>[\u4e00-\u9fa5]{{2,4}}?)(?:同志)?(?:(?:{_LEADER_TITLES})(?:同志)?(?:{_LEADER_VERBS})|(?:{_LEADER_VERBS})的)"
-    rf"|(?:{_LEADER_TITLES})(?P<titled>[\u4e00-\u9fa5]{{2,3}}?)(?:同志)?(?:{_LEADER_VERBS}))"  # 区长陈某某牵头重点工作
-)
-_BY_DUTIES = re.compile(r"按职责分工负责|按职责分工")
 
 
 def _without(text: str, pattern: re.Pattern[str]) -> str:
@@ -107,8 +62,6 @@ def _without(text: str, pattern: re.Pattern[str]) -> str:
     return "".join(kept) + text[last:]
 
 
-# A note in a unit list stating how to read it, not a unit: （列第一位者为牵头单位，下同）, （排名第一的为牵头单位）
-_UNIT_NOTE = re.compile(r"[（(][^（）()]*(?:列第一|排第一|排名第一|排在第一|第一位|下同|为牵头|汇总单位)[^（）()]*[）)]")
 _HEADING = re.compile(r"^([一二三四五六七八九十]{1,3})、(.+)$")
 _TASK_START = re.compile(r"^(\d{1,5})\s*[.．、](?!\d)\s*(.*)$")
 _PART_TITLE = re.compile(r"^(?!《)(?!任务分[解工]$).{0,60}(目标任务|任务|项目|实事|工作)(责任)?分[解工](方案|表|清单)?$")
@@ -167,8 +120,8 @@ def parse_notice(
     if line_numbers is not None and len(line_numbers) != len(lines):
         raise ValueError("line_numbers must give one source line per line")
     lines, line_numbers = without_markup(lines, line_numbers or list(range(1, len(lines) + 1)))
-    lines, line_numbers = split_run_on(lines, line_numbers)
     directory = directory or UnitDirectory()
+    lines, line_numbers = split_run_on(lines, line_numbers, directory.lexicon)
     parser = _NoticeParser(lines, source, directory, line_numbers)
     return parser.parse(code)
 
@@ -212,10 +165,10 @@ _RUN_ON_MIN = 200  # characters: only a line this long can hold a whole list
 _RUN_ON_NUMBER = re.compile(r"(?:(?<=\s)|(?<=[。；;]))(\d{1,3})\s*[.．、](?!\d)")
 
 
-def split_run_on(lines: list[str], numbers: list[int]) -> tuple[list[str], list[int]]:
+def split_run_on(lines: list[str], numbers: list[int], lexicon: Lexicon | None = None) -> tuple[list[str], list[int]]:
     """A whole list run together on one line (a newspaper page): a new line before each task number that follows
     a space or a full stop and continues the sequence 1, 2, 3 …, and before each field label after a space."""
-    labels = re.compile(rf"\s+(?=(?:{'|'.join(_ALL_LABELS)})\s*[:：])")
+    labels = (lexicon or default_lexicon()).label_after_space
     out_lines: list[str] = []
     out_numbers: list[int] = []
     for line, number in zip(lines, numbers, strict=True):
@@ -260,6 +213,7 @@ class _NoticeParser:
         self, lines: list[str], source: str, directory: UnitDirectory, line_numbers: list[int] | None = None
     ) -> None:
         self.raw = lines
+        self.lex = directory.lexicon
         self.line_numbers = line_numbers or list(range(1, len(lines) + 1))
         self.normalized = [normalize_line(line) for line in lines]  # each line normalised once
         self.keys = [to_simplified(line) for line in self.normalized]  # and as matched (simplified)
@@ -423,7 +377,7 @@ class _NoticeParser:
                 continue
             if _TASK_START.match(line) or _PAREN_TASK.match(line) or _HEADING.match(line):
                 return False
-            if _LABEL.search(line):
+            if self.lex.label.search(line):
                 return True
         return False
 
@@ -520,21 +474,22 @@ class _NoticeParser:
         if len(marks) < 2:
             return None
         segments = [draft.lines[start:end] for start, end in zip(marks, [*marks[1:], len(draft.lines)], strict=True)]
-        if not all(_LABEL.search("".join(text for _, text in segment)) for segment in segments):
+        label, field_of = self.lex.label, self.lex.field_of
+        if not all(label.search("".join(text for _, text in segment)) for segment in segments):
             return None
         head = draft.lines[: marks[0]]
         head_body = "".join(text for _, text in head)
-        first_label = _LABEL.search(head_body)
+        first_label = label.search(head_body)
         parent_text = (head_body[: first_label.start()] if first_label else head_body).strip()
-        shared = [(number, text) for number, text in head if _LABEL.search(text)]
+        shared = [(number, text) for number, text in head if label.search(text)]
         subs = []
         for segment in segments:
             number, text = segment[0]
-            own = {LABEL_SYNONYMS.get(m.group(1), m.group(1)) for _, t in segment for m in _LABEL.finditer(t)}
+            own = {field_of(m.group(1)) for _, t in segment for m in label.finditer(t)}
             inherited = [
                 (n, t)
                 for n, t in shared
-                if not {LABEL_SYNONYMS.get(m.group(1), m.group(1)) for m in _LABEL.finditer(t)} & own
+                if not {field_of(m.group(1)) for m in label.finditer(t)} & own
             ]
             sub = _Draft(draft.kind, draft.number, draft.part, draft.heading, number)
             item = _SUBITEM.match(text)
@@ -566,20 +521,20 @@ class _NoticeParser:
         for _, text in draft.lines:
             body = join_lines(body, text)
         key = to_simplified(body)  # labels matched with traditional characters read as simplified
-        first = _LABEL.search(key)
+        first = self.lex.label.search(key)
         lead_text = body[: first.start()] if first else body
         inline = lead_text.rstrip().endswith(("（", "("))  # （牵头单位：A；配合单位：B）closing the task text
         if inline:
             lead_text = lead_text.rstrip()[:-1]
         fields: dict[str, str] = {}
-        labels = list(_LABEL.finditer(key))
+        labels = list(self.lex.label.finditer(key))
         written_leader_label = ""
         for i, match in enumerate(labels):
             end = labels[i + 1].start() if i + 1 < len(labels) else len(body)
             value = strip_punctuation(body[match.end() : end])
             if inline:
                 value = strip_punctuation(value.rstrip("）)"))
-            label = LABEL_SYNONYMS.get(match.group(1), match.group(1))
+            label = self.lex.field_of(match.group(1))
             if label == "牵头领导" and match.group(1) != label:
                 written_leader_label = match.group(1)
             fields[label] = f"{fields[label]}、{value}" if label in fields and value else value or fields.get(label, "")
@@ -589,8 +544,8 @@ class _NoticeParser:
             fields["责任单位"] = lead_text[trailing.start(1) : trailing.end(1)]  # ……。（市发改委牵头，市财政局配合）
             lead_text = lead_text[: trailing.start()]
         for label in unit_labels & fields.keys():
-            value = _without(fields[label], _UNIT_NOTE)  # （列第一位者为牵头单位，下同）: the rule the parser applies
-            fields[label] = strip_punctuation(_without(value, _BY_DUTIES))
+            value = _without(fields[label], self.lex.note)  # （列第一位者为牵头单位，下同）: a rule the parser applies
+            fields[label] = strip_punctuation(_without(value, self.lex.duty))
         task = Task(
             id=task_id, kind=draft.kind, part=part, section=section, number=draft.number, text="", line=draft.line
         )
@@ -608,7 +563,7 @@ class _NoticeParser:
                 task.leaders = split_list(fields[label])
                 break
         for heading in (section or "", part or ""):
-            if task.leaders or not (leader := _SECTION_LEADER.match(to_simplified(heading))):
+            if task.leaders or not (leader := self.lex.section_leader.match(to_simplified(heading))):
                 continue
             group = "name" if leader.group("name") else "titled"
             task.leaders = [heading[leader.start(group) : leader.end(group)]]  # 一、王某市长牵头的重点工作
@@ -878,11 +833,11 @@ def explain_lines(task: Task) -> list[tuple[int, str, str]]:
             continue
         names = []
         for match in found:
-            canonical = LABEL_SYNONYMS.get(match.group(1), match.group(1))
+            canonical = default_lexicon().field_of(match.group(1))
             names.append(canonical if canonical == match.group(1) else f"{canonical}（原文“{match.group(1)}”）")
         role = "、".join(names)
         if line[: found[0].start()].strip(" （("):
             role = f"{current}（续），{role}"
-        current = LABEL_SYNONYMS.get(found[-1].group(1), found[-1].group(1))
+        current = default_lexicon().field_of(found[-1].group(1))
         rows.append((number, text, role))
     return rows

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from reporter.notices.lexicon import Lexicon, default_lexicon
 from reporter.text import normalize_line, strip_punctuation, to_simplified
 
 DISTRICT_KIND = "区县"
@@ -40,6 +41,7 @@ class UnitDirectory:
 
     districts: list[District] = field(default_factory=list)
     aliases: dict[str, str] = field(default_factory=dict)
+    lexicon: Lexicon = field(default_factory=default_lexicon)  # labels and words, the workspace's additions included
 
     def __post_init__(self) -> None:
         self._alias = {unit_key(k): normalize_unit(v) for k, v in self.aliases.items()}
@@ -173,10 +175,6 @@ def _join_shared_affix(items: list[str]) -> list[str]:
     return result
 
 
-_COLLECTIVE = re.compile(
-    r"(有关部门|有关单位|相关部门|相关单位|其他部门|其他单位|各部门|各单位|成员单位|有关区县|相关区县|各区县|各县|"
-    r"各乡|各镇|各街道|^各[区县市乡镇地旗州]|^(各|相关|有关)?开发园区管委会$|驻甬有关单位|^市级(各|其他|有关)|有关方面)"
-)
 _MEMBERS_SUFFIX = re.compile(r"^(.+?)等(?:[省市县区]级)?(有关|相关)?(部门|单位)$")
 
 
@@ -207,10 +205,10 @@ def _split_person(name: str) -> tuple[str, str]:
     return name, ""
 
 
-def is_collective(name: str) -> bool:
+def is_collective(name: str, lexicon: Lexicon | None = None) -> bool:
     """True for 市级有关部门, 各区县（市）政府, 开发园区管委会, X等有关部门, …成员单位 and the like."""
     key = to_simplified(name)
-    return bool(_COLLECTIVE.search(key) or _MEMBERS_SUFFIX.match(key))
+    return bool((lexicon or default_lexicon()).collective.search(key) or _MEMBERS_SUFFIX.match(key))
 
 
 @dataclass
@@ -237,9 +235,9 @@ def read_units(text: str, directory: UnitDirectory) -> SplitUnits:
         if name.endswith("等") and len(name) > 3 and not name.endswith(("平等", "对等")):
             name = name[:-1]  # a list closed with 等
         members = _MEMBERS_SUFFIX.match(to_simplified(name))
-        if members and not is_collective(name[: members.end(1)]):
+        if members and not is_collective(name[: members.end(1)], directory.lexicon):
             _add(result.collective, name)  # 市交通局等有关部门: as written; 市交通局 is its member
-        elif is_collective(name):
+        elif is_collective(name, directory.lexicon):
             _add(result.collective, name)
         else:
             _add(result.real, directory.canonical(name))
@@ -259,7 +257,7 @@ def expand_collective(name: str, directory: UnitDirectory, related: list[str] | 
     """
     key = to_simplified(name)
     named = _MEMBERS_SUFFIX.match(key)
-    if named and not is_collective(name[: named.end(1)]):
+    if named and not is_collective(name[: named.end(1)], directory.lexicon):
         return [directory.canonical(name[: named.end(1)])]  # 市交通局等有关部门: the unit it names
     if "区县" in key or re.search(r"^(各|相关|有关)?(县|区|市)(（市）)?(政府|人民政府)$", key):
         kind = DISTRICT_KIND
