@@ -249,6 +249,8 @@ def _explain(console: Console, result: ImportResult, task_id: str) -> None:
     ):
         if value:
             fields.add_row(name, escape(value))
+    for note in task.read_as:
+        fields.add_row("读取方式", escape(note))
     console.print(fields)
     _print_problems(console, task.warnings)
 

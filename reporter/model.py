@@ -151,6 +151,7 @@ class Task:
     parent: str = ""  # for a sub-item (（1）…) of a numbered task: the task's id; its text is in parent_text
     parent_text: str = ""
     source_lines: list[tuple[int, str]] = field(default_factory=list)  # for ``parse --explain``; not in JSON
+    read_as: list[str] = field(default_factory=list)  # how the fields were read, where not from their own label
     notice: str = ""  # stored tasks: the code of the notice they come from; not in the parser's JSON
     updated_at: str = ""  # stored tasks: when the definition last changed
 
@@ -202,6 +203,7 @@ class Task:
             "milestones": self.milestones,
             "parent": self.parent,
             "parent_text": self.parent_text,
+            "read_as": self.read_as,
         }
 
     @classmethod
@@ -229,6 +231,7 @@ class Task:
             milestones=list(data.get("milestones", [])),
             parent=data.get("parent", ""),
             parent_text=data.get("parent_text", ""),
+            read_as=list(data.get("read_as", [])),
             notice=notice,
             updated_at=updated_at,
         )

@@ -296,6 +296,12 @@ UNIT_NEAR_DUPLICATE = _register(
     "如为同一单位，请在 reporter.toml 的 [aliases] 中登记",
 )
 UNIT_PREFIX_ADDED = _register("unit.prefix-added", INFO, "单位名称已补全前缀", "单位“{old}”按本通知中的“{new}”处理")
+TASK_LEADER_FROM_HEADING = _register(
+    "task.leader-from-heading",
+    INFO,
+    "牵头领导取自板块标题",
+    "本板块{count}项任务没有写牵头领导，按板块标题“{heading}”取“{leader}”，请核对",
+)
 UNIT_REJOINED = _register(
     "unit.rejoined", INFO, "跨行的单位名称已接好", "单位“{old}”在换行处重复了一个字，按本通知中的“{new}”处理"
 )

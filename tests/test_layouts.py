@@ -218,6 +218,7 @@ def test_sub_rows_of_a_task_table(tmp_path):
 def test_leader_named_by_the_section_heading_in_any_wording(heading):
     (task,) = tasks(f"{heading}\n1.地区生产总值增长6%左右。\n牵头单位：县发改局\n")
     assert (task.leaders, task.leader_label, task.lead_units) == (["张三"], "板块牵头领导", ["县发改局"])
+    assert task.read_as == [f"牵头领导取自板块标题“{heading}”"]
 
 
 @pytest.mark.parametrize("heading", ["一、经济发展", "一、主要预期目标", "一、扩大有效投资", "一、县长信箱办理"])
@@ -419,3 +420,26 @@ def test_the_lexicon_in_reporter_toml_is_used_by_parse(tmp_path):
     result = invoke("-w", str(root), "parse", str(notice), "--no-store", "--json", "-")
     assert result.exit_code == 0, result.output
     assert '"leaders": [\n        "张三"\n      ]' in result.output
+
+
+def test_a_leader_read_from_the_heading_is_noted_once_per_section_and_explained(tmp_path):
+    body = (
+        "一、张三县长牵头的重点工作\n1.稳增长。\n牵头单位：县发改局\n2.促消费。\n牵头单位：县商务局\n"
+        "二、李四副县长牵头的重点工作\n1.稳就业。\n责任单位：县人社局、县财政局\n"
+    )
+    notice = parse_notice(HEAD + body, source="通知.txt", directory=UnitDirectory(), code="2024")
+    notes = [p for p in notice.all_problems() if p.code == "task.leader-from-heading"]
+    assert [(p.severity, p.location.task, p.message) for p in notes] == [
+        ("info", "2024-G1-001", "本板块2项任务没有写牵头领导，按板块标题“张三县长牵头的重点工作”取“张三”，请核对"),
+        ("info", "2024-G2-001", "本板块1项任务没有写牵头领导，按板块标题“李四副县长牵头的重点工作”取“李四”，请核对"),
+    ]
+    last = notice.tasks[-1]
+    assert last.read_as == [
+        "牵头领导取自板块标题“李四副县长牵头的重点工作”",
+        "只有责任单位：列第一位的作为牵头单位，其余为配合单位",
+    ]
+    path = tmp_path / "通知.txt"
+    path.write_text(HEAD + body, encoding="utf-8")
+    result = invoke("parse", str(path), "--no-store", "--explain", last.id)
+    assert result.exit_code == 0, result.output
+    assert "读取方式" in result.output and "牵头领导取自板块标题" in flat(result.output)

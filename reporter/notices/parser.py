@@ -31,6 +31,7 @@ from reporter.problems import (
     NOTICE_UNPLACED_TEXT,
     TASK_DUPLICATE_NUMBER,
     TASK_EMPTY_TEXT,
+    TASK_LEADER_FROM_HEADING,
     TASK_NO_LEAD_UNIT,
     TASK_NO_LEADER,
     TASK_NUMBER_GAP,
@@ -334,6 +335,7 @@ class _NoticeParser:
         if not self.parts:
             self._warn(NOTICE_NO_TASKS, None)
         tasks = self._build_tasks(code)
+        self._note_heading_leaders(tasks)
         add_missing_prefixes(tasks, self.source)
         notice = Notice(meta=self.meta, parts=self._parts_summary(tasks), tasks=tasks, warnings=self.warnings)
         notice.warnings.extend(unit_warnings([notice]))
@@ -362,6 +364,23 @@ class _NoticeParser:
             self.meta.year = int(doc_number.group(2))
         elif self.meta.date:
             self.meta.year = int(self.meta.date[:4])
+
+    def _note_heading_leaders(self, tasks: list[Task]) -> None:
+        """One note per section whose tasks took their leader from its heading (a leader read from afar)."""
+        groups: dict[tuple[str, str], list[Task]] = {}
+        for task in tasks:
+            if task.leader_label == "板块牵头领导":
+                groups.setdefault((task.part, task.section), []).append(task)
+        for (part, section), members in groups.items():
+            first = members[0]
+            self.warnings.append(
+                TASK_LEADER_FROM_HEADING.at(
+                    Location(file=self.source, line=first.line, task=first.id),
+                    count=len(members),
+                    heading=section or part,
+                    leader="、".join(first.leaders),
+                )
+            )
 
     def _opens_numbered_tasks(self, position: int) -> bool:
         """Whether the next non-empty line after ``position`` starts a 1.-numbered task."""
@@ -568,6 +587,7 @@ class _NoticeParser:
             group = "name" if leader.group("name") else "titled"
             task.leaders = [heading[leader.start(group) : leader.end(group)]]  # 一、王某市长牵头的重点工作
             task.leader_label = "板块牵头领导"
+            task.read_as.append(f"牵头领导取自板块标题“{heading}”")
         task.source_lines = [*draft.lines, *[(number, f"\x00{text}") for number, text in draft.table]]
         year = int(task_id[:4]) if task_id[:4].isdigit() else None
         task.milestones = milestones(task.text, year)
@@ -601,10 +621,12 @@ class _NoticeParser:
         if "牵头单位" not in fields and (separately := _SEPARATELY_LEAD.match(plain)):
             lead_names = responsible[separately.start("lead") : separately.end("lead")]
             fields = {**fields, "牵头单位": lead_names, "责任单位": ""}  # A、B分别牵头
+            task.read_as.append("“分别牵头”：所列单位均为牵头单位")
         elif "牵头单位" not in fields and "配合单位" not in fields and (roles := _INLINE_ROLES.match(plain)):
             coop = responsible[roles.start("coop") : roles.end("coop")] if roles.group("coop") else ""
             lead_names = responsible[roles.start("lead") : roles.end("lead")]
             fields = {**fields, "牵头单位": lead_names, "配合单位": coop, "责任单位": ""}
+            task.read_as.append("牵头、配合按“……牵头，……配合”的写法读出")
         if "牵头单位" in fields:
             lead = read("牵头单位")
             cooperating = _merge(read("配合单位"), read("责任单位"))
@@ -617,6 +639,8 @@ class _NoticeParser:
             if first.real and not first.collective:
                 lead = first
                 cooperating = rest
+                if rest.real or rest.collective:
+                    task.read_as.append("只有责任单位：列第一位的作为牵头单位，其余为配合单位")
             else:
                 cooperating = _merge(first, rest)
                 task.warnings.append(
