@@ -25,6 +25,7 @@ from reporter.errors import ReporterError, WorkspaceError
 from reporter.forms.collect import ACCEPTED, DUPLICATE, REJECTED, CollectResult
 from reporter.ledger import LedgerResult
 from reporter.mail.jobs import SendResult
+from reporter.notices.lexicon import Lexicon
 from reporter.notices.parser import explain_lines
 from reporter.operations import (
     ImportResult,
@@ -211,7 +212,7 @@ def parse(
     paths = list(files)
     result = parse_notices(workspace, paths, store=not no_store)
     if explain_id:
-        _explain(console, result, explain_id)
+        _explain(console, result, explain_id, workspace.lexicon if workspace else None)
         return
     _print_import(console, result)
     documents = [o.notice.to_dict() for o in result.outcomes if o.notice]
@@ -220,7 +221,7 @@ def parse(
         ctx.exit(1)
 
 
-def _explain(console: Console, result: ImportResult, task_id: str) -> None:
+def _explain(console: Console, result: ImportResult, task_id: str, lexicon: Lexicon | None = None) -> None:
     tasks = {t.id: t for o in result.outcomes if o.notice for t in o.notice.tasks}
     if task_id not in tasks:
         close = [i for i in tasks if i.endswith(task_id.split("-")[-1])][:8]
@@ -231,7 +232,7 @@ def _explain(console: Console, result: ImportResult, task_id: str) -> None:
     for heading in ("行号", "原文", "识别为"):
         table.add_column(heading, overflow="fold")
     table.add_row(str(task.line), f"{task.number}.", "任务编号")
-    for number, text, role in explain_lines(task):
+    for number, text, role in explain_lines(task, lexicon):
         table.add_row(str(number), escape(text), role)
     console.print(table)
     fields = Table(title="得到的字段", title_justify="left", show_header=False)

@@ -443,3 +443,16 @@ def test_a_leader_read_from_the_heading_is_noted_once_per_section_and_explained(
     result = invoke("parse", str(path), "--no-store", "--explain", last.id)
     assert result.exit_code == 0, result.output
     assert "读取方式" in result.output and "牵头领导取自板块标题" in flat(result.output)
+
+
+def test_explain_shows_a_label_the_workspace_added(tmp_path):
+    root = tmp_path / "ws"
+    (root / "input" / "notices").mkdir(parents=True)
+    (root / "reporter.toml").write_text(
+        '[workspace]\nname = "测试"\n\n[lexicon]\nlabels = { "督办领导" = "牵头领导" }\n', encoding="utf-8"
+    )
+    notice = root / "input" / "notices" / "通知.txt"
+    notice.write_text(HEAD + "一、经济发展\n1.稳增长。\n督办领导：张三\n牵头单位：县发改局\n", encoding="utf-8")
+    result = invoke("-w", str(root), "parse", str(notice), "--no-store", "--explain", "2024-G-001")
+    assert result.exit_code == 0, result.output
+    assert "督办领导：张三牵头领导（原文“督办领导”）" in flat(result.output)

@@ -46,7 +46,6 @@ from reporter.problems import (
 from reporter.text import chinese_numeral, join_lines, normalize_line, strip_punctuation, to_simplified
 
 LEADER_LABELS = ("牵头领导", "联系领导")
-_LABEL = default_lexicon().label  # the package's labels, for ``explain_lines``; a parse uses its workspace's
 _INLINE_ROLES = re.compile(r"^(?P<lead>.+?)牵头[，,、；;]?(?P<coop>.*?)(?:配合|协同|参与)?$")  # the rest cooperate
 _SUBITEM = re.compile(r"^(?:[（(](?:\d{1,2}|[一二三四五六七八九十]{1,2})[）)]|[①②③④⑤⑥⑦⑧⑨⑩])\s*(?P<text>.*)$")
 _TRAILING_ROLES = re.compile(r"[（(]([^（()）]*?牵头[^（()）]*)[）)]\s*$")
@@ -836,8 +835,12 @@ def add_missing_prefixes(tasks: list[Task], source: str = "") -> None:
             )
 
 
-def explain_lines(task: Task) -> list[tuple[int, str, str]]:
-    """For ``parse --explain``: each source line of a task and what it became (``(line, text, role)``)."""
+def explain_lines(task: Task, lexicon: Lexicon | None = None) -> list[tuple[int, str, str]]:
+    """For ``parse --explain``: each source line of a task and what it became (``(line, text, role)``).
+
+    ``lexicon``: the workspace's, so that the labels it added are shown as labels.
+    """
+    lexicon = lexicon or default_lexicon()
     current = "任务内容" if task.kind == WORK else "项目名称后的文字"
     rows = []
     previous = ""
@@ -848,20 +851,20 @@ def explain_lines(task: Task) -> list[tuple[int, str, str]]:
         line = normalize_line(text)
         tail = previous[-6:]
         previous = line
-        split = [m for m in _LABEL.finditer(tail + line) if m.start() < len(tail) < m.end()]
+        split = [m for m in lexicon.label.finditer(tail + line) if m.start() < len(tail) < m.end()]
         if split:  # a label broken across two lines: 配 / 合单位：
             line = (tail + line)[split[0].start() :]
-        found = list(_LABEL.finditer(line))
+        found = list(lexicon.label.finditer(line))
         if not found:
             rows.append((number, text, current if index == 0 else f"{current}（续）"))
             continue
         names = []
         for match in found:
-            canonical = default_lexicon().field_of(match.group(1))
+            canonical = lexicon.field_of(match.group(1))
             names.append(canonical if canonical == match.group(1) else f"{canonical}（原文“{match.group(1)}”）")
         role = "、".join(names)
         if line[: found[0].start()].strip(" （("):
             role = f"{current}（续），{role}"
-        current = default_lexicon().field_of(found[-1].group(1))
+        current = lexicon.field_of(found[-1].group(1))
         rows.append((number, text, role))
     return rows
