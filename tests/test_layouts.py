@@ -456,3 +456,44 @@ def test_explain_shows_a_label_the_workspace_added(tmp_path):
     result = invoke("-w", str(root), "parse", str(notice), "--no-store", "--explain", "2024-G-001")
     assert result.exit_code == 0, result.output
     assert "督办领导：张三牵头领导（原文“督办领导”）" in flat(result.output)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "一、主要目标\n(1)地区生产总值增长6%。\n责任单位：县发改局\n(2)财政收入增长5%。\n责任单位：县财政局\n",
+        "一、主要目标\n①地区生产总值增长6%。\n责任单位：县发改局\n②财政收入增长5%。\n责任单位：县财政局\n",
+        "一、主要目标\n一是地区生产总值增长6%。责任单位：县发改局\n二是财政收入增长5%。责任单位：县财政局\n",
+    ],
+)
+def test_items_numbered_in_other_ways_carrying_their_own_units_are_tasks(body):
+    assert [(t.number, t.text, t.lead_units) for t in tasks(body)] == [
+        (1, "地区生产总值增长6%。", ["县发改局"]),
+        (2, "财政收入增长5%。", ["县财政局"]),
+    ]
+
+
+def test_enumerations_inside_a_task_stay_its_text():
+    first, second = tasks(
+        "一、主要目标\n1.推进改革：\n一是深化放管服；\n二是推进国企改革。\n牵头单位：县发改局\n2.稳外贸。\n牵头单位：县商务局\n"
+    )
+    assert first.text == "推进改革：一是深化放管服；二是推进国企改革。" and first.lead_units == ["县发改局"]
+    assert second.lead_units == ["县商务局"]
+
+
+@pytest.mark.parametrize(
+    ("units", "lead", "cooperating"),
+    [
+        ("责任单位：县统计局、县发改局（牵头）、县财政局", ["县发改局"], ["县统计局", "县财政局"]),
+        ("责任单位：县发改局(牵头)\n配合单位：县财政局", ["县发改局"], ["县财政局"]),
+    ],
+)
+def test_a_unit_marked_as_lead_in_brackets(units, lead, cooperating):
+    (task,) = tasks(f"一、经济发展\n1.稳增长。\n牵头领导：张三\n{units}\n")
+    assert (task.lead_units, task.cooperating_units) == (lead, cooperating)
+    assert "标注“（牵头）”的单位为牵头单位" in task.read_as
+
+
+def test_a_leaders_title_in_brackets_is_not_part_of_the_name():
+    (task,) = tasks("一、经济发展\n1.稳增长。\n牵头领导：张三（常务副县长）、李四(副县长)\n牵头单位：县发改局\n")
+    assert task.leaders == ["张三", "李四"]

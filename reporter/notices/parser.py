@@ -62,6 +62,9 @@ def _without(text: str, pattern: re.Pattern[str]) -> str:
     return "".join(kept) + text[last:]
 
 
+_LEAD_MARK = re.compile(r"[（(]牵头(?:单位)?[）)]")  # 县发改局（牵头）
+# A leader's title given in brackets after the name: 张三（常务副县长）.
+_LEADER_TITLE_NOTE = re.compile(r"[（(][^（）()]*(?:长|书记|主任|委员|主席|助理)[）)]$")
 _HEADING = re.compile(r"^([一二三四五六七八九十]{1,3})、(.+)$")
 _TASK_START = re.compile(r"^(\d{1,5})\s*[.．、](?!\d)\s*(.*)$")
 _PART_TITLE = re.compile(r"^(?!《)(?!任务分[解工]$).{0,60}(目标任务|任务|项目|实事|工作)(责任)?分[解工](方案|表|清单)?$")
@@ -69,7 +72,18 @@ _PART_TITLE = re.compile(r"^(?!《)(?!任务分[解工]$).{0,60}(目标任务|�
 _WORK_TITLE = re.compile(r"重点工作|工作报告|工作任务|重点任务")
 _CLOSING = ("。", "；", "：", "！", "？")
 # A top-level item numbered （一） in a section where no 1. task is open: a task (一 to 三十).
-_PAREN_TASK = re.compile(r"^[（(](?P<number>[一二三四五六七八九十]{1,3})[）)]\s*(?P<text>\S.*)$")
+_PAREN_TASK = re.compile(
+    r"^(?:[（(](?P<number>[一二三四五六七八九十]{1,3}|\d{1,2})[）)]|(?P<circled>[①-⑳])|(?P<shi>[一二三四五六七八九十]{1,3})是)"
+    r"\s*(?P<text>\S.*)$"
+)  # （一） (1) ① 一是
+
+
+def _item_number(match: re.Match[str]) -> int:
+    """The number of an item matched by ``_PAREN_TASK``: （三） (3) ③ 三是 are all 3."""
+    if match.group("circled"):
+        return ord(match.group("circled")) - ord("①") + 1
+    text = match.group("number") or match.group("shi") or ""
+    return int(text) if text.isdigit() else chinese_numeral(text) or 0
 _DOC_NUMBER = re.compile(r"([\u4e00-\u9fa5]{1,12})[〔\[［（【(](\d{4})[〕\]］）】)](\d{1,4})号")
 _DATE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日(印发|发布)?$")
 _FURNITURE = re.compile(
@@ -295,7 +309,7 @@ class _NoticeParser:
                 and part is not None
                 and part.kind == WORK
                 and (heading_since_task or paren_tasks)
-                and chinese_numeral(paren.group("number")) == paren_tasks + 1
+                and _item_number(paren) == paren_tasks + 1
                 and self._has_own_fields(position)
             ):
                 self._close(draft)  # （一）地区生产总值增长7%  责任单位：…  — numbered by （一） in this section
@@ -307,6 +321,8 @@ class _NoticeParser:
                 continue
             if (
                 paren
+                and paren.group("number")
+                and not paren.group("number").isdigit()  # only （二）-style lines are sub-headings
                 and part is not None
                 and part.kind == WORK
                 and self._opens_numbered_tasks(position)
@@ -389,7 +405,10 @@ class _NoticeParser:
         return False
 
     def _has_own_fields(self, position: int) -> bool:
-        """Whether the lines after ``position``, up to the next numbered line or heading, carry a field label."""
+        """Whether the line at ``position`` or the lines after it, up to the next numbered line or heading, carry
+        a field label."""
+        if self.lex.label.search(self.keys[position]):
+            return True
         for line in self.keys[position + 1 : position + 12]:
             if not line:
                 continue
@@ -578,7 +597,7 @@ class _NoticeParser:
         for label in LEADER_LABELS:
             if label in fields:
                 task.leader_label = written_leader_label if label == "牵头领导" and written_leader_label else label
-                task.leaders = split_list(fields[label])
+                task.leaders = [_LEADER_TITLE_NOTE.sub("", name) or name for name in split_list(fields[label])]
                 break
         for heading in (section or "", part or ""):
             if task.leaders or not (leader := self.lex.section_leader.match(to_simplified(heading))):
@@ -617,7 +636,17 @@ class _NoticeParser:
         lead, cooperating = SplitUnits(), SplitUnits()
         responsible = fields.get("责任单位", "")
         plain = to_simplified(responsible)
-        if "牵头单位" not in fields and (separately := _SEPARATELY_LEAD.match(plain)):
+        if "牵头单位" not in fields and _LEAD_MARK.search(plain):  # 县统计局、县发改局（牵头）、县财政局
+            items = split_list(responsible)
+            marked = [bool(_LEAD_MARK.search(to_simplified(item))) for item in items]
+            leads = [_without(item, _LEAD_MARK) for item, lead in zip(items, marked, strict=True) if lead]
+            others = [item for item, lead in zip(items, marked, strict=True) if not lead]
+            others_label = "配合单位" if "配合单位" not in fields else "责任单位"
+            fields = {**fields, "牵头单位": "、".join(leads), others_label: "、".join(others)}
+            if others_label == "配合单位":
+                fields["责任单位"] = ""
+            task.read_as.append("标注“（牵头）”的单位为牵头单位")
+        elif "牵头单位" not in fields and (separately := _SEPARATELY_LEAD.match(plain)):
             lead_names = responsible[separately.start("lead") : separately.end("lead")]
             fields = {**fields, "牵头单位": lead_names, "责任单位": ""}  # A、B分别牵头
             task.read_as.append("“分别牵头”：所列单位均为牵头单位")
