@@ -330,3 +330,24 @@ def test_doc_without_libreoffice_says_how_to_save(tmp_path, monkeypatch):
     assert "通知.doc：.doc格式需要LibreOffice转换，但本机未安装。请在Word/WPS中“另存为”.docx后重试" in flat(
         result.output
     )
+
+
+@pytest.mark.parametrize("name", NOTICES)
+def test_sample_work_tasks_as_an_xlsx_list_whose_numbering_restarts(tmp_path, directory, name):
+    """The sample's work tasks typed into one sheet, numbered from 1 again for each part, with no part rows."""
+    expected = [t for t in parse_file(SAMPLE / "input" / "notices" / name, directory).notice.tasks if t.kind != LIVELIHOOD]
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["序号", "工作任务", "牵头领导", "牵头单位", "配合单位"])
+    for task in expected:
+        cooperating = [*task.cooperating_units, *(c.name for c in task.collective_units if c.role != "lead")]
+        workbook.active.append(
+            [task.number, task.text, "、".join(task.leaders), "、".join(task.lead_units), "、".join(cooperating)]
+        )
+    workbook.save(tmp_path / "任务清单.xlsx")
+    got = parse_file(tmp_path / "任务清单.xlsx", directory, code=expected[0].id[:4]).notice.tasks
+    assert len(got) == len(expected)
+    assert [(t.number, t.text, t.leaders, t.lead_units) for t in got] == [
+        (t.number, t.text, t.leaders, t.lead_units) for t in expected
+    ]
+    parts = {t.id.split("-")[1] for t in expected}
+    assert len({t.id.split("-")[1] for t in got}) == len(parts)  # as many parts as the notice has
