@@ -389,6 +389,16 @@ def test_a_workspace_extends_the_lexicon():
     assert plain.leaders == []  # the package's own lexicon does not know 督办领导
 
 
+def _workspace_with_lexicon(tmp_path, table: str, fields: str):
+    """A workspace whose reporter.toml has ``[lexicon]`` ``table``, and a one-task notice with ``fields``."""
+    root = tmp_path / "ws"
+    (root / "input" / "notices").mkdir(parents=True)
+    (root / "reporter.toml").write_text(f'[workspace]\nname = "测试"\n\n[lexicon]\n{table}\n', encoding="utf-8")
+    notice = root / "input" / "notices" / "通知.txt"
+    notice.write_text(HEAD + f"一、经济发展\n1.稳增长。\n{fields}\n", encoding="utf-8")
+    return root, notice
+
+
 @pytest.mark.parametrize(
     ("table", "message"),
     [
@@ -398,11 +408,7 @@ def test_a_workspace_extends_the_lexicon():
     ],
 )
 def test_a_wrong_lexicon_entry_is_named(tmp_path, table, message):
-    root = tmp_path / "ws"
-    (root / "input" / "notices").mkdir(parents=True)
-    (root / "reporter.toml").write_text(f"[workspace]\nname = \"测试\"\n\n[lexicon]\n{table}\n", encoding="utf-8")
-    notice = root / "input" / "notices" / "通知.txt"
-    notice.write_text(HEAD + "一、经济发展\n1.稳增长。\n牵头单位：县发改局\n", encoding="utf-8")
+    root, notice = _workspace_with_lexicon(tmp_path, table, "牵头单位：县发改局")
     result = invoke("-w", str(root), "parse", str(notice))
     assert result.exit_code == 1
     assert message in flat(result.output)
@@ -410,13 +416,9 @@ def test_a_wrong_lexicon_entry_is_named(tmp_path, table, message):
 
 
 def test_the_lexicon_in_reporter_toml_is_used_by_parse(tmp_path):
-    root = tmp_path / "ws"
-    (root / "input" / "notices").mkdir(parents=True)
-    (root / "reporter.toml").write_text(
-        '[workspace]\nname = "测试"\n\n[lexicon]\nlabels = { "督办领导" = "牵头领导" }\n', encoding="utf-8"
+    root, notice = _workspace_with_lexicon(
+        tmp_path, 'labels = { "督办领导" = "牵头领导" }', "督办领导：张三\n牵头单位：县发改局"
     )
-    notice = root / "input" / "notices" / "通知.txt"
-    notice.write_text(HEAD + "一、经济发展\n1.稳增长。\n督办领导：张三\n牵头单位：县发改局\n", encoding="utf-8")
     result = invoke("-w", str(root), "parse", str(notice), "--no-store", "--json", "-")
     assert result.exit_code == 0, result.output
     assert '"leaders": [\n        "张三"\n      ]' in result.output
@@ -446,13 +448,9 @@ def test_a_leader_read_from_the_heading_is_noted_once_per_section_and_explained(
 
 
 def test_explain_shows_a_label_the_workspace_added(tmp_path):
-    root = tmp_path / "ws"
-    (root / "input" / "notices").mkdir(parents=True)
-    (root / "reporter.toml").write_text(
-        '[workspace]\nname = "测试"\n\n[lexicon]\nlabels = { "督办领导" = "牵头领导" }\n', encoding="utf-8"
+    root, notice = _workspace_with_lexicon(
+        tmp_path, 'labels = { "督办领导" = "牵头领导" }', "督办领导：张三\n牵头单位：县发改局"
     )
-    notice = root / "input" / "notices" / "通知.txt"
-    notice.write_text(HEAD + "一、经济发展\n1.稳增长。\n督办领导：张三\n牵头单位：县发改局\n", encoding="utf-8")
     result = invoke("-w", str(root), "parse", str(notice), "--no-store", "--explain", "2024-G-001")
     assert result.exit_code == 0, result.output
     assert "督办领导：张三牵头领导（原文“督办领导”）" in flat(result.output)

@@ -28,7 +28,7 @@ from reporter.mail.transport import (
     template_text,
     write_eml,
 )
-from reporter.model import LEAD, MessageHeaders
+from reporter.model import LEAD
 from reporter.periods import Period
 from reporter.problems import Problem
 from reporter.settings import Workspace
@@ -195,7 +195,7 @@ def fetch_returns(workspace: Workspace, store: Store, period: Period, *, eml_fol
 
     def take(raw: bytes) -> bool:
         headers, attachments = attachments_of(raw)
-        if store.message_fetched(headers["message_id"]):
+        if store.message_fetched(headers.message_id):
             result.skipped_messages += 1
             return True
         taken: list[tuple[str, str]] = []
@@ -209,13 +209,9 @@ def fetch_returns(workspace: Workspace, store: Store, period: Period, *, eml_fol
                 continue
             taken.append((digest, path.name))
             result.files.append(
-                FetchedFile(path, digest, headers["sender"], headers["message_id"], headers["received_at"])
+                FetchedFile(path, digest, headers.sender, headers.message_id, headers.received_at)
             )
-        store.save_fetched(
-            MessageHeaders(headers["message_id"], headers["sender"], headers["subject"], headers["received_at"]),
-            period.key,
-            taken,
-        )
+        store.save_fetched(headers, period.key, taken)
         result.messages += 1
         return True
 

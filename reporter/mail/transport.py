@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from email.utils import formatdate, getaddresses, make_msgid, parseaddr, parsedate_to_datetime
+from email.utils import formatdate, make_msgid, parseaddr, parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from jinja2 import meta
 from reporter.errors import MailError
 from reporter.io.workbooks import WORKBOOK_SUFFIXES
 from reporter.mail.settings import MailSettings
+from reporter.model import MessageHeaders
 
 FORM_TEMPLATE = "邮件-下发填报表.txt"
 REMINDER_TEMPLATE = "邮件-催报.txt"
@@ -276,7 +277,7 @@ class FetchResult:
     ignored: list[str] = field(default_factory=list)
 
 
-def attachments_of(raw: bytes) -> tuple[dict[str, Any], list[tuple[str, bytes]]]:
+def attachments_of(raw: bytes) -> tuple[MessageHeaders, list[tuple[str, bytes]]]:
     """Headers we keep and the workbook attachments (name, bytes) of one message."""
     message = message_from_bytes(raw, policy=policy.default)
     sender = parseaddr(str(message.get("From", "")))[1].lower()
@@ -285,13 +286,12 @@ def attachments_of(raw: bytes) -> tuple[dict[str, Any], list[tuple[str, bytes]]]
         received_at = received.isoformat(timespec="seconds")
     except (TypeError, ValueError):
         received_at = ""
-    headers = {
-        "message_id": str(message.get("Message-ID", "")).strip() or f"<sha256-{hashlib.sha256(raw).hexdigest()}>",
-        "sender": sender,
-        "subject": str(message.get("Subject", "")),
-        "received_at": received_at,
-        "to": [a for _, a in getaddresses([str(message.get("To", ""))])],
-    }
+    headers = MessageHeaders(
+        message_id=str(message.get("Message-ID", "")).strip() or f"<sha256-{hashlib.sha256(raw).hexdigest()}>",
+        sender=sender,
+        subject=str(message.get("Subject", "")),
+        received_at=received_at,
+    )
     found: list[tuple[str, bytes]] = []
     for part in message.walk():
         if part.is_multipart():

@@ -242,7 +242,7 @@ class _NoticeParser:
 
     def parse(self, code: str | None) -> Notice:
         self._read_metadata()
-        has_part_titles = any(self._is_part_title(key) for key in self.keys)
+        has_part_titles = any(is_part_title(key) for key in self.keys)
         draft: _Draft | None = None
         furniture = False
         last_number = 0
@@ -259,7 +259,7 @@ class _NoticeParser:
                 furniture = furniture or bool(_COPY_TO.match(key))
                 previous = ""
                 continue
-            if self._is_part_title(key):
+            if is_part_title(key):
                 self._close(draft)
                 draft, furniture = None, False
                 title = line
@@ -417,9 +417,6 @@ class _NoticeParser:
             if self.lex.label.search(line):
                 return True
         return False
-
-    def _is_part_title(self, line: str) -> bool:
-        return is_part_title(line)
 
     def _is_furniture(self, line: str) -> bool:
         if _FURNITURE.match(line) or _COPY_TO.match(line):
