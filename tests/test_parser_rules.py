@@ -8,7 +8,15 @@ from hypothesis import strategies as st
 
 from reporter.notices.parser import parse_notice
 from reporter.notices.targets import extract_targets
-from reporter.notices.units import UnitDirectory, is_collective, normalize_unit, read_units, split_list
+from reporter.notices.units import (
+    ZONE_KIND,
+    District,
+    UnitDirectory,
+    is_collective,
+    normalize_unit,
+    read_units,
+    split_list,
+)
 from reporter.text import normalize_line
 
 
@@ -141,3 +149,16 @@ def test_real_units(name):
 def test_aliases_applied():
     directory = UnitDirectory(aliases={"市邮政局": "市邮政管理局"})
     assert read_units("市邮政局、市商务局", directory).real == ["市邮政管理局", "市商务局"]
+
+
+@pytest.mark.parametrize(
+    ("zones", "real", "collective"),
+    [
+        ((), ["市财政局", "开发园区管委会"], ["各区（县、市）政府"]),  # no zones listed: the unit it names
+        ((District("高新区", "高新", ZONE_KIND),), ["市财政局"], ["各区（县、市）政府", "开发园区管委会"]),
+    ],
+)
+def test_bare_kind_name_is_a_group_only_when_the_workspace_lists_that_kind(zones, real, collective):
+    directory = UnitDirectory(districts=list(zones))
+    units = read_units("市财政局，各区（县、市）政府、开发园区管委会", directory)
+    assert (units.real, units.collective) == (real, collective)

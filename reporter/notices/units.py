@@ -237,11 +237,18 @@ def read_units(text: str, directory: UnitDirectory) -> SplitUnits:
         members = _MEMBERS_SUFFIX.match(to_simplified(name))
         if members and not is_collective(name[: members.end(1)], directory.lexicon):
             _add(result.collective, name)  # 市交通局等有关部门: as written; 市交通局 is its member
-        elif is_collective(name, directory.lexicon):
+        elif is_collective(name, directory.lexicon) and (
+            _QUANTIFIED.search(to_simplified(name)) or expand_collective(name, directory)
+        ):
             _add(result.collective, name)
         else:
             _add(result.real, directory.canonical(name))
     return result
+
+
+# A collective says it stands for many (各…, 有关…, …成员单位); a bare kind name (开发园区管委会) stands for the
+# units of that kind the workspace lists, and is the one unit it names when the workspace lists none.
+_QUANTIFIED = re.compile(r"各|有关|相关|其他|其它|成员|等|级|所属|驻")
 
 
 def _add(items: list[str], item: str) -> None:
