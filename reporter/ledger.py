@@ -87,7 +87,8 @@ def _progress_values(progress: TaskProgress | None, period: Period | None) -> li
         return [""] * len(PROGRESS_COLUMNS)
     lead = progress.lead
     cooperating = "\n".join(
-        f"{a.unit}：{'；'.join(filter(None, [a.status, _percent(a.percent), a.progress]))}" for a in progress.cooperating
+        f"{a.unit}：{'；'.join(filter(None, [a.status, _percent(a.percent), a.progress]))}"
+        for a in progress.cooperating
     )
     check = "；".join(progress.conflicts)
     if not progress.lead and progress.cooperating:

@@ -175,9 +175,7 @@ def run_workspace(
 # -- one operation per command ---------------------------------------------------------------------------
 
 
-def parse_notices(
-    workspace: Workspace | None, paths: list[Path], *, store: bool = True
-) -> ImportResult:
+def parse_notices(workspace: Workspace | None, paths: list[Path], *, store: bool = True) -> ImportResult:
     """``reporter parse``: parse notices; inside a workspace (and unless ``store`` is false) import them too."""
     if workspace is not None and store:
         with Store(workspace.store_path) as opened:

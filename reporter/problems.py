@@ -281,6 +281,12 @@ NOTICE_NO_TASKS = _register("notice.no-tasks", WARNING, "没有找到任务", "�
 TASK_NUMBER_GAP = _register(
     "task.number-gap", WARNING, "任务编号不连续", "任务编号从{last}跳到{number}，请核对原文是否缺少任务"
 )
+TASK_NUMBER_UNREAD = _register(
+    "task.number-unread",
+    WARNING,
+    "任务编号无法识别",
+    "此行没有可识别的编号，但带有自己的牵头单位，按顺序作为第{number}项任务，请核对原文：“{text}”",
+)
 TASK_DUPLICATE_NUMBER = _register("task.duplicate-number", WARNING, "任务编号重复", "任务编号{number}重复出现")
 TASK_UNPLACED_TEXT = _register(
     "task.unplaced-text", WARNING, "项目名称后有未识别的文字", "项目名称后有未能识别的文字：“{text}”"

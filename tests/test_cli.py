@@ -185,7 +185,9 @@ def test_every_command_has_help_and_readme_entry():
 
 def test_notice_without_tasks_says_what_was_looked_for_and_what_was_seen(tmp_path):
     notice = tmp_path / "某县通知.txt"
-    notice.write_text("某县人民政府关于印发工作要点的通知\n\n各乡镇人民政府：现将工作要点印发给你们。\n", encoding="utf-8")
+    notice.write_text(
+        "某县人民政府关于印发工作要点的通知\n\n各乡镇人民政府：现将工作要点印发给你们。\n", encoding="utf-8"
+    )
     result = invoke("parse", str(notice), "--no-store")
     assert result.exit_code == 1
     text = flat(result.output)

@@ -437,9 +437,7 @@ def test_far_cell_file_does_not_kill_the_process(root):
     bad = _far_cell(root, returns(root) / "far.xlsx")
     code = "from pathlib import Path; from reporter.io.workbooks import read_workbook, WorkbookRejected\n"
     code += f"try:\n    read_workbook(Path({str(bad)!r}))\nexcept WorkbookRejected as e:\n    print(e.code)"
-    completed = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
-    )
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert completed.returncode == 0
     assert completed.stdout.strip() == "file.cell-out-of-range"
 

@@ -335,7 +335,9 @@ def test_doc_without_libreoffice_says_how_to_save(tmp_path, monkeypatch):
 @pytest.mark.parametrize("name", NOTICES)
 def test_sample_work_tasks_as_an_xlsx_list_whose_numbering_restarts(tmp_path, directory, name):
     """The sample's work tasks typed into one sheet, numbered from 1 again for each part, with no part rows."""
-    expected = [t for t in parse_file(SAMPLE / "input" / "notices" / name, directory).notice.tasks if t.kind != LIVELIHOOD]
+    expected = [
+        t for t in parse_file(SAMPLE / "input" / "notices" / name, directory).notice.tasks if t.kind != LIVELIHOOD
+    ]
     workbook = openpyxl.Workbook()
     workbook.active.append(["序号", "工作任务", "牵头领导", "牵头单位", "配合单位"])
     for task in expected:

@@ -238,7 +238,9 @@ def test_note_in_a_unit_list_is_a_rule_not_a_unit():
 
 
 def test_department_roles_marked_by_verbs_under_a_label():
-    (task,) = tasks("一、主要预期目标\n1.地区生产总值增长6%以上。\n分管省领导:张三\n部门分工:县发改局牵头,县统计局配合。\n")
+    (task,) = tasks(
+        "一、主要预期目标\n1.地区生产总值增长6%以上。\n分管省领导:张三\n部门分工:县发改局牵头,县统计局配合。\n"
+    )
     assert (task.leaders, task.lead_units, task.cooperating_units) == (["张三"], ["县发改局"], ["县统计局"])
 
 
@@ -402,7 +404,10 @@ def _workspace_with_lexicon(tmp_path, table: str, fields: str):
 @pytest.mark.parametrize(
     ("table", "message"),
     [
-        ('labels = { "督办领导" = "领导" }', "reporter.toml：[lexicon]labels中“督办领导”应对应牵头领导、联系领导、牵头单位"),
+        (
+            'labels = { "督办领导" = "领导" }',
+            "reporter.toml：[lexicon]labels中“督办领导”应对应牵头领导、联系领导、牵头单位",
+        ),
         ('collectives = "各功能区"', "reporter.toml：[lexicon]collectives应为文字列表"),
         ('synonyms = ["x"]', "reporter.toml：[lexicon]中有无法识别的项：synonyms（可用labels、collectives、notes"),
     ],
@@ -495,3 +500,27 @@ def test_a_unit_marked_as_lead_in_brackets(units, lead, cooperating):
 def test_a_leaders_title_in_brackets_is_not_part_of_the_name():
     (task,) = tasks("一、经济发展\n1.稳增长。\n牵头领导：张三（常务副县长）、李四(副县长)\n牵头单位：县发改局\n")
     assert task.leaders == ["张三", "李四"]
+
+
+@pytest.mark.parametrize("lost", ["", "？。ǘ┩", "■"])  # the number lost: dropped, mojibake, a bullet
+def test_a_line_with_its_own_bracket_of_fields_after_a_closed_task_is_the_next_task(lost):
+    second = f"{lost}推进石化基地建设，抓好乙烯改扩建项目。"
+    body = (
+        "一、产业发展\n"
+        "（一）加快建设汽车产业基地。（牵头单位：市经信委；配合单位：市发改委、市规划局）\n"
+        f"{second}（牵头单位：市发改委；配合单位：市经信委）\n"
+        "（三）创建生物医药产业基地。（牵头单位：市科技局；配合单位：市卫健委）\n"
+        "此处为网页转载时多出的一行文字\n"
+    )
+    notice = parse_notice(HEAD + body, source="通知.txt", directory=UnitDirectory(), code="2024")
+    assert [(t.number, t.text, t.lead_units, t.cooperating_units) for t in notice.tasks] == [
+        (1, "加快建设汽车产业基地。", ["市经信委"], ["市发改委", "市规划局"]),
+        (2, second, ["市发改委"], ["市经信委"]),
+        (3, "创建生物医药产业基地。", ["市科技局"], ["市卫健委"]),
+    ]
+    messages = {(w.code, w.location.line): w.message for w in notice.warnings}
+    shown = f"{second}（牵头单位：市发改委；配合单位：市经信委）"[:30]
+    assert messages[("task.number-unread", 5)] == (
+        f"此行没有可识别的编号，但带有自己的牵头单位，按顺序作为第2项任务，请核对原文：“{shown}”"
+    )
+    assert messages[("notice.unplaced-text", 7)] == "未能归入任何任务的文字：“此处为网页转载时多出的一行文字”"

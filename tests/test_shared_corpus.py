@@ -40,9 +40,7 @@ def _score(tmp_path: Path) -> tuple[int, int, list[str]]:
         if not truth:
             continue
         source = next(CORPUS.glob(truth_file.stem + "_*.txt"))
-        body = "\n".join(
-            line for line in source.read_text(encoding="utf-8").splitlines() if not line.startswith("# ")
-        )
+        body = "\n".join(line for line in source.read_text(encoding="utf-8").splitlines() if not line.startswith("# "))
         path = tmp_path / f"{truth_file.stem}.txt"
         path.write_text(body, encoding="utf-8")
         outcome = parse_file(path, UnitDirectory())

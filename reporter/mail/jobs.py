@@ -208,9 +208,7 @@ def fetch_returns(workspace: Workspace, store: Store, period: Period, *, eml_fol
                 result.duplicates.append(name)
                 continue
             taken.append((digest, path.name))
-            result.files.append(
-                FetchedFile(path, digest, headers.sender, headers.message_id, headers.received_at)
-            )
+            result.files.append(FetchedFile(path, digest, headers.sender, headers.message_id, headers.received_at))
         store.save_fetched(headers, period.key, taken)
         result.messages += 1
         return True

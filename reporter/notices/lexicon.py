@@ -37,7 +37,9 @@ class Lexicon:
         """This lexicon with a workspace's additions (``labels`` table, word lists), checked."""
         unknown = set(extra) - {"labels", *WORD_LISTS}
         if unknown:
-            raise LexiconError(f"{where} 中有无法识别的项：{'、'.join(sorted(unknown))}（可用 labels、{'、'.join(WORD_LISTS)}）")
+            raise LexiconError(
+                f"{where} 中有无法识别的项：{'、'.join(sorted(unknown))}（可用 labels、{'、'.join(WORD_LISTS)}）"
+            )
         labels = dict(self.labels)
         added = extra.get("labels", {})
         if not isinstance(added, dict):
@@ -50,7 +52,7 @@ class Lexicon:
         for name in WORD_LISTS:
             words = extra.get(name, [])
             if not isinstance(words, list) or not all(isinstance(w, str) and w.strip("^$") for w in words):
-                raise LexiconError(f"{where} {name} 应为文字列表，如 {name} = [\"……\"]")
+                raise LexiconError(f'{where} {name} 应为文字列表，如 {name} = ["……"]')
             lists[name] = tuple(dict.fromkeys([*getattr(self, name), *words]))
         return Lexicon(labels=labels, **lists)
 

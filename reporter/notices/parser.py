@@ -35,6 +35,7 @@ from reporter.problems import (
     TASK_NO_LEAD_UNIT,
     TASK_NO_LEADER,
     TASK_NUMBER_GAP,
+    TASK_NUMBER_UNREAD,
     TASK_UNPLACED_TEXT,
     UNIT_NEAR_DUPLICATE,
     UNIT_PREFIX_ADDED,
@@ -67,7 +68,9 @@ _LEAD_MARK = re.compile(r"[（(]牵头(?:单位)?[）)]")  # 县发改局（牵�
 _LEADER_TITLE_NOTE = re.compile(r"[（(][^（）()]*(?:长|书记|主任|委员|主席|助理)[）)]$")
 _HEADING = re.compile(r"^([一二三四五六七八九十]{1,3})、(.+)$")
 _TASK_START = re.compile(r"^(\d{1,5})\s*[.．、](?!\d)\s*(.*)$")
-_PART_TITLE = re.compile(r"^(?!《)(?!任务分[解工]$).{0,60}(目标任务|任务|项目|实事|工作)(责任)?分[解工](方案|表|清单)?$")
+_PART_TITLE = re.compile(
+    r"^(?!《)(?!任务分[解工]$).{0,60}(目标任务|任务|项目|实事|工作)(责任)?分[解工](方案|表|清单)?$"
+)
 # A part about the work report's tasks even when it names 民生实事 too: “重点工作及民生实事项目任务分解”.
 _WORK_TITLE = re.compile(r"重点工作|工作报告|工作任务|重点任务")
 _CLOSING = ("。", "；", "：", "！", "？")
@@ -84,6 +87,8 @@ def _item_number(match: re.Match[str]) -> int:
         return ord(match.group("circled")) - ord("①") + 1
     text = match.group("number") or match.group("shi") or ""
     return int(text) if text.isdigit() else chinese_numeral(text) or 0
+
+
 _DOC_NUMBER = re.compile(r"([\u4e00-\u9fa5]{1,12})[〔\[［（【(](\d{4})[〕\]］）】)](\d{1,4})号")
 _DATE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日(印发|发布)?$")
 _FURNITURE = re.compile(
@@ -315,7 +320,9 @@ class _NoticeParser:
                 self._close(draft)  # （一）地区生产总值增长7%  责任单位：…  — numbered by （一） in this section
                 furniture = False
                 paren_tasks = paren_tasks + 1
-                draft = _Draft(WORK, paren_tasks, len(self.parts) - 1, part.headings[-1] if part.headings else "", index)
+                draft = _Draft(
+                    WORK, paren_tasks, len(self.parts) - 1, part.headings[-1] if part.headings else "", index
+                )
                 draft.lines.append((index, line[paren.start("text") :]))
                 heading_since_task = False
                 continue
@@ -339,6 +346,28 @@ class _NoticeParser:
             if draft and draft.kind == LIVELIHOOD and (draft.in_table or self._is_table_start(raw)):
                 draft.in_table = True
                 draft.table.append((index, raw.rstrip("\r\n")))
+                continue
+            if (
+                draft
+                and draft.kind == WORK
+                and draft.lines
+                and self._closes_with_fields(to_simplified(draft.lines[-1][1]))
+                and not self.lex.label.match(key)
+            ):
+                # A task closed by its own bracket of fields is complete: the line after it is the next task, its
+                # number lost (mojibake, a dropped list number), when it carries fields of its own, else stray text.
+                if not (self._closes_with_fields(key) or self._has_own_fields(position)):
+                    self._warn(NOTICE_UNPLACED_TEXT, index, text=line[:60])
+                    continue
+                self._close(draft)
+                number = draft.number + 1
+                if paren_tasks and draft.number == paren_tasks:
+                    paren_tasks = number
+                else:
+                    last_number = number
+                draft = _Draft(WORK, number, draft.part, draft.heading, index)
+                draft.lines.append((index, line))
+                self._warn(TASK_NUMBER_UNREAD, index, number=number, text=line[:30])
                 continue
             if draft:
                 draft.lines.append((index, line))
@@ -416,6 +445,24 @@ class _NoticeParser:
                 return False
             if self.lex.label.search(line):
                 return True
+        return False
+
+    def _closes_with_fields(self, key: str) -> bool:
+        """Whether a line ends with a bracket of its own responsibility fields: ……。（牵头单位：A；配合单位：B）,
+        ……（市发改委牵头，市财政局配合）. Brackets inside the bracket (a gloss, 各县（市、区）) are allowed."""
+        key = key.rstrip()
+        if not key.endswith(("）", ")")):
+            return False
+        depth = 0
+        for position in range(len(key) - 1, -1, -1):
+            char = key[position]
+            if char in "）)":
+                depth += 1
+            elif char in "（(":
+                depth -= 1
+                if depth == 0:
+                    inside = key[position + 1 : -1].strip()
+                    return bool(self.lex.label.match(inside) or _TRAILING_ROLES.search(key[position:]))
         return False
 
     def _is_furniture(self, line: str) -> bool:
@@ -520,11 +567,7 @@ class _NoticeParser:
         for segment in segments:
             number, text = segment[0]
             own = {field_of(m.group(1)) for _, t in segment for m in label.finditer(t)}
-            inherited = [
-                (n, t)
-                for n, t in shared
-                if not {field_of(m.group(1)) for m in label.finditer(t)} & own
-            ]
+            inherited = [(n, t) for n, t in shared if not {field_of(m.group(1)) for m in label.finditer(t)} & own]
             sub = _Draft(draft.kind, draft.number, draft.part, draft.heading, number)
             item = _SUBITEM.match(text)
             assert item is not None  # every segment starts at a sub-item

@@ -76,15 +76,15 @@ def _task_definition(task: dict[str, Any]) -> dict[str, Any]:
     return definition
 
 
-
 class NoticeTables(Database):
     """The notices, tasks, task_units and task_history tables."""
-
 
     def save_notice(self, notice: Notice, sha256: str = "") -> SaveResult:
         """Store a parsed notice; return whether it was new, unchanged or updated, and what changed."""
         data = notice.to_dict()
-        notice_digest = content_digest({"notice": data["notice"], "tasks": [_task_definition(t) for t in data["tasks"]]})
+        notice_digest = content_digest(
+            {"notice": data["notice"], "tasks": [_task_definition(t) for t in data["tasks"]]}
+        )
         code = notice.meta.code
         existing = self.conn.execute("SELECT * FROM notices WHERE code = ?", (code,)).fetchone()
         if existing and existing["digest"] == notice_digest:
