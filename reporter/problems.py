@@ -287,6 +287,12 @@ TASK_NUMBER_UNREAD = _register(
     "任务编号无法识别",
     "此行没有可识别的编号，但带有自己的牵头单位，按顺序作为第{number}项任务，请核对原文：“{text}”",
 )
+TASK_TABLE_IN_FIELD = _register(
+    "task.table-in-field",
+    WARNING,
+    "单位栏后接有表格文字",
+    "“{label}”一栏后接着一段表格文字，未作为单位读入，请核对原文：“{text}”",
+)
 TASK_DUPLICATE_NUMBER = _register("task.duplicate-number", WARNING, "任务编号重复", "任务编号{number}重复出现")
 TASK_UNPLACED_TEXT = _register(
     "task.unplaced-text", WARNING, "项目名称后有未识别的文字", "项目名称后有未能识别的文字：“{text}”"

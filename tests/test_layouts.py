@@ -524,3 +524,28 @@ def test_a_line_with_its_own_bracket_of_fields_after_a_closed_task_is_the_next_t
         f"此行没有可识别的编号，但带有自己的牵头单位，按顺序作为第2项任务，请核对原文：“{shown}”"
     )
     assert messages[("notice.unplaced-text", 7)] == "未能归入任何任务的文字：“此处为网页转载时多出的一行文字”"
+
+
+@pytest.mark.parametrize(
+    ("table", "shown"),
+    [
+        (" 鄞州 海曙、江东 北仑 合计 新辟线路年度目标 2 5 2 9", "鄞州 海曙、江东 北仑 合计 新辟线路年度目标 2 5 2 9"),
+        (" 鄞州 海曙 江东 北仑 合计", "鄞州 海曙 江东 北仑 合计"),  # the page cut before the numbers
+        ("", ""),
+    ],
+)
+def test_a_whole_list_on_one_line_with_a_table_run_into_a_unit_field(table, shown):
+    preamble = "现将民生实事项目1—6月份进展情况予以公示，接受社会监督，下阶段将进一步加大督查考核力度。" * 2
+    line = (
+        f"{preamble} 1.轨道交通1号线一期工程投入试运营。 牵头领导:林某 责任单位:市轨道办 项目责任人:尹某"
+        " 实际完成情况:已通车试运营。 2.新辟公交线路10条。 牵头领导:王某 责任单位:市交通委 项目责任人:劳某"
+        f" 配合单位:市公安局、市城管局,各区政府{table}"
+    )
+    notice = parse_notice(line, source="公示.txt", directory=UnitDirectory(), code="2014")
+    assert [(t.number, t.leaders, t.lead_units, t.cooperating_units) for t in notice.tasks] == [
+        (1, ["林某"], ["市轨道办"], []),
+        (2, ["王某"], ["市交通委"], ["市公安局", "市城管局"]),
+    ]
+    assert [c.name for c in notice.tasks[1].collective_units] == ["各区政府"]
+    flagged = [w.message for w in notice.warnings if w.code == "task.table-in-field"]
+    assert flagged == ([f"“配合单位”一栏后接着一段表格文字，未作为单位读入，请核对原文：“{shown}”"] if table else [])

@@ -36,6 +36,7 @@ from reporter.problems import (
     TASK_NO_LEADER,
     TASK_NUMBER_GAP,
     TASK_NUMBER_UNREAD,
+    TASK_TABLE_IN_FIELD,
     TASK_UNPLACED_TEXT,
     UNIT_NEAR_DUPLICATE,
     UNIT_PREFIX_ADDED,
@@ -79,6 +80,23 @@ _PAREN_TASK = re.compile(
     r"^(?:[（(](?P<number>[一二三四五六七八九十]{1,3}|\d{1,2})[）)]|(?P<circled>[①-⑳])|(?P<shi>[一二三四五六七八九十]{1,3})是)"
     r"\s*(?P<text>\S.*)$"
 )  # （一） (1) ① 一是
+
+
+_UNIT_FIELDS = frozenset({"牵头单位", "配合单位", "责任单位"})
+_TABLE_WORDS = frozenset({"合计", "小计", "总计", "全市", "全县", "全区"})
+
+
+def _before_flattened_table(value: str) -> tuple[str, str]:
+    """A field's value and the flattened table run on after it, if any: ``市公安局，各区政府 鄞州 海曙 合计
+    新辟线路 2 5 7`` gives (``市公安局，各区政府``, ``鄞州 海曙 合计 新辟线路 2 5 7``). A table is three or more
+    space-separated cells after the value with numbers or a total column among them."""
+    cells = value.split()
+    for start in range(1, len(cells) - 2):
+        rest = cells[start:]
+        if sum(c.replace(".", "", 1).isdigit() for c in rest) >= 2 or _TABLE_WORDS & set(rest):
+            cut = value.index(rest[0], len(" ".join(cells[:start])))
+            return value[:cut].rstrip(), value[cut:].strip()
+    return value, ""
 
 
 def _item_number(match: re.Match[str]) -> int:
@@ -369,6 +387,11 @@ class _NoticeParser:
                 draft.lines.append((index, line))
                 self._warn(TASK_NUMBER_UNREAD, index, number=number, text=line[:30])
                 continue
+            if draft and (label := self.lex.label.match(key)) and self.lex.field_of(label.group(1)) in _UNIT_FIELDS:
+                kept, table = _before_flattened_table(raw)
+                if table:  # 配合单位：市公安局，各区政府 鄞州 海曙 合计 新辟线路 2 5 7: a table run into the field
+                    line = normalize_line(kept)
+                    self._warn(TASK_TABLE_IN_FIELD, index, label=label.group(1), text=table[:60])
             if draft:
                 draft.lines.append((index, line))
             elif part is None:
@@ -620,13 +643,13 @@ class _NoticeParser:
         if not unit_labels & fields.keys() and (trailing := _TRAILING_ROLES.search(to_simplified(lead_text))):
             fields["责任单位"] = lead_text[trailing.start(1) : trailing.end(1)]  # ……。（市发改委牵头，市财政局配合）
             lead_text = lead_text[: trailing.start()]
-        for label in unit_labels & fields.keys():
-            value = _without(fields[label], self.lex.note)  # （列第一位者为牵头单位，下同）: a rule the parser applies
-            fields[label] = strip_punctuation(_without(value, self.lex.duty))
         task = Task(
             id=task_id, kind=draft.kind, part=part, section=section, number=draft.number, text="", line=draft.line
         )
         location = Location(file=self.source, line=draft.line, task=task_id)
+        for label in unit_labels & fields.keys():
+            value = _without(fields[label], self.lex.note)  # （列第一位者为牵头单位，下同）: a rule the parser applies
+            fields[label] = strip_punctuation(_without(value, self.lex.duty))
         if draft.kind == WORK:
             task.text = lead_text.strip()
         else:
