@@ -62,7 +62,7 @@ def parse_file(path: Path, directory: UnitDirectory, code: str | None = None) ->
     """Read and parse one notice file; errors become the outcome's ``error`` (never raised)."""
     outcome = ParseOutcome(path=path)
     try:
-        source = read_notice_file(path)
+        source = read_notice_file(path, directory.lexicon)
         outcome.encoding, outcome.sha256 = source.encoding, source.sha256
         notice = parse_notice(
             source.lines, source=path.name, directory=directory, code=code, line_numbers=source.line_numbers

@@ -313,7 +313,8 @@ imap_folder = "INBOX"
 # 通知用语（可选）：本地通知中出现、而 reporter 尚不认识的字段名或用语，在此补充即可，无需等待新版本。
 # labels 写“原文字段名 = 对应字段”，对应字段为 牵头领导、联系领导、牵头单位、责任单位、配合单位、责任人、
 # 目标任务、完成时限、进展情况 之一；collectives 为集合主体用语，notes 为单位名单后的说明用语，
-# leader_titles、leader_verbs 为“一、某某区长牵头重点工作”式板块标题中的职务和动词。
+# leader_titles、leader_verbs 为“一、某某区长牵头重点工作”式板块标题中的职务和动词；
+# task_verbs、department_stems 用于拆分丢失了全部分隔的表格文字（任务内容的开头动词、部门名称的词根）。
 [lexicon]
 # labels = {{ "督办领导" = "牵头领导", "协办部门" = "配合单位" }}
 # collectives = ["各功能区"]

@@ -302,6 +302,62 @@ def test_sub_rows_share_the_leader_of_the_numbered_row():
     ]
 
 
+# -- 7. a table whose text lost every separator (a document-sharing site's copy of a .docx) -----------------------
+
+GLUED_HEADER = "序号项目名称主要内容区政府分管领导牵头单位配合单位"
+GLUED_ROWS = [
+    "1扩大教育资源新建学校8所，增加学位3000个。王建国区教育局经开区各街道",
+    "2稳定就业城镇新增就业9000人；开展技能培训5000人次。张菁区民政局区人社局高新园(邹区镇)",
+    "3老城复兴完成纪念馆提升工程。王建国区文旅局城投公司整治老街道路4条。李红区住建局东城街道南湖街道",
+    "4养老服务为2000名老人提供上门服务。张菁区民政局各街道改造养老服务中心3家。",
+]
+GLUED_EXPECTED: list[Row] = [
+    ("扩大教育资源新建学校8所，增加学位3000个。", ["王建国"], ["区教育局"], ["经开区"]),  # and 各街道
+    ("稳定就业城镇新增就业9000人；开展技能培训5000人次。", ["张菁"], ["区民政局"], ["区人社局", "高新园（邹区镇）"]),
+    ("老城复兴完成纪念馆提升工程。", ["王建国"], ["区文旅局"], ["城投公司"]),  # item 3 has two sub-rows
+    ("整治老街道路4条。", ["李红"], ["区住建局"], ["东城街道", "南湖街道"]),
+    ("养老服务为2000名老人提供上门服务。改造养老服务中心3家。", ["张菁"], ["区民政局"], []),  # and 各街道
+]
+
+
+@pytest.mark.parametrize(
+    ("title", "ids"),
+    [
+        ("2024年民生实事项目任务分解表", ["2024-M-001", "2024-M-002", "2024-M-003", "2024-M-004", "2024-M-005"]),
+        ("2024年重点工作任务分解表", ["2024-G-001", "2024-G-002", "2024-G-003.1", "2024-G-003.2", "2024-G-004"]),
+    ],
+)
+@pytest.mark.parametrize("pages", [False, True])
+def test_a_table_that_lost_every_separator(title, ids, pages):
+    text = f"{title}{GLUED_HEADER}{''.join(GLUED_ROWS[:2])}"
+    rest = "".join(GLUED_ROWS[2:])
+    if pages:  # the site's page numbers start each line, even inside a cell; the header comes again on page 2
+        lines = [f"1、{text}{rest[:9]}", f"2、{rest[9:40]}{GLUED_HEADER}", f"3、{rest[40:]}"]
+    else:
+        lines = [text + rest]
+    found = parse([*TITLE, *lines])
+    assert [t.id for t in found] == ids
+    assert rows(found) == GLUED_EXPECTED
+    assert [[c.name for c in t.collective_units] for t in found] == [["各街道"], [], [], [], ["各街道"]]
+    assert [t.line for t in found] == ([3, 3, 3, 4, 5] if pages else [3] * 5)
+
+
+def test_a_glued_header_with_its_cells_on_lines_of_their_own_is_left_to_the_cell_reader():
+    lines = [*TITLE, GLUED_HEADER, "1", "扩大教育资源新建学校8所。", "王建国", "区教育局", "经开区"]
+    assert rows(parse(lines)) == [("扩大教育资源新建学校8所。", ["王建国"], ["区教育局"], ["经开区"])]
+
+
+@pytest.mark.parametrize(
+    ("extra", "cooperating"), [({}, ["城投公司", "谋划东城新区"]), ({"task_verbs": ["谋划"]}, ["城投公司"])]
+)
+def test_a_workspace_lexicon_reaches_the_glued_table_reader(tmp_path, extra, cooperating):
+    body = f"2024年重点工作任务分解表{GLUED_HEADER}1建设老城区完成提升工程。王建国区文旅局城投公司谋划东城新区开发。"
+    (tmp_path / "表.txt").write_text("\n".join([*TITLE, body]), encoding="utf-8")
+    lexicon = UnitDirectory().lexicon.extended(extra)
+    (task,) = parse_file(tmp_path / "表.txt", UnitDirectory(lexicon=lexicon), code="2024").notice.tasks
+    assert (task.lead_units, task.cooperating_units) == (["区文旅局"], cooperating)
+
+
 # -- line numbers, what passes through, where a table sits ------------------------------------------------------------
 
 

@@ -41,9 +41,11 @@ from reporter.notices.formats import (
     plain_text,
     task_table_entries,
 )
+from reporter.notices.glued import glued_header, glued_table
+from reporter.notices.lexicon import Lexicon, default_lexicon
 from reporter.notices.parser import is_part_title, part_kind
 from reporter.notices.units import COMPOUND_SURNAMES, SURNAMES
-from reporter.text import chinese_numeral, normalize_line
+from reporter.text import chinese_numeral, normalize_line, to_simplified
 
 # -- what a cell looks like ---------------------------------------------------------------------------------------
 
@@ -527,48 +529,109 @@ def _found(lines: list[tuple[int, str]], end: int) -> _Found | None:
     return _Found(lines, end) if any(_WRITTEN_ITEM.match(text) for _, text in lines) else None
 
 
-def recover_tables(lines: list[str]) -> tuple[list[str], list[int]]:
+def recover_tables(lines: list[str], lexicon: Lexicon | None = None) -> tuple[list[str], list[int]]:
     """The lines of a text notice with flattened task tables written out as notice lines.
 
     Returns the lines and, for each, the (1-based) source line it comes from. Text that is not a task table is
     returned as it is, with its own line numbers.
     """
+    source = list(range(1, len(lines) + 1))
+    if any(len(line) >= 8 and glued_header(line) for line in lines):  # 序号项目名称牵头单位 alone on its line
+        lines, source = _with_header_cells(lines)
     out: list[str] = []
     numbers: list[int] = []
     livelihood = False  # inside a 民生实事 part, whose items the parser reads as 一、… projects
     i = 0
     while i < len(lines):
+        glued = glued_table(lines, i, lexicon) if len(lines[i]) >= 40 else None
+        if glued is not None:  # 序号项目名称……牵头单位配合单位1增加……: a table that lost every separator
+            if glued.prefix:
+                livelihood = _title_kind(glued.prefix, livelihood)
+                out.append(glued.prefix)
+                numbers.append(i + 1)
+            rows = [glued.header] + [cells for _, cells in glued.rows]
+            written = [(1 + (glued.rows[k - 1][0] if k else i), text) for k, text in task_table_entries(rows)]
+            for number, text in _as_projects(written, lexicon) if livelihood else written:
+                out.append(text)
+                numbers.append(number)
+            i = glued.end
+            continue
         found = _table_at(lines, i)
         if found is None:
-            if "分" in lines[i] and len(lines[i]) <= 120:  # a part title ends in 分解 / 分工
-                line = normalize_line(lines[i])
-                if is_part_title(line):
-                    livelihood = part_kind(line) == LIVELIHOOD
+            livelihood = _title_kind(lines[i], livelihood)
             out.append(lines[i])
             numbers.append(i + 1)
             i += 1
             continue
-        for number, text in _as_projects(found.lines) if livelihood else found.lines:
+        for number, text in _as_projects(found.lines, lexicon) if livelihood else found.lines:
             out.append(text)
             numbers.append(number)
         i = max(found.end, i + 1)
-    return out, numbers
+    return out, [source[number - 1] for number in numbers]
+
+
+def _with_header_cells(lines: list[str]) -> tuple[list[str], list[int]]:
+    """Lines with each glued header line (``序号项目名称牵头单位配合单位`` and nothing after it) given as one header
+    cell per line, so the table below it is read cell by cell; and the source line of each line."""
+    out: list[str] = []
+    source: list[int] = []
+    for number, line in enumerate(lines, start=1):
+        found = glued_header(line) if len(line) >= 8 else None
+        cells = [found[0], *found[1]] if found else [line]
+        out += [cell for cell in cells if cell]
+        source += [number] * sum(1 for cell in cells if cell)
+    return out, source
+
+
+def _title_kind(line: str, livelihood: bool) -> bool:
+    """Whether the rows after ``line`` are 民生实事 projects: a part title (ending in 分解 / 分工) says which."""
+    if "分" in line and len(line) <= 120:
+        normalized = normalize_line(line)
+        if is_part_title(normalized):
+            return part_kind(normalized) == LIVELIHOOD
+    return livelihood
 
 
 _WRITTEN_ITEM = re.compile(r"^(?:\d+\.|（\d+）)(?P<text>.*)$")
 
 
-def _as_projects(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
-    """Table rows under a 民生实事 part title: each task (and sub-item) a project ``一、…``; headings dropped."""
-    result = []
-    count = 0
+def _as_projects(lines: list[tuple[int, str]], lexicon: Lexicon | None = None) -> list[tuple[int, str]]:
+    """Table rows under a 民生实事 part title: each task a project ``一、…``; headings dropped. A numbered row with
+    sub-rows of its own (one project name, two contents each with its leader and units) gives a project per
+    sub-row, named ``项目名称：内容``, each with the numbered row's leader unless it gives its own."""
+    result: list[tuple[int, str]] = []
+    items: list[tuple[int, str, bool, list[tuple[int, str]]]] = []  # (line, text, is a sub-row, its field lines)
     for number, text in lines:
         item = _WRITTEN_ITEM.match(text)
         if item:
-            count += 1
-            result.append((number, f"{chinese_number(count)}、{item.group('text')}"))
-        elif not re.match(r"^[一二三四五六七八九十]+、", text):
+            items.append((number, item.group("text"), text.startswith("（"), []))
+        elif re.match(r"^[一二三四五六七八九十]+、", text):
+            continue
+        elif items:
+            items[-1][3].append((number, text))
+        else:
             result.append((number, text))
+    labels = (lexicon or default_lexicon()).label
+    count = 0
+    for k, (number, text, sub, fields) in enumerate(items):
+        subs = []
+        for later in items[k + 1 :]:
+            if not later[2]:
+                break
+            subs.append(later)
+        if sub:
+            continue  # written with its numbered row
+        if not subs:
+            count += 1
+            result += [(number, f"{chinese_number(count)}、{text}"), *fields]
+            continue
+        name = "" if subs[0][1] == text else text  # the numbered row gives a project name, or repeats its text
+        for sub_number, sub_text, _, own in subs:
+            count += 1
+            title = sub_text if not name or sub_text.startswith(name) else f"{name}：{sub_text}"
+            given = {match.group(1) for _, line in own for match in labels.finditer(to_simplified(line))}
+            shared = [(n, line) for n, line in fields if not given & {m.group(1) for m in labels.finditer(line)}]
+            result += [(sub_number, f"{chinese_number(count)}、{title}"), *own, *shared]
     return result
 
 

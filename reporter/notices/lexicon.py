@@ -15,7 +15,7 @@ from importlib import resources
 from typing import Any
 
 FIELDS = ("牵头领导", "联系领导", "牵头单位", "责任单位", "配合单位", "责任人", "目标任务", "完成时限", "进展情况")
-WORD_LISTS = ("collectives", "notes", "duties", "leader_titles", "leader_verbs")
+WORD_LISTS = ("collectives", "notes", "duties", "leader_titles", "leader_verbs", "task_verbs", "department_stems")
 
 
 class LexiconError(ValueError):
@@ -32,6 +32,8 @@ class Lexicon:
     duties: tuple[str, ...] = ()
     leader_titles: tuple[str, ...] = ()
     leader_verbs: tuple[str, ...] = ()
+    task_verbs: tuple[str, ...] = ()
+    department_stems: tuple[str, ...] = ()
 
     def extended(self, extra: dict[str, Any], where: str = "[lexicon]") -> Lexicon:
         """This lexicon with a workspace's additions (``labels`` table, word lists), checked."""

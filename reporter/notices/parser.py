@@ -369,6 +369,7 @@ class _NoticeParser:
                 draft
                 and draft.kind == WORK
                 and draft.lines
+                and draft.lines[-1][1].endswith(("）", ")"))  # cheap first: most lines end otherwise
                 and self._closes_with_fields(to_simplified(draft.lines[-1][1]))
                 and not self.lex.label.match(key)
             ):

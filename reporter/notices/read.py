@@ -17,6 +17,7 @@ from reporter.errors import SourceError
 from reporter.notices import formats as documents
 from reporter.notices.blocks import recover_tables
 from reporter.notices.decode import decode_text
+from reporter.notices.lexicon import Lexicon
 
 TEXT_SUFFIXES = (".txt", ".text")
 DOCUMENT_SUFFIXES = (".docx", ".html", ".htm", ".pdf", ".xlsx", ".xls", ".et", ".csv", ".doc", ".wps")
@@ -35,8 +36,9 @@ class SourceText:
     line_numbers: list[int] | None = None  # the source line of each line, when they differ from 1, 2, 3 …
 
 
-def read_notice_file(path: Path) -> SourceText:
-    """Read a notice file into lines; raise ``SourceError`` with a Chinese message when it cannot be read."""
+def read_notice_file(path: Path, lexicon: Lexicon | None = None) -> SourceText:
+    """Read a notice file into lines; raise ``SourceError`` with a Chinese message when it cannot be read.
+    ``lexicon`` (a workspace's, when it added words) is used to recover flattened tables."""
     if not path.exists():
         raise SourceError(f"{path.name}：文件不存在")
     if path.is_dir():
@@ -56,16 +58,16 @@ def read_notice_file(path: Path) -> SourceText:
         raise SourceError(f"{path.name}：文件是空的")
     sha256 = hashlib.sha256(data).hexdigest()
     if suffix in (".html", ".htm"):
-        return _recovered(path, _document_lines(path, suffix, data), suffix[1:], sha256)
+        return _recovered(path, _document_lines(path, suffix, data), suffix[1:], sha256, lexicon)
     if suffix in DOCUMENT_SUFFIXES:
         return SourceText(path=path, lines=_document_lines(path, suffix, data), encoding=suffix[1:], sha256=sha256)
     text, encoding = decode_text(data, path.name)
-    return _recovered(path, text.splitlines(), encoding, sha256)
+    return _recovered(path, text.splitlines(), encoding, sha256, lexicon)
 
 
-def _recovered(path: Path, lines: list[str], encoding: str, sha256: str) -> SourceText:
+def _recovered(path: Path, lines: list[str], encoding: str, sha256: str, lexicon: Lexicon | None) -> SourceText:
     """Text in which task tables may have been flattened: the tables written out again as notice lines."""
-    recovered, numbers = recover_tables(lines)
+    recovered, numbers = recover_tables(lines, lexicon)
     if numbers == list(range(1, len(lines) + 1)):
         return SourceText(path=path, lines=recovered, encoding=encoding, sha256=sha256)
     return SourceText(path=path, lines=recovered, encoding=encoding, sha256=sha256, line_numbers=numbers)
