@@ -21,7 +21,7 @@ from reporter.notices.parser import near_duplicate_units, no_tasks_message, pars
 from reporter.notices.read import NOTICE_SUFFIXES, read_notice_file
 from reporter.notices.units import UnitDirectory
 from reporter.periods import Period
-from reporter.problems import NOTICE_UNREADABLE, Location, Problem
+from reporter.problems import NOTICE_UNREADABLE, TABLE_CELL_MISSING, Location, Problem
 from reporter.reports.render import ReportResult, write_reports
 from reporter.settings import CONFIG_NAME, CONFIG_TEMPLATE, Workspace
 from reporter.snapshot import latest_period, load_snapshot, resolve_period
@@ -69,10 +69,26 @@ def parse_file(path: Path, directory: UnitDirectory, code: str | None = None) ->
         )
         if not notice.tasks:
             raise NoticeError(no_tasks_message(path.name, source.lines))
+        _report_gaps(notice, source.gaps)
         outcome.notice = notice
     except ReporterError as exc:
         outcome.error = str(exc)
     return outcome
+
+
+def _report_gaps(notice: Notice, gaps: tuple[tuple[int, str], ...]) -> None:
+    """Each table row that lacked a cell, on the task read from that row (its other cells were placed by look)."""
+    by_line = {task.line: task for task in reversed(notice.tasks)}  # a row's first task
+    for line, column in gaps:
+        task = by_line.get(line)
+        problem = TABLE_CELL_MISSING.at(
+            Location(file=notice.meta.source, line=line, task=task.id if task else ""), column=column
+        )
+        if task is None:
+            notice.warnings.append(problem)
+            continue
+        task.warnings.append(problem)
+        task.read_as.append(f"表格这一行没有“{column}”单元格，其余单元格按内容归入各栏")
 
 
 def parse_files(paths: list[Path], directory: UnitDirectory, codes: dict[str, str] | None = None) -> ImportResult:

@@ -293,6 +293,12 @@ TASK_TABLE_IN_FIELD = _register(
     "单位栏后接有表格文字",
     "“{label}”一栏后接着一段表格文字，未作为单位读入，请核对原文：“{text}”",
 )
+TABLE_CELL_MISSING = _register(
+    "table.cell-missing",
+    INFO,
+    "表格行缺少单元格",
+    "表格这一行没有“{column}”单元格（网页、PDF转出的表格会略去空单元格），其余单元格已按内容归入各栏，请核对",
+)
 TASK_DUPLICATE_NUMBER = _register("task.duplicate-number", WARNING, "任务编号重复", "任务编号{number}重复出现")
 TASK_UNPLACED_TEXT = _register(
     "task.unplaced-text", WARNING, "项目名称后有未识别的文字", "项目名称后有未能识别的文字：“{text}”"

@@ -4,13 +4,14 @@ per shape, each table built here with invented names."""
 from __future__ import annotations
 
 import csv
+from dataclasses import astuple
 from pathlib import Path
 
 import openpyxl
 import pytest
 
 from reporter.model import Task
-from reporter.notices.blocks import recover_tables
+from reporter.notices.blocks import Recovered, recover_tables
 from reporter.notices.formats import header_field, map_task_columns
 from reporter.notices.parser import parse_notice
 from reporter.notices.read import read_notice_file
@@ -34,7 +35,7 @@ def one_per_line(cells: list[str], blank: bool = True) -> list[str]:
 
 
 def parse(lines: list[str]) -> list[Task]:
-    recovered, numbers = recover_tables(lines)
+    recovered, numbers, _ = astuple(recover_tables(lines))
     notice = parse_notice(recovered, source="表.txt", directory=UnitDirectory(), code="2024", line_numbers=numbers)
     return notice.tasks
 
@@ -67,6 +68,19 @@ def test_one_cell_per_line_with_empty_cells_dropped(blank):
     assert rows(tasks) == PROGRESS_ROWS
     assert [t.id for t in tasks] == ["2024-G-001", "2024-G-002", "2024-G-003"]
     assert [c.name for c in tasks[0].collective_units] == ["各乡镇人民政府"]
+
+
+def test_a_row_that_lost_a_cell_says_so_where_it_is(tmp_path):
+    lines = [*TITLE, "2024年民生实事项目进展情况", "", *one_per_line(PROGRESS_TABLE)]
+    (tmp_path / "进展.txt").write_text("\n".join(lines), encoding="utf-8")
+    notice = parse_file(tmp_path / "进展.txt", UnitDirectory(), code="2024").notice
+    row = lines.index("3") + 1  # row 3 has no 牵头领导 cell: its units were placed by what they look like
+    (missing,) = [w for t in notice.tasks for w in t.warnings if w.code == "table.cell-missing"]
+    assert (missing.location.line, missing.location.task, missing.severity) == (row, "2024-G-003", "info")
+    assert missing.message == (
+        "表格这一行没有“牵头领导”单元格（网页、PDF转出的表格会略去空单元格），其余单元格已按内容归入各栏，请核对"
+    )
+    assert notice.tasks[2].read_as[-1] == "表格这一行没有“牵头领导”单元格，其余单元格按内容归入各栏"
 
 
 def test_rows_without_numbers_and_two_leader_cells():
@@ -363,7 +377,7 @@ def test_a_workspace_lexicon_reaches_the_glued_table_reader(tmp_path, extra, coo
 
 def test_line_numbers_point_at_the_source_rows():
     lines = [*TITLE, "附件", "", *one_per_line(PROGRESS_TABLE[:20]), "某县人民政府办公室", "2024年2月1日"]
-    recovered, numbers = recover_tables(lines)
+    recovered, numbers, _ = astuple(recover_tables(lines))
     assert len(recovered) == len(numbers)
     assert recovered[:4] == lines[:4] and numbers[:4] == [1, 2, 3, 4]
     first_row = lines.index("1") + 1
@@ -390,7 +404,7 @@ def test_the_table_ends_where_the_notice_text_goes_on():
         ("新建污水管网30公里", [], ["县水利局"], ["县住建局"]),
         ("新建学校3所。", [], ["县教育局"], ["县财政局"]),
     ]
-    recovered, _ = recover_tables(lines)
+    recovered = recover_tables(lines).lines
     assert recovered[-4:] == lines[-4:]
 
 
@@ -399,12 +413,12 @@ def test_notices_without_flattened_tables_pass_through(name):
     source = read_notice_file(SAMPLE / "input" / "notices" / name)
     lines = (SAMPLE / "input" / "notices" / name).read_bytes().decode("utf-8-sig").splitlines()
     assert source.lines == lines and source.line_numbers is None
-    assert recover_tables(lines) == (lines, list(range(1, len(lines) + 1)))
+    assert recover_tables(lines) == Recovered(lines, list(range(1, len(lines) + 1)))
 
 
 def test_a_table_under_a_livelihood_part_gives_projects():
     lines = [*TITLE, "2024年民生实事项目责任分解", "", *one_per_line(PROGRESS_TABLE)]
-    recovered, numbers = recover_tables(lines)
+    recovered, numbers, _ = astuple(recover_tables(lines))
     notice = parse_notice(recovered, code="2024", line_numbers=numbers)
     assert [(t.id, t.kind, t.text, t.lead_units) for t in notice.tasks] == [
         ("2024-M-001", "livelihood", "新建城市书房12家，其中农村书房5家", ["县文广旅体局"]),

@@ -518,18 +518,48 @@ _MAX_HEADER = 30
 
 @dataclass
 class _Found:
-    """A recovered table: the lines it gives and the index of the first source line after it."""
+    """A recovered table: the lines it gives, the index of the first source line after it, and the rows that
+    lack a cell their column has in most rows (line, column header)."""
 
     lines: list[tuple[int, str]]
     end: int
+    gaps: list[tuple[int, str]] = field(default_factory=list)
 
 
-def _found(lines: list[tuple[int, str]], end: int) -> _Found | None:
+def _found(lines: list[tuple[int, str]], end: int, gaps: list[tuple[int, str]] | None = None) -> _Found | None:
     """A table that gave at least one task (one that gives none is left as the text it was)."""
-    return _Found(lines, end) if any(_WRITTEN_ITEM.match(text) for _, text in lines) else None
+    return _Found(lines, end, gaps or []) if any(_WRITTEN_ITEM.match(text) for _, text in lines) else None
 
 
-def recover_tables(lines: list[str], lexicon: Lexicon | None = None) -> tuple[list[str], list[int]]:
+_CHECKED = ("leader", "lead", "responsible")  # columns whose missing cell changes who is responsible
+
+
+def _gaps(layout: _Layout, rows: list[_Row]) -> list[tuple[int, str]]:
+    """Numbered rows without a cell in a leader or unit column that most numbered rows fill: the table lost an
+    empty cell there, and the row's other cells were placed in their columns by what they look like."""
+    number = layout.number_column
+    numbered = [row for row in rows if not row.heading and number is not None and number in row.cells]
+    gaps: list[tuple[int, str]] = []
+    for column, kind in enumerate(layout.kinds):
+        if kind not in _CHECKED:
+            continue
+        filled = sum(1 for row in numbered if column in row.cells)
+        if filled >= 2 and filled * 2 >= len(numbered):
+            gaps += [(row.line, layout.titles[column]) for row in numbered if column not in row.cells]
+    return sorted(gaps)
+
+
+@dataclass(frozen=True)
+class Recovered:
+    """A text notice's lines with its flattened tables written out as notice lines: each line's source line
+    (1-based), and the table rows that lacked a cell (source line, column header) for the parser to report."""
+
+    lines: list[str]
+    numbers: list[int]
+    gaps: list[tuple[int, str]] = field(default_factory=list)
+
+
+def recover_tables(lines: list[str], lexicon: Lexicon | None = None) -> Recovered:
     """The lines of a text notice with flattened task tables written out as notice lines.
 
     Returns the lines and, for each, the (1-based) source line it comes from. Text that is not a task table is
@@ -540,6 +570,7 @@ def recover_tables(lines: list[str], lexicon: Lexicon | None = None) -> tuple[li
         lines, source = _with_header_cells(lines)
     out: list[str] = []
     numbers: list[int] = []
+    gaps: list[tuple[int, str]] = []
     livelihood = False  # inside a 民生实事 part, whose items the parser reads as 一、… projects
     i = 0
     while i < len(lines):
@@ -566,8 +597,9 @@ def recover_tables(lines: list[str], lexicon: Lexicon | None = None) -> tuple[li
         for number, text in _as_projects(found.lines, lexicon) if livelihood else found.lines:
             out.append(text)
             numbers.append(number)
+        gaps += found.gaps
         i = max(found.end, i + 1)
-    return out, [source[number - 1] for number in numbers]
+    return Recovered(out, [source[n - 1] for n in numbers], [(source[n - 1], title) for n, title in gaps])
 
 
 def _with_header_cells(lines: list[str]) -> tuple[list[str], list[int]]:
@@ -704,7 +736,7 @@ def _separated_table(lines: list[str], i: int, separator: str) -> _Found | None:
         end = j
     if not rows:
         return None
-    return _found(_write(layout, rows), end)
+    return _found(_write(layout, rows), end, _gaps(layout, rows))
 
 
 def _place_row(values: list[str], line: int, layout: _Layout, *, words: bool = False) -> list[_Row]:
@@ -785,7 +817,7 @@ def _spaced_table(lines: list[str], i: int) -> _Found | None:
     if not rows:
         return None
     written = _write(layout, rows, words=True)
-    return _found(result + written, end) if written else None
+    return _found(result + written, end, _gaps(layout, rows)) if written else None
 
 
 def _header_window(lines: list[str], j: int) -> list[tuple[int, str]]:
@@ -817,7 +849,7 @@ def _cell_table(lines: list[str], i: int) -> _Found | None:
     if not cells:
         return None
     layout, rows = _cut_rows(cells, layout)
-    return _found(_write(layout, rows), end)
+    return _found(_write(layout, rows), end, _gaps(layout, rows))
 
 
 def _body_cells(lines: list[str], start: int, fields: list[str | None]) -> tuple[list[_Cell], int]:

@@ -34,6 +34,7 @@ class SourceText:
     encoding: str
     sha256: str
     line_numbers: list[int] | None = None  # the source line of each line, when they differ from 1, 2, 3 …
+    gaps: tuple[tuple[int, str], ...] = ()  # table rows that lacked a cell: (source line, column header)
 
 
 def read_notice_file(path: Path, lexicon: Lexicon | None = None) -> SourceText:
@@ -67,10 +68,16 @@ def read_notice_file(path: Path, lexicon: Lexicon | None = None) -> SourceText:
 
 def _recovered(path: Path, lines: list[str], encoding: str, sha256: str, lexicon: Lexicon | None) -> SourceText:
     """Text in which task tables may have been flattened: the tables written out again as notice lines."""
-    recovered, numbers = recover_tables(lines, lexicon)
-    if numbers == list(range(1, len(lines) + 1)):
-        return SourceText(path=path, lines=recovered, encoding=encoding, sha256=sha256)
-    return SourceText(path=path, lines=recovered, encoding=encoding, sha256=sha256, line_numbers=numbers)
+    recovered = recover_tables(lines, lexicon)
+    numbers = None if recovered.numbers == list(range(1, len(lines) + 1)) else recovered.numbers
+    return SourceText(
+        path=path,
+        lines=recovered.lines,
+        encoding=encoding,
+        sha256=sha256,
+        line_numbers=numbers,
+        gaps=tuple(recovered.gaps),
+    )
 
 
 def _document_lines(path: Path, suffix: str, data: bytes) -> list[str]:
