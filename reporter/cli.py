@@ -276,13 +276,26 @@ def _write_text(path: Path, text: str) -> None:
 
 
 @main.command()
+@json_option
 @click.pass_context
-def ledger(ctx: click.Context) -> None:
+def ledger(ctx: click.Context, json_out: Path | None) -> None:
     """根据工作区数据库生成台账 output/台账.xlsx（原台账自动备份到 output/备份/）。
 
-    示例：reporter ledger
+    生成前先读取现有台账中督查室所作的修改（任务内容、牵头领导、牵头单位、配合单位、完成时限、板块、
+    督办状态，新增的任务行，更正的进度），并入工作区数据库，以台账为准；无法采用的修改逐项说明位置。
+    台账正在 Excel/WPS 中打开时不读取也不写入。
+
+    退出码：0 完成；1 有台账修改未能采用（已逐项说明，其余修改照常采用）。
+
+    示例：reporter ledger --json 台账修改.json
     """
-    _print_ledger(_console(), build_ledger(_workspace(ctx)))
+    to_stdout = json_out is not None and str(json_out) == "-"
+    console = _err_console() if to_stdout else _console()
+    result = build_ledger(_workspace(ctx))
+    _print_ledger(console, result)
+    _emit_json(console, json_out, {"ledger": str(result.path), **(result.changes.to_dict() if result.changes else {})})
+    if result.changes and result.changes.problems:
+        ctx.exit(1)
 
 
 @main.command()
@@ -691,6 +704,24 @@ def _print_collect(console: Console, result: CollectResult) -> None:
 
 
 def _print_ledger(console: Console, result: LedgerResult) -> None:
+    changes = result.changes
+    if changes is not None and changes.changes:
+        table = Table(title=f"已采用的台账修改（{len(changes.changes)}项，来自{changes.source}）", title_justify="left")
+        for heading in ("类型", "工作表", "行", "栏目", "任务编号", "原值", "新值"):
+            table.add_column(heading, overflow="fold")
+        for change in changes.changes[:MAX_PROBLEMS_SHOWN]:
+            table.add_row(
+                change.kind,
+                change.sheet,
+                str(change.row),
+                change.column,
+                change.task_id,
+                escape(change.before),
+                escape(change.after),
+            )
+        console.print(table)
+    if changes is not None:
+        _print_problems(console, changes.problems)
     console.print(
         f"已生成台账：{result.path}（工作任务{result.work_tasks}项，民生实事{result.livelihood_projects}项，"
         f"责任单位{result.units}个，牵头领导{result.leaders}位，解析警告{result.warnings}条）"

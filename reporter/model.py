@@ -15,7 +15,14 @@ LIVELIHOOD = "livelihood"
 
 LEAD = "lead"
 COOPERATING = "cooperating"
-ROLE_LABELS = {LEAD: "牵头", COOPERATING: "配合"}
+OFFICE = "office"  # an answer the supervision office entered in the ledger (核实后更正)
+ROLE_LABELS = {LEAD: "牵头", COOPERATING: "配合", OFFICE: "督查室核实"}
+
+# 督办状态: a task under supervision, closed as done (销号), or no longer supervised.
+SUPERVISED = "督办中"
+CLOSED = "已销号"
+STOPPED = "停止督办"
+SUPERVISION_STATES = (SUPERVISED, CLOSED, STOPPED)
 
 
 @dataclass
@@ -154,6 +161,14 @@ class Task:
     read_as: list[str] = field(default_factory=list)  # how the fields were read, where not from their own label
     notice: str = ""  # stored tasks: the code of the notice they come from; not in the parser's JSON
     updated_at: str = ""  # stored tasks: when the definition last changed
+    supervision: str = ""  # stored tasks: 督办状态 set by the office (已销号, 停止督办); "" is 督办中
+    supervision_note: str = ""  # and the reason it gave
+    office_fields: list[str] = field(default_factory=list)  # ledger columns the office changed for this task
+
+    @property
+    def supervised(self) -> bool:
+        """Whether the task is still under supervision (forms, counts and lights are for these only)."""
+        return self.supervision in ("", SUPERVISED)
 
     @property
     def year(self) -> str:
@@ -386,6 +401,20 @@ class StoredNotice:
     parsed_at: str
     parts: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class OfficeEdit:
+    """A task definition cell the office changed in the ledger, and what the notice said."""
+
+    task_id: str
+    field: str  # the ledger column: 任务内容, 牵头单位, 督办状态 …
+    cell: str  # the cell as the office typed it
+    value: dict[str, Any]  # the task attributes it sets
+    parsed: dict[str, Any]  # the same attributes as the notice gave them when the office made the edit
+    conflict: dict[str, Any] | None  # as a revised notice gives them, when that differs from both
+    source: str  # 台账.xlsx, when it was saved and by whom
+    at: str
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from reporter.contacts import Contact, read_contacts
 from reporter.errors import NoticeError, ReporterError, WorkspaceError
 from reporter.forms.collect import ACCEPTED, CollectResult, collect_returns, return_files
 from reporter.forms.write import FormsResult, make_forms
-from reporter.ledger import LedgerResult, write_ledger
+from reporter.ledger import LedgerResult, check_ledger_closed, read_back, write_ledger
 from reporter.mail.jobs import SendResult, contacts_template, fetch_returns, send_mail
 from reporter.mail.transport import FetchResult
 from reporter.model import Notice, ProgressCallback, Task
@@ -163,7 +163,9 @@ def run_workspace(
         raise WorkspaceError(
             f"{workspace.notices_dir} 中没有通知文件（支持 {'、'.join(NOTICE_SUFFIXES)}），请先放入通知"
         )
+    check_ledger_closed(workspace)  # before anything: the office's edits in it must not be lost
     with Store(workspace.store_path) as store:
+        changes = read_back(workspace, store)  # the office's edits first: a re-parse must not undo them
         imported = import_notices(workspace, files, store)
         tasks = store.tasks()
         if not tasks:
@@ -179,7 +181,7 @@ def run_workspace(
         else:
             result.notes.append(f"{folder} 中没有报回的填报表，台账和报告只反映已收集的数据")
         snapshot = load_snapshot(workspace, store, period, tasks=tasks, contacts=contacts)
-        result.ledger = write_ledger(workspace, store, snapshot)
+        result.ledger = write_ledger(workspace, store, snapshot, changes)
         if snapshot.active:
             result.reports = write_reports(workspace, snapshot, pdf=pdf, progress=progress)
             result.notes += result.reports.notes
@@ -208,10 +210,11 @@ def _require_tasks(tasks: list[Task]) -> None:
 def build_ledger(workspace: Workspace) -> LedgerResult:
     """``reporter ledger``: write the ledger with the latest period that has returns."""
     with Store(workspace.store_path) as store:
+        changes = read_back(workspace, store)
         tasks = store.tasks()
         _require_tasks(tasks)
         snapshot = load_snapshot(workspace, store, latest_period(workspace, store), tasks=tasks)
-        return write_ledger(workspace, store, snapshot)
+        return write_ledger(workspace, store, snapshot, changes)
 
 
 def write_period_forms(workspace: Workspace, period_key: str | None, due: date | None = None) -> FormsResult:
@@ -247,8 +250,10 @@ def collect_period(workspace: Workspace, paths: list[Path], period_key: str | No
         result = collect_returns(workspace, store, targets, period, tasks=tasks)
         run = CollectRun(period, result)
         if any(o.status == ACCEPTED for o in result.outcomes) or not workspace.ledger_path.exists():
+            changes = read_back(workspace, store)
+            tasks = store.tasks() if changes and changes.changes else tasks
             snapshot = load_snapshot(workspace, store, latest_period(workspace, store), tasks=tasks)
-            run.ledger = write_ledger(workspace, store, snapshot)
+            run.ledger = write_ledger(workspace, store, snapshot, changes)
         return run
 
 

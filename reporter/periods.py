@@ -105,7 +105,10 @@ def task_span(task: Task) -> tuple[date, date] | None:
 
 
 def active_in(task: Task, period: Period) -> bool:
-    """Whether the task runs during the period (2019 tasks are not asked about in 2021)."""
+    """Whether the task runs during the period (2019 tasks are not asked about in 2021) and is still supervised
+    (a task the office closed or stopped in the ledger is not)."""
+    if not task.supervised:
+        return False
     span = task_span(task)
     return span is None or (span[0] <= period.end and span[1] >= period.start)
 

@@ -352,3 +352,61 @@ BREAKDOWN_SUM_MISMATCH = _register(
     "任务分解合计与目标不一致",
     "任务分解“{label}”各列合计{total}{unit}，与目标任务“{target}”（{target_value}{target_unit}）不一致",
 )
+
+# The office's edits read back from the ledger (reporter.ledger.readback). Not applied; the cell stays as typed.
+LEDGER_UNREADABLE = _register(
+    "ledger.unreadable", ERROR, "台账无法读取", "无法读取台账中的修改（{reason}），本次未采用台账中的任何修改"
+)
+LEDGER_NO_ID_COLUMN = _register(
+    "ledger.no-id-column",
+    ERROR,
+    "台账缺少编号列",
+    "找不到“{column}”列（可能被删除或改名），本表的修改未采用。请从 output/备份/ 中找回该列，或恢复表头",
+)
+LEDGER_DUPLICATE_ID = _register(
+    "ledger.duplicate-id",
+    ERROR,
+    "台账编号重复",
+    "编号“{task}”在本表出现了不止一次（另见第{other}行），这一行的修改未采用",
+)
+LEDGER_UNKNOWN_ID = _register(
+    "ledger.unknown-id",
+    ERROR,
+    "台账编号无效",
+    "编号“{task}”{reason}。新增任务请把编号留空（将自动编号），这一行未采用",
+)
+LEDGER_EMPTY_TEXT = _register("ledger.empty-text", ERROR, "任务内容为空", "“{column}”不能为空，修改未采用")
+LEDGER_UNKNOWN_UNIT = _register(
+    "ledger.unknown-unit",
+    ERROR,
+    "单位不在名单中",
+    "“{unit}”不是台账“责任单位”表中的单位，修改未采用。如是新单位，请先在通讯录中登记；如是笔误，请改为规范名称",
+)
+LEDGER_BAD_DATE = _register(
+    "ledger.bad-date",
+    ERROR,
+    "完成时限无法识别",
+    "完成时限“{value}”无法识别为日期（可写 2024-12-31 或“12月底前”），修改未采用",
+)
+LEDGER_BAD_STATE = _register(
+    "ledger.bad-state", ERROR, "督办状态无效", "督办状态“{value}”无效，应为：{choices}；修改未采用"
+)
+LEDGER_STOP_WITHOUT_REASON = _register(
+    "ledger.stop-without-reason",
+    ERROR,
+    "停止督办未写原因",
+    "标为“{state}”须在“状态说明”中写明原因（如 领导批示、人事调整），修改未采用",
+)
+LEDGER_BAD_VALUE = _register("ledger.bad-value", ERROR, "进度更正无效", "{message}，这一行的进度更正未采用")
+LEDGER_NO_PERIOD = _register(
+    "ledger.no-period", ERROR, "台账未显示报送期", "上次生成的台账没有报送期，进度更正无法归入某一期，未采用"
+)
+LEDGER_NOT_ACTIVE = _register(
+    "ledger.not-active",
+    ERROR,
+    "任务不在本期督办",
+    "这项任务不在{period}督办范围内（未到期、已过期、已销号或停止督办），进度更正未采用",
+)
+LEDGER_BAD_RESOLUTION = _register(
+    "ledger.bad-resolution", ERROR, "处理方式无效", "“处理”栏的“{value}”无效，应为：{choices}；未处理"
+)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from reporter.model import LEAD, Answer, Task, TaskUnit
+from reporter.model import LEAD, OFFICE, Answer, Task, TaskUnit
 from reporter.periods import LightRules, Period, time_progress, traffic_light
 
 CONFLICT_PERCENT_GAP = 30.0
@@ -42,13 +42,18 @@ def conflicts_between(lead: Answer, other: Answer) -> str:
 def compute_progress(
     tasks: list[Task], task_units: list[TaskUnit], answers: list[Answer], period: Period, rules: LightRules
 ) -> dict[str, TaskProgress]:
-    """Progress of every task from the current answers of one period."""
+    """Progress of every task from the current answers of one period. A correction the office entered in the
+    ledger (role ``office``) stands for the lead unit's answer, unless the lead unit saved a newer one since."""
     units_of: dict[str, list[TaskUnit]] = {}
     for entry in task_units:
         units_of.setdefault(entry.task_id, []).append(entry)
     answers_of: dict[str, dict[str, Answer]] = {}
+    office: dict[str, Answer] = {}
     for answer in answers:
-        answers_of.setdefault(answer.task_id, {})[answer.unit] = answer
+        if answer.role == OFFICE:
+            office[answer.task_id] = answer
+        else:
+            answers_of.setdefault(answer.task_id, {})[answer.unit] = answer
     result: dict[str, TaskProgress] = {}
     for task in tasks:
         progress = TaskProgress(task.id, time_progress(task, period))
@@ -66,6 +71,9 @@ def compute_progress(
                 progress.cooperating.append(answer)
         known = set(progress.responsible)
         progress.cooperating += [a for unit, a in given.items() if unit not in known]
+        correction = office.get(task.id)
+        if correction is not None and (progress.lead is None or progress.lead.saved_at <= correction.saved_at):
+            progress.lead = correction
         if progress.lead:
             progress.light = traffic_light(
                 progress.lead.percent, progress.lead.status or "", progress.expected, period, rules

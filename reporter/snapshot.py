@@ -90,10 +90,11 @@ def load_snapshot(
     snapshot.due = due_date(workspace, store, period)
     snapshot.active = [t for t in tasks if active_in(t, period)]
     snapshot.answers = store.answers(period.key)
+    corrected = snapshot.answers + store.office_answers(period.key)  # the office's corrections in the ledger
     rules = workspace.light_rules
-    snapshot.progress = compute_progress(snapshot.active, task_units, snapshot.answers, period, rules)
+    snapshot.progress = compute_progress(snapshot.active, task_units, corrected, period, rules)
     previous = period.previous()
-    previous_answers = store.answers(previous.key)
+    previous_answers = store.answers(previous.key) + store.office_answers(previous.key)
     snapshot.previous = previous if store.has_period_returns(previous.key) else None
     snapshot.previous_progress = compute_progress(snapshot.active, task_units, previous_answers, previous, rules)
     snapshot.indicators = store.indicator_answers(period.key)

@@ -40,7 +40,8 @@ def test_sheets_and_counts(ledger):
     assert len(_rows(wb["民生实事"])) == 20
     headers = [c.value for c in wb["工作任务"][2]]
     assert headers[:6] == ["任务编号", "年度", "部分", "板块", "序号", "任务内容"]
-    assert headers[11:] == [
+    assert headers[11:14] == ["完成时限", "督办状态", "状态说明"]  # the office's columns
+    assert headers[14:] == [
         "报送期",
         "最新进展",
         "完成进度（%）",
@@ -103,7 +104,7 @@ def test_fonts_freeze_filter_print(ledger):
     assert ws["A2"].font.name == "黑体" and ws["A2"].font.bold
     assert ws["F3"].font.name == "宋体" and ws["F3"].alignment.wrap_text
     assert ws.freeze_panes == "A3"
-    assert ws.auto_filter.ref == f"A2:X{2 + 371}"
+    assert ws.auto_filter.ref == f"A2:AA{2 + 371}"
     assert ws.page_setup.paperSize == 8 and ws.page_setup.orientation == "landscape"
     assert (
         ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0 and ws.sheet_properties.pageSetUpPr.fitToPage

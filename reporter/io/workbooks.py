@@ -101,6 +101,7 @@ class RawWorkbook:
     sha256: str
     sheets: list[RawSheet] = field(default_factory=list)
     saved_at: str = ""
+    author: str = ""  # who saved it last (docProps/core.xml ``cp:lastModifiedBy``), when recorded
 
     def sheet(self, name: str) -> RawSheet | None:
         return next((s for s in self.sheets if s.name == name), None)
@@ -204,7 +205,7 @@ def _member(archive: zipfile.ZipFile, name: str, limit: int = 1024 * 1024) -> by
         return handle.read(limit)
 
 
-def _check_members(members: list[zipfile.ZipInfo]) -> None:
+def _check_members(members: list[zipfile.ZipInfo], limit: int = MAX_UNCOMPRESSED_BYTES) -> None:
     """Bound a zip before decompressing anything: member count, declared sizes, compression ratios."""
     if len(members) > MAX_MEMBERS:
         raise WorkbookRejected(FILE_ZIP_BOMB, detail=f"文件结构异常（包含{len(members)}个部件）")
@@ -218,10 +219,9 @@ def _check_members(members: list[zipfile.ZipInfo]) -> None:
             raise WorkbookRejected(
                 FILE_ZIP_BOMB, detail=f"文件结构异常（部件 {member.filename} 压缩比 {ratio:.0f}:1），疑似压缩炸弹"
             )
-    if total > MAX_UNCOMPRESSED_BYTES:
+    if total > limit:
         raise WorkbookRejected(
-            FILE_ZIP_BOMB,
-            detail=f"文件解压后过大（{total / 1024 / 1024:.0f} MB，上限 {MAX_UNCOMPRESSED_BYTES // 1024 // 1024} MB）",
+            FILE_ZIP_BOMB, detail=f"文件解压后过大（{total / 1024 / 1024:.0f} MB，上限 {limit // 1024 // 1024} MB）"
         )
 
 
@@ -251,6 +251,74 @@ def _check_cells(name: str, data: bytes) -> None:
         max_column = max(max_column, _column_number(letters))
     if max_row > MAX_ROWS or max_column > MAX_COLUMNS:
         raise WorkbookRejected(FILE_CELL_OUT_OF_RANGE, part=name, max_row=max_row, max_column=max_column)
+
+
+MAX_OWN_BYTES = 200 * 1024 * 1024  # the office's own ledger: a province's year of history fits
+LOCK_FILES = ("~${name}", ".~lock.{name}#")  # Excel and WPS; LibreOffice
+
+
+def open_elsewhere(path: Path) -> str:
+    """The lock file Excel, WPS or LibreOffice keeps beside ``path`` while it is open there, or ``""``."""
+    for pattern in LOCK_FILES:
+        lock = path.with_name(pattern.format(name=path.name))
+        if lock.exists():
+            return lock.name
+    return ""
+
+
+def read_own_workbook(path: Path, names: tuple[str, ...]) -> RawWorkbook:
+    """A workbook this program wrote and the office kept working in (the ledger): the named sheets' values (those
+    present), when it was last saved and by whom. Checked like a returned form (zip bounds, no DTD), without a
+    form's cell limits. Raises ``WorkbookRejected``."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_OWN_BYTES:
+            raise WorkbookRejected(FILE_TOO_LARGE, size_mb=size / 1024 / 1024, limit_mb=MAX_OWN_BYTES // 1024 // 1024)
+        data = path.read_bytes()
+    except OSError as exc:
+        raise WorkbookRejected(FILE_UNREADABLE, reason=exc.strerror or exc) from exc
+    if not data.startswith(ZIP_MAGIC):
+        raise WorkbookRejected(FILE_NOT_WORKBOOK, message=_not_a_workbook(path, data))
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise WorkbookRejected(FILE_CORRUPT, detail="文件已损坏或不完整（压缩包结构错误）") from exc
+    _check_members(members, limit=MAX_OWN_BYTES * 10)
+    for member in members:
+        if member.filename.endswith((".xml", ".rels")) and _DTD.search(_member(archive, member.filename, 4096)):
+            raise WorkbookRejected(FILE_XML_DTD, part=member.filename)
+    present = {m.filename for m in members}
+    workbook = RawWorkbook(
+        path,
+        "xlsx",
+        hashlib.sha256(data).hexdigest(),
+        saved_at=_saved_at(archive, present),
+        author=_core_text(archive, present, "lastModifiedBy"),
+    )
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        for meta in book.sheets_metadata:
+            if meta.name in names:
+                rows = cast("list[list[object]]", book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False))
+                workbook.sheets.append(RawSheet(meta.name, str(meta.visible).endswith("Visible"), rows))
+    except Exception as exc:  # calamine raises its own error types for every malformed part
+        raise WorkbookRejected(FILE_CORRUPT, detail=f"文件内容已损坏，无法读取（{type(exc).__name__}）") from exc
+    return workbook
+
+
+def _core_text(archive: zipfile.ZipFile, names: set[str], tag: str) -> str:
+    """A text property of docProps/core.xml (``lastModifiedBy``, ``creator``), or ``""``."""
+    if "docProps/core.xml" not in names:
+        return ""
+    try:
+        root = SafeET.fromstring(_member(archive, "docProps/core.xml"))
+    except (SafeET.ParseError, DefusedXmlException, ValueError):
+        return ""
+    for element in root:
+        if element.tag.endswith("}" + tag) and element.text:
+            return element.text.strip()
+    return ""
 
 
 def _saved_at(archive: zipfile.ZipFile, names: set[str]) -> str:

@@ -19,9 +19,11 @@ from typing import TYPE_CHECKING, cast
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.chart import BarChart, PieChart, Reference
+from openpyxl.comments import Comment
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from reporter.errors import OutputError
@@ -62,6 +64,8 @@ class Sheet:
     fills: dict[tuple[int, int], str] = field(default_factory=dict)  # (row index, column index) -> RGB
     conditional: dict[int, dict[str, str]] = field(default_factory=dict)  # column index -> {text: RGB}
     charts: list[ChartSpec] = field(default_factory=list)
+    notes: dict[tuple[int, int], str] = field(default_factory=dict)  # (row index, column index) -> cell note
+    choices: dict[int, list[str]] = field(default_factory=dict)  # column index -> the values a dropdown offers
 
 
 @dataclass
@@ -228,6 +232,10 @@ def _write_sheet(workbook: Workbook, spec: Sheet, font: str, title_font: str) ->
                 cell.number_format = column.number_format
             if (r - 3, c - 1) in spec.fills:
                 cell.fill = PatternFill("solid", fgColor=spec.fills[(r - 3, c - 1)])
+            if (r - 3, c - 1) in spec.notes:
+                note = Comment(_ILLEGAL_XML.sub("", spec.notes[(r - 3, c - 1)]), "reporter")
+                note.width, note.height = 240, 120
+                cell.comment = note
 
     for index, column in enumerate(spec.columns, start=1):
         widest = max(
@@ -253,6 +261,15 @@ def _write_sheet(workbook: Workbook, spec: Sheet, font: str, title_font: str) ->
                 f"{letter}3:{letter}{last_row}",
                 CellIsRule(operator="equal", formula=[f'"{text}"'], fill=PatternFill("solid", bgColor=colour)),
             )
+    for column_index, values in spec.choices.items():
+        letter = get_column_letter(column_index + 1)
+        listed = ",".join(v.replace('"', "") for v in values)
+        validation = DataValidation(type="list", formula1=f'"{listed}"', allow_blank=True)
+        validation.error = f"请从下拉列表中选择：{'、'.join(values)}"
+        validation.errorTitle = "输入值无效"
+        validation.showErrorMessage = True
+        ws.add_data_validation(validation)
+        validation.add(f"{letter}3:{letter}{max(last_row, 2) + 200}")  # rows the office adds below too
     ws.freeze_panes = "A3"
     ws.auto_filter.ref = f"A2:{get_column_letter(ncols)}{last_row}"
     ws.print_title_rows = "2:2"

@@ -11,8 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reporter.errors import StoreError
-from reporter.model import HistoryEntry, Notice, StoredNotice, Task, TaskUnit
-from reporter.store.database import Database, content_digest, now
+from reporter.model import Answer, HistoryEntry, Notice, OfficeEdit, StoredNotice, Task, TaskUnit
+from reporter.store.database import content_digest, now
+from reporter.store.edits import CellKey, OfficeTables, apply_office_edits
+
+OFFICE_NOTICE = "台账"  # the notice code of tasks the office added in the ledger
 
 CHANGE_LABELS = {
     "added": "新增任务",
@@ -21,6 +24,10 @@ CHANGE_LABELS = {
     "leaders": "牵头领导变更",
     "units": "责任单位变更",
     "targets": "目标任务或分解变更",
+    "office-edit": "台账修改",
+    "office-revert": "采用通知原文",
+    "office-conflict": "通知修订与台账修改不一致",
+    "office-agrees": "通知修订后与台账一致",
 }
 
 
@@ -37,6 +44,17 @@ class TaskChange:
         return CHANGE_LABELS.get(self.change, self.change)
 
 
+@dataclass(frozen=True)
+class EditConflict:
+    """A field the office edited in the ledger that a revised notice now gives otherwise: the office's value is
+    kept until the office chooses in the ledger."""
+
+    task_id: str
+    field: str
+    office: str
+    notice: str
+
+
 @dataclass
 class SaveResult:
     """What saving a notice did."""
@@ -45,6 +63,7 @@ class SaveResult:
     status: str  # "new", "unchanged" or "updated"
     tasks: int = 0
     changes: list[TaskChange] = field(default_factory=list)
+    conflicts: list[EditConflict] = field(default_factory=list)
 
 
 def _task_definition(task: dict[str, Any]) -> dict[str, Any]:
@@ -76,8 +95,8 @@ def _task_definition(task: dict[str, Any]) -> dict[str, Any]:
     return definition
 
 
-class NoticeTables(Database):
-    """The notices, tasks, task_units and task_history tables."""
+class NoticeTables(OfficeTables):
+    """The notices, tasks, task_units and task_history tables (tasks as the office edited them)."""
 
     def save_notice(self, notice: Notice, sha256: str = "") -> SaveResult:
         """Store a parsed notice; return whether it was new, unchanged or updated, and what changed."""
@@ -122,6 +141,8 @@ class NoticeTables(Database):
                 ),
             )
             stored = {row["id"]: row for row in self.conn.execute("SELECT * FROM tasks WHERE notice_code = ?", (code,))}
+            edits = self.office_edits_by_task()
+            conflicts: list[EditConflict] = []
             for seq, (task, task_dict) in enumerate(zip(notice.tasks, data["tasks"], strict=True)):
                 definition = _task_definition(task_dict)
                 task_digest = content_digest(definition)
@@ -158,11 +179,10 @@ class NoticeTables(Database):
                         at,
                     ),
                 )
-                self.conn.execute("DELETE FROM task_units WHERE task_id = ?", (task.id,))
-                self.conn.executemany(
-                    "INSERT INTO task_units (task_id, unit, role, via) VALUES (?,?,?,?)",
-                    [(task.id, unit, role, via) for unit, role, via in task.units_by_role()],
-                )
+                office = edits.get(task.id, [])
+                conflicts += self._check_edits(office, task_dict, code, at)
+                current = self.office_edits(task.id) if office else []  # _check_edits may have dropped some
+                self._write_units(apply_office_edits(Task.from_dict(task_dict), current))
             for task_id, old in stored.items():
                 if old["active"]:
                     changes.append(TaskChange(task_id, "removed", old["text"][:40]))
@@ -177,7 +197,125 @@ class NoticeTables(Database):
                     )
                     self.conn.execute("UPDATE tasks SET active = 0, updated_at = ? WHERE id = ?", (at, task_id))
                     self.conn.execute("DELETE FROM task_units WHERE task_id = ?", (task_id,))
-        return SaveResult(code, "updated" if existing else "new", len(notice.tasks), changes)
+        return SaveResult(code, "updated" if existing else "new", len(notice.tasks), changes, conflicts)
+
+    def _check_edits(self, edits: list[OfficeEdit], parsed: dict[str, Any], code: str, at: str) -> list[EditConflict]:
+        """The office's edits of a task against the notice as now parsed: the notice now agrees (the edit is no
+        longer needed), says what it said (nothing to do), or says something else again (a conflict)."""
+        conflicts = []
+        for edit in edits:
+            now_parsed = {name: parsed.get(name) for name in edit.value}
+            if now_parsed == edit.parsed:
+                if edit.conflict is not None:
+                    self._set_conflict(edit.task_id, edit.field, None)
+                continue
+            if now_parsed == edit.value:
+                self._drop_office_edit(edit.task_id, edit.field)
+                self._history(edit.task_id, code, "office-agrees", edit.field, edit.value, now_parsed, at)
+                continue
+            if edit.conflict != now_parsed:
+                self._set_conflict(edit.task_id, edit.field, now_parsed)
+                self._history(edit.task_id, code, "office-conflict", edit.field, edit.value, now_parsed, at)
+            conflicts.append(EditConflict(edit.task_id, edit.field, edit.cell, show_value(now_parsed)))
+        return conflicts
+
+    def _write_units(self, task: Task) -> None:
+        self.conn.execute("DELETE FROM task_units WHERE task_id = ?", (task.id,))
+        if task.supervised:
+            self.conn.executemany(
+                "INSERT INTO task_units (task_id, unit, role, via) VALUES (?,?,?,?)",
+                [(task.id, unit, role, via) for unit, role, via in task.units_by_role()],
+            )
+
+    def conflicts(self) -> list[EditConflict]:
+        """Every office edit that a revised notice contradicts, until the office resolves it."""
+        return [
+            EditConflict(e.task_id, e.field, e.cell, show_value(e.conflict))
+            for e in self.office_edits()
+            if e.conflict is not None
+        ]
+
+    def apply_office_changes(
+        self,
+        *,
+        edits: list[OfficeEdit],
+        reverted: list[tuple[str, str]],
+        added: list[Task],
+        answers: list[tuple[str, Answer]],
+        pending: dict[CellKey, tuple[str, str]],
+        source: str,
+        read_sha256: str = "",
+    ) -> None:
+        """Record what the office changed in the ledger, in one transaction: definition edits (and conflicts it
+        resolved by taking the notice's value), tasks it added, progress it corrected, cells not applied."""
+        at = now()
+        touched: set[str] = set()
+        with self.transaction():
+            for edit in edits:
+                self._put_office_edit(edit)
+                detail = f"{edit.field}：{show_value(edit.parsed)} → {edit.cell}（{source}）"
+                self._history(edit.task_id, OFFICE_NOTICE, "office-edit", detail, edit.parsed, edit.value, at)
+                touched.add(edit.task_id)
+            for task_id, name in reverted:
+                self._drop_office_edit(task_id, name)
+                self._history(task_id, OFFICE_NOTICE, "office-revert", f"{name}（{source}）", None, None, at)
+                touched.add(task_id)
+            for task in added:
+                self._add_office_task(task, source, at)
+            for period, answer in answers:
+                self._add_office_answer(period, answer, source)
+            self._set_pending(pending)
+            self.conn.execute(
+                "INSERT INTO ledger_meta (key, value) VALUES ('read_sha256', ?)"
+                " ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                (read_sha256,),
+            )
+            if touched:
+                rows = self.conn.execute(
+                    f"SELECT data_json FROM tasks WHERE id IN ({','.join('?' * len(touched))})", sorted(touched)
+                )
+                for row in rows.fetchall():
+                    task = Task.from_dict(json.loads(row["data_json"]))
+                    self._write_units(apply_office_edits(task, self.office_edits(task.id)))
+
+    def _add_office_task(self, task: Task, source: str, at: str) -> None:
+        """A task the office added in the ledger (批示交办 …): kept under the notice ``台账``."""
+        self.conn.execute(
+            "INSERT INTO notices (code, title, issuer, doc_number, date, year, source, sha256, digest, parts_json,"
+            " warnings_json, parsed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(code) DO NOTHING",
+            (OFFICE_NOTICE, "督查室在台账中增补的任务", "", "", "", 9999, source, "", "", "[]", "[]", at),
+        )
+        seq = self.conn.execute("SELECT COUNT(*) FROM tasks WHERE notice_code = ?", (OFFICE_NOTICE,)).fetchone()[0]
+        definition = task.to_dict()
+        self.conn.execute(
+            "INSERT INTO tasks (id, notice_code, seq, kind, part, section, number, text, data_json, digest, active,"
+            " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,1,?,?)",
+            (
+                task.id,
+                OFFICE_NOTICE,
+                seq,
+                task.kind,
+                task.part,
+                task.section,
+                task.number,
+                task.text,
+                json.dumps(definition, ensure_ascii=False),
+                content_digest(_task_definition(definition)),
+                at,
+                at,
+            ),
+        )
+        self._history(task.id, OFFICE_NOTICE, "added", f"{task.text[:40]}（{source}）", None, definition, at)
+        self._write_units(task)
+
+    def parsed_task(self, task_id: str) -> dict[str, Any]:
+        """A task as its notice gives it (the parser's JSON), without the office's edits."""
+        row = self.conn.execute("SELECT data_json FROM tasks WHERE id = ?", (task_id,)).fetchone()
+        return json.loads(row["data_json"]) if row else {}
+
+    def task_ids(self) -> set[str]:
+        """Every task id ever stored (active or not): an id the office gives a new task must be new."""
+        return {row[0] for row in self.conn.execute("SELECT id FROM tasks")}
 
     def _history(
         self,
@@ -205,7 +343,9 @@ class NoticeTables(Database):
 
     def notices(self) -> list[StoredNotice]:
         """Stored notices, oldest year first."""
-        rows = self.conn.execute("SELECT * FROM notices ORDER BY year, code").fetchall()
+        rows = self.conn.execute(
+            "SELECT * FROM notices WHERE code != ? ORDER BY year, code", (OFFICE_NOTICE,)
+        ).fetchall()
         return [
             StoredNotice(
                 code=row["code"],
@@ -226,12 +366,16 @@ class NoticeTables(Database):
     def tasks(self, *, kind: str | None = None) -> list[Task]:
         """Active tasks, in notice and document order."""
         sql = (
-            "SELECT t.data_json, t.notice_code, t.updated_at FROM tasks t JOIN notices n ON n.code = t.notice_code"
+            "SELECT t.id, t.data_json, t.notice_code, t.updated_at FROM tasks t JOIN notices n ON n.code = t.notice_code"
             " WHERE t.active = 1" + (" AND t.kind = ?" if kind else "") + " ORDER BY n.year, n.code, t.seq"
         )
         rows = self.conn.execute(sql, (kind,) if kind else ()).fetchall()
+        edits = self.office_edits_by_task()
         return [
-            Task.from_dict(json.loads(r["data_json"]), notice=r["notice_code"], updated_at=r["updated_at"])
+            apply_office_edits(
+                Task.from_dict(json.loads(r["data_json"]), notice=r["notice_code"], updated_at=r["updated_at"]),
+                edits.get(r["id"], []),
+            )
             for r in rows
         ]
 
@@ -279,3 +423,15 @@ def _compare(task_id: str, before: dict[str, Any], after: dict[str, Any]) -> lis
     if not changes:
         changes.append(TaskChange(task_id, "reworded", "编号、板块或其他内容有变化"))
     return changes
+
+
+def show_value(value: dict[str, Any] | None) -> str:
+    """Task attributes as a ledger cell shows them: lists joined with 、."""
+    if not value:
+        return ""
+    parts = []
+    for name, item in value.items():
+        if name == "collective_units":
+            continue
+        parts.append("、".join(item) if isinstance(item, list) else str(item))
+    return "；".join(p for p in parts if p)

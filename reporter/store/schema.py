@@ -147,4 +147,54 @@ MIGRATIONS: list[str] = [
         period TEXT NOT NULL
     );
     """,
+    # 4: what the office changed in the ledger (台账): definition edits, tasks it added, progress it corrected,
+    # cells it typed that could not be applied, and the cells the last ledger showed (to tell edits apart)
+    """
+    CREATE TABLE office_edits (
+        task_id TEXT NOT NULL,
+        field TEXT NOT NULL,
+        cell TEXT NOT NULL,
+        value_json TEXT NOT NULL,
+        parsed_json TEXT NOT NULL,
+        conflict_json TEXT,
+        source TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (task_id, field)
+    );
+    CREATE TABLE office_answers (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        period TEXT NOT NULL,
+        task_id TEXT NOT NULL,
+        unit TEXT NOT NULL,
+        progress TEXT NOT NULL,
+        percent REAL,
+        status TEXT NOT NULL,
+        problems TEXT NOT NULL,
+        plan TEXT NOT NULL,
+        source TEXT NOT NULL,
+        saved_at TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX office_answers_period ON office_answers(period, task_id);
+    CREATE TABLE ledger_cells (
+        sheet TEXT NOT NULL,
+        task_id TEXT NOT NULL,
+        field TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (sheet, task_id, field)
+    );
+    CREATE TABLE ledger_pending (
+        sheet TEXT NOT NULL,
+        task_id TEXT NOT NULL,
+        field TEXT NOT NULL,
+        value TEXT NOT NULL,
+        message TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (sheet, task_id, field)
+    );
+    CREATE TABLE ledger_meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
 ]

@@ -1,18 +1,39 @@
-"""The master ledger (台账): what goes on each sheet, built from the store. Writing is in ``reporter.io.xlsx``."""
+"""The master ledger (台账): what goes on each sheet, built from the store. Writing is in ``reporter.io.xlsx``.
+
+The task sheets are also where the office works: the columns in ``EDITABLE`` (and the progress columns in
+``CORRECTABLE``) are read back before the next ledger is written (``reporter.ledger.readback``). What each of
+those cells shows is recorded in the store, so that the next read tells the office's edits apart; cells the
+office changed are tinted, a conflict with a revised notice and a cell that could not be applied are marked
+with a note."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime, time
 from pathlib import Path
 
 from reporter.io.xlsx import Column, Sheet, write_workbook
-from reporter.model import COOPERATING, LEAD, LIVELIHOOD, ROLE_LABELS, WORK, Answer, StoredNotice, Task, TaskUnit
+from reporter.ledger.changes import LedgerChanges
+from reporter.model import (
+    COOPERATING,
+    LEAD,
+    LIVELIHOOD,
+    ROLE_LABELS,
+    SUPERVISED,
+    SUPERVISION_STATES,
+    WORK,
+    Answer,
+    StoredNotice,
+    Task,
+    TaskUnit,
+)
 from reporter.periods import GREEN, LIGHT_LABELS, RED, YELLOW, Period
 from reporter.progress import TaskProgress
 from reporter.settings import Workspace
 from reporter.snapshot import PeriodSnapshot
 from reporter.status import DEPARTMENT_KIND, StatusReport
 from reporter.store import Store
+from reporter.store.notices import show_value
 
 PROGRESS_COLUMNS = [
     "报送期",
@@ -30,6 +51,35 @@ PROGRESS_COLUMNS = [
     "报送时间",
 ]
 LIGHT_COLOURS = {GREEN: "C6EFCE", YELLOW: "FFEB9C", RED: "FFC7CE"}
+EDITED_COLOUR = "DDEBF7"  # light blue: a cell the office changed
+CONFLICT_COLOUR = "F8CBAD"  # orange: the office's value kept against a revised notice
+PENDING_COLOUR = "FF9999"  # red: typed by the office, not applied (the note says why)
+# Task definition columns the office may edit, per sheet, and the task attributes each one sets.
+EDITABLE: dict[str, dict[str, tuple[str, ...]]] = {
+    "工作任务": {
+        "板块": ("section",),
+        "任务内容": ("text",),
+        "牵头领导": ("leaders",),
+        "牵头单位": ("lead_units", "collective_units"),
+        "配合单位": ("cooperating_units", "collective_units"),
+        "完成时限": ("deadline", "deadline_text"),
+        "督办状态": ("supervision",),
+        "状态说明": ("supervision_note",),
+    },
+    "民生实事": {
+        "项目名称": ("text",),
+        "目标任务": ("target_text",),
+        "牵头领导": ("leaders",),
+        "责任单位": ("lead_units", "collective_units"),
+        "配合单位": ("cooperating_units", "collective_units"),
+        "完成时限": ("deadline", "deadline_text"),
+        "督办状态": ("supervision",),
+        "状态说明": ("supervision_note",),
+    },
+}
+# Progress columns the office may correct (after a phone call with the unit): an answer from 督查室.
+CORRECTABLE = ("最新进展", "完成进度（%）", "状态", "存在问题", "下步计划")
+ID_COLUMNS = {"工作任务": "任务编号", "民生实事": "项目编号"}
 SHEET_WORK = "工作任务"
 SHEET_LIVELIHOOD = "民生实事"
 SHEET_BREAKDOWN = "民生实事分解"
@@ -39,6 +89,10 @@ SHEET_WARNINGS = "解析警告"
 SHEET_STATUS = "报送情况"
 SHEET_HISTORY = "报送历史"
 SHEET_INDICATORS = "民生实事完成情况"
+SHEET_EDITS = "台账修改"
+KEEP_OFFICE = "保留台账"
+TAKE_NOTICE = "采用通知"
+RESOLUTIONS = (KEEP_OFFICE, TAKE_NOTICE)
 
 
 @dataclass(frozen=True)
@@ -50,6 +104,7 @@ class LedgerResult:
     units: int
     leaders: int
     warnings: int
+    changes: LedgerChanges | None = None  # what the office had changed in the previous ledger, read back first
 
 
 def _join(items: list[str]) -> str:
@@ -82,8 +137,16 @@ def _progress_columns() -> list[Column]:
     ]
 
 
-def _progress_values(progress: TaskProgress | None, period: Period | None) -> list[object]:
-    if progress is None or period is None:
+def _supervision_columns() -> list[Column]:
+    return [Column("完成时限", 10, 12, wrap=False), Column("督办状态", 8, 10, wrap=False), Column("状态说明", 12, 30)]
+
+
+def _supervision_values(task: Task) -> list[object]:
+    return [task.deadline, task.supervision or SUPERVISED, task.supervision_note]
+
+
+def _progress_values(progress: TaskProgress | None, period: Period | None, task: Task) -> list[object]:
+    if progress is None or period is None or not task.supervised:
         return [""] * len(PROGRESS_COLUMNS)
     lead = progress.lead
     cooperating = "\n".join(
@@ -145,6 +208,7 @@ def build_sheets(workspace: Workspace, store: Store, snapshot: PeriodSnapshot) -
             Column("配合单位", 14, 30),
             Column("其他责任主体", 14, 24),
             Column("量化指标", 14, 30),
+            *_supervision_columns(),
             *_progress_columns(),
         ],
         [
@@ -160,12 +224,13 @@ def build_sheets(workspace: Workspace, store: Store, snapshot: PeriodSnapshot) -
                 _join(t.cooperating_units),
                 _collectives(t),
                 _targets(t),
-                *_progress_values(progress.get(t.id), period),
+                *_supervision_values(t),
+                *_progress_values(progress.get(t.id), period, t),
             ]
             for t in work
         ],
     )
-    work_sheet.fills = _light_fills(work_sheet.rows, 11)
+    work_sheet.fills = _light_fills(work_sheet.rows, 14)
     livelihood_sheet = Sheet(
         SHEET_LIVELIHOOD,
         f"{name}台账（民生实事项目）",
@@ -180,6 +245,7 @@ def build_sheets(workspace: Workspace, store: Store, snapshot: PeriodSnapshot) -
             Column("配合单位", 14, 30),
             Column("其他责任主体", 14, 24),
             Column("责任人", 10, 24),
+            *_supervision_columns(),
             *_progress_columns(),
         ],
         [
@@ -194,23 +260,91 @@ def build_sheets(workspace: Workspace, store: Store, snapshot: PeriodSnapshot) -
                 _join(t.cooperating_units),
                 _collectives(t),
                 _join(t.responsible_persons),
-                *_progress_values(progress.get(t.id), period),
+                *_supervision_values(t),
+                *_progress_values(progress.get(t.id), period, t),
             ]
             for t in livelihood
         ],
     )
-    livelihood_sheet.fills = _light_fills(livelihood_sheet.rows, 10)
+    livelihood_sheet.fills = _light_fills(livelihood_sheet.rows, 13)
+    for sheet, items in ((work_sheet, work), (livelihood_sheet, livelihood)):
+        _mark_office_cells(sheet, items, store)
+    edits = [_edits_sheet(name, store)] if store.office_edits() else []  # when the office has changed something
     return [
         work_sheet,
         livelihood_sheet,
+        *edits,
         _breakdown_sheet(workspace, name, livelihood),
         _units_sheet(workspace, name, snapshot.task_units, tasks),
         _leaders_sheet(name, tasks),
         _status_sheet(name, snapshot.status),
         _indicators_sheet(name, snapshot),
-        _history_sheet(name, store.answers(current_only=False)),
+        _history_sheet(name, store.answers(current_only=False) + store.office_answers(current_only=False)),
         _warnings_sheet(name, store.notices()),
     ]
+
+
+def _mark_office_cells(sheet: Sheet, tasks: list[Task], store: Store) -> None:
+    """Tint the cells the office changed; a conflict with a revised notice, and a cell typed but not applied
+    (shown as typed), get a note saying what to do; the 督办状态 column gets its list."""
+    titles = [c.title for c in sheet.columns]
+    conflicts = {(e.task_id, e.field): e for e in store.office_edits() if e.conflict is not None}
+    pending = {(key[1], key[2]): item for key, item in store.ledger_pending().items() if key[0] == sheet.name}
+    for r, task in enumerate(tasks):
+        for column in task.office_fields:
+            if column in titles:
+                sheet.fills[(r, titles.index(column))] = EDITED_COLOUR
+        for column in titles:
+            c = titles.index(column)
+            edit = conflicts.get((task.id, column))
+            if edit is not None:
+                sheet.fills[(r, c)] = CONFLICT_COLOUR
+                sheet.notes[(r, c)] = (
+                    f"修订后的通知写作“{show_value(edit.conflict)}”，此处保留台账的修改。"
+                    f"如采用通知，请在“{SHEET_EDITS}”表该行的“处理”栏选择“{TAKE_NOTICE}”"
+                )
+            item = pending.get((task.id, column))
+            if item is not None:
+                sheet.rows[r][c] = item[0]
+                sheet.fills[(r, c)] = PENDING_COLOUR
+                sheet.notes[(r, c)] = f"未采用：{item[1]}"
+    sheet.choices[titles.index("督办状态")] = list(SUPERVISION_STATES)
+
+
+def _edits_sheet(name: str, store: Store) -> Sheet:
+    """Every change the office made in the ledger that is in force, conflicts first, with a 处理 column."""
+    edits = sorted(store.office_edits(), key=lambda e: (e.conflict is None, e.task_id, e.field))
+    rows: list[list[object]] = [
+        [
+            e.task_id,
+            e.field,
+            e.cell,
+            show_value(e.parsed),
+            "" if e.conflict is None else show_value(e.conflict),
+            "待处理：修订后的通知与台账修改不一致" if e.conflict is not None else "已采用台账修改",
+            "",
+            e.source,
+        ]
+        for e in edits
+    ]
+    sheet = Sheet(
+        SHEET_EDITS,
+        f"{name}台账（台账修改记录：督查室在台账中所作的修改，以台账为准）",
+        [
+            Column("任务编号", 10, 14, wrap=False),
+            Column("栏目", 8, 12, wrap=False),
+            Column("台账值", 16, 40),
+            Column("通知原文", 16, 40),
+            Column("修订后的通知", 16, 40),
+            Column("状态", 12, 30),
+            Column("处理", 10, 12, wrap=False),
+            Column("来源", 16, 40),
+        ],
+        rows,
+    )
+    sheet.fills = {(r, 5): CONFLICT_COLOUR for r, e in enumerate(edits) if e.conflict is not None}
+    sheet.choices[6] = list(RESOLUTIONS)
+    return sheet
 
 
 def _status_sheet(name: str, report: StatusReport | None) -> Sheet:
@@ -295,6 +429,7 @@ def _indicators_sheet(name: str, snapshot: PeriodSnapshot) -> Sheet:
 
 
 def _history_sheet(name: str, answers: list[Answer]) -> Sheet:
+    answers = sorted(answers, key=lambda a: (a.period, a.task_id))  # the office's corrections after the units'
     rows: list[list[object]] = [
         [
             a.period,
@@ -483,8 +618,27 @@ def _warnings_sheet(name: str, notices: list[StoredNotice]) -> Sheet:
     )
 
 
-def write_ledger(workspace: Workspace, store: Store, snapshot: PeriodSnapshot) -> LedgerResult:
-    """Write ``output/台账.xlsx`` (atomically, keeping the previous one in ``output/备份/``).
+def cell_text(value: object) -> str:
+    """A ledger cell as compared between what was written and what is read back: text stripped, ``40.0`` as
+    ``40``, a date as ``2021-12-31``, an empty cell as ``""``."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        return f"{value:.6g}" if value != int(value) else str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat(timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def write_ledger(
+    workspace: Workspace, store: Store, snapshot: PeriodSnapshot, changes: LedgerChanges | None = None
+) -> LedgerResult:
+    """Write ``output/台账.xlsx`` (atomically, keeping the previous one in ``output/备份/``), and record what its
+    editable cells show, for the next read-back. ``changes``: what was read back from the previous one.
 
     Progress columns show the snapshot's period (none when it was loaded without one)."""
     sheets = build_sheets(workspace, store, snapshot)
@@ -496,6 +650,17 @@ def write_ledger(workspace: Workspace, store: Store, snapshot: PeriodSnapshot) -
         backup_dir=workspace.output_dir / "备份",
     )
     by_name = {s.name: s for s in sheets}
+    cells: dict[tuple[str, str, str], str] = {}
+    for name, id_column in ID_COLUMNS.items():
+        sheet = by_name[name]
+        titles = [c.title for c in sheet.columns]
+        watched = [(titles.index(t), t) for t in (*EDITABLE[name], *CORRECTABLE)]
+        key = titles.index(id_column)
+        for row in sheet.rows:
+            for index, title in watched:
+                cells[(name, str(row[key]), title)] = cell_text(row[index])
+    period = snapshot.period.key if snapshot.period else ""
+    store.save_ledger_cells(cells, {"period": period, "written_at": datetime.now().isoformat(timespec="seconds")})
     return LedgerResult(
         path=workspace.ledger_path,
         backup=backup,
@@ -504,4 +669,5 @@ def write_ledger(workspace: Workspace, store: Store, snapshot: PeriodSnapshot) -
         units=len(by_name[SHEET_UNITS].rows),
         leaders=len(by_name[SHEET_LEADERS].rows),
         warnings=len(by_name[SHEET_WARNINGS].rows),
+        changes=changes,
     )

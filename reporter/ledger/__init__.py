@@ -1,0 +1,20 @@
+"""The master ledger (台账): the sheets written from the store (``sheets``) and the office's edits read back from
+it before the next one is written (``readback``)."""
+
+from __future__ import annotations
+
+from reporter.ledger.changes import LedgerChange, LedgerChanges
+from reporter.ledger.readback import LedgerOpenError, check_ledger_closed, read_back
+from reporter.ledger.sheets import LIGHT_COLOURS, LedgerResult, build_sheets, write_ledger
+
+__all__ = [
+    "LIGHT_COLOURS",
+    "LedgerChange",
+    "LedgerChanges",
+    "LedgerOpenError",
+    "LedgerResult",
+    "build_sheets",
+    "check_ledger_closed",
+    "read_back",
+    "write_ledger",
+]

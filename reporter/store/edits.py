@@ -1,0 +1,178 @@
+"""What the office changed in the ledger (台账), in the store.
+
+* ``office_edits``: one row per task and ledger column the office changed (任务内容, 牵头单位, 完成时限, 督办状态 …),
+  with the task attributes it sets, what the notice said when the edit was made, and, when a revised notice
+  says something else again, that too (a conflict, kept until the office resolves it). The tasks the store
+  returns carry the office's values: an edit wins over every re-parse.
+* ``office_answers``: progress the office corrected in the ledger (an answer from 督查室), kept beside the
+  units' answers.
+* ``ledger_cells``: what the last ledger showed in each editable cell, so that the next read tells the office's
+  edits from values that changed in the store since.
+* ``ledger_pending``: cells the office typed that could not be applied, with why; the next ledger shows them
+  as typed, marked, so nothing typed is lost.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from reporter.model import OFFICE, Answer, CollectiveUnit, OfficeEdit, Task
+from reporter.store.database import Database, now
+
+CellKey = tuple[str, str, str]  # (sheet, task id, column)
+
+
+def apply_office_edits(task: Task, edits: list[OfficeEdit]) -> Task:
+    """``task`` with the office's values in place of the notice's (in place; returned for convenience)."""
+    for edit in edits:
+        for name, value in edit.value.items():
+            if name == "collective_units":
+                task.collective_units = [CollectiveUnit.from_dict(c) for c in value]
+            else:
+                setattr(task, name, list(value) if isinstance(value, list) else value)
+        if edit.field not in task.office_fields:
+            task.office_fields.append(edit.field)
+    return task
+
+
+def _edit(row: Any) -> OfficeEdit:
+    return OfficeEdit(
+        task_id=row["task_id"],
+        field=row["field"],
+        cell=row["cell"],
+        value=json.loads(row["value_json"]),
+        parsed=json.loads(row["parsed_json"]),
+        conflict=None if row["conflict_json"] is None else json.loads(row["conflict_json"]),
+        source=row["source"],
+        at=row["at"],
+    )
+
+
+class OfficeTables(Database):
+    """The office_edits, office_answers, ledger_cells, ledger_pending and ledger_meta tables."""
+
+    def office_edits(self, task_id: str | None = None) -> list[OfficeEdit]:
+        sql = "SELECT * FROM office_edits" + (" WHERE task_id = ?" if task_id else "") + " ORDER BY task_id, at"
+        return [_edit(row) for row in self.conn.execute(sql, (task_id,) if task_id else ())]
+
+    def office_edits_by_task(self) -> dict[str, list[OfficeEdit]]:
+        by_task: dict[str, list[OfficeEdit]] = {}
+        for edit in self.office_edits():
+            by_task.setdefault(edit.task_id, []).append(edit)
+        return by_task
+
+    def _put_office_edit(self, edit: OfficeEdit) -> None:
+        self.conn.execute(
+            "INSERT INTO office_edits (task_id, field, cell, value_json, parsed_json, conflict_json, source, at)"
+            " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(task_id, field) DO UPDATE SET cell=excluded.cell,"
+            " value_json=excluded.value_json, parsed_json=excluded.parsed_json, conflict_json=excluded.conflict_json,"
+            " source=excluded.source, at=excluded.at",
+            (
+                edit.task_id,
+                edit.field,
+                edit.cell,
+                json.dumps(edit.value, ensure_ascii=False),
+                json.dumps(edit.parsed, ensure_ascii=False),
+                None if edit.conflict is None else json.dumps(edit.conflict, ensure_ascii=False),
+                edit.source,
+                edit.at,
+            ),
+        )
+
+    def _drop_office_edit(self, task_id: str, field: str) -> None:
+        self.conn.execute("DELETE FROM office_edits WHERE task_id = ? AND field = ?", (task_id, field))
+
+    def _set_conflict(self, task_id: str, field: str, conflict: dict[str, Any] | None) -> None:
+        self.conn.execute(
+            "UPDATE office_edits SET conflict_json = ? WHERE task_id = ? AND field = ?",
+            (None if conflict is None else json.dumps(conflict, ensure_ascii=False), task_id, field),
+        )
+
+    # -- progress the office corrected --------------------------------------------------------------------
+
+    def _add_office_answer(self, period: str, answer: Answer, source: str) -> None:
+        self.conn.execute(
+            "INSERT INTO office_answers (period, task_id, unit, progress, percent, status, problems, plan, source,"
+            " saved_at, at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                period,
+                answer.task_id,
+                answer.unit,
+                answer.progress,
+                answer.percent,
+                answer.status,
+                answer.problems,
+                answer.plan,
+                source,
+                answer.saved_at,
+                now(),
+            ),
+        )
+
+    def office_answers(self, period: str | None = None, *, current_only: bool = True) -> list[Answer]:
+        """The office's corrections (the latest per task and period when ``current_only``), as answers."""
+        rows = self.conn.execute(
+            "SELECT * FROM office_answers" + (" WHERE period = ?" if period else "") + " ORDER BY period, task_id, id",
+            (period,) if period else (),
+        ).fetchall()
+        latest = {(r["period"], r["task_id"]): r["id"] for r in rows}
+        return [
+            Answer(
+                task_id=r["task_id"],
+                role=OFFICE,
+                progress=r["progress"],
+                percent=r["percent"],
+                status=r["status"],
+                problems=r["problems"],
+                plan=r["plan"],
+                evidence="",
+                reporter="",
+                phone="",
+                return_id=0,
+                unit=r["unit"],
+                period=r["period"],
+                saved_at=r["saved_at"],
+                received_at=r["at"],
+                sha256="",
+                file_name=r["source"],
+                current=latest[(r["period"], r["task_id"])] == r["id"],
+            )
+            for r in rows
+            if not current_only or latest[(r["period"], r["task_id"])] == r["id"]
+        ]
+
+    # -- what the last ledger showed, and what could not be applied ------------------------------------------
+
+    def ledger_cells(self) -> dict[CellKey, str]:
+        rows = self.conn.execute("SELECT sheet, task_id, field, value FROM ledger_cells")
+        return {(r[0], r[1], r[2]): r[3] for r in rows}
+
+    def save_ledger_cells(self, cells: dict[CellKey, str], meta: dict[str, str]) -> None:
+        """Replace the record of what the ledger shows (called after the ledger is written)."""
+        with self.transaction():
+            self.conn.execute("DELETE FROM ledger_cells")
+            self.conn.executemany(
+                "INSERT INTO ledger_cells (sheet, task_id, field, value) VALUES (?,?,?,?)",
+                [(*key, value) for key, value in cells.items()],
+            )
+            self.conn.executemany(
+                "INSERT INTO ledger_meta (key, value) VALUES (?,?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                list(meta.items()),
+            )
+
+    def ledger_meta(self) -> dict[str, str]:
+        return {r[0]: r[1] for r in self.conn.execute("SELECT key, value FROM ledger_meta")}
+
+    def ledger_pending(self) -> dict[CellKey, tuple[str, str]]:
+        """Cells typed in the ledger that could not be applied: (value as typed, why)."""
+        rows = self.conn.execute("SELECT sheet, task_id, field, value, message FROM ledger_pending")
+        return {(r[0], r[1], r[2]): (r[3], r[4]) for r in rows}
+
+    def _set_pending(self, pending: dict[CellKey, tuple[str, str]]) -> None:
+        self.conn.execute("DELETE FROM ledger_pending")
+        at = now()
+        self.conn.executemany(
+            "INSERT INTO ledger_pending (sheet, task_id, field, value, message, at) VALUES (?,?,?,?,?,?)",
+            [(*key, value, message, at) for key, (value, message) in pending.items()],
+        )
