@@ -649,6 +649,16 @@ def _print_import(console: Console, result: ImportResult) -> None:
             for change in outcome.saved.changes:
                 changes.add_row(change.task_id, change.label, escape(change.detail))
             console.print(changes)
+        if outcome.saved and outcome.saved.conflicts:
+            conflicts = Table(
+                title=f"{outcome.path.name} 修订后与台账修改不一致（保留台账的修改，请在台账“台账修改”表中处理）",
+                title_justify="left",
+            )
+            for heading in ("任务编号", "栏目", "台账值", "修订后的通知"):
+                conflicts.add_column(heading, overflow="fold")
+            for conflict in outcome.saved.conflicts:
+                conflicts.add_row(conflict.task_id, conflict.field, escape(conflict.office), escape(conflict.notice))
+            console.print(conflicts)
     _print_problems(console, result.problems())
 
 

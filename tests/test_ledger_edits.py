@@ -1,0 +1,320 @@
+"""The ledger as the office's master workbook: edits typed in 台账.xlsx are read back and win, bad edits are
+reported where they are and kept as typed, conflicts with a revised notice wait for the office."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from reporter.cli import main
+from reporter.settings import load_workspace
+from reporter.store import Store
+from tests.conftest import SAMPLE, SMALL_NOTICE
+
+
+def invoke(root: Path, *args: str, code: int = 0):
+    result = CliRunner().invoke(main, ["--workspace", str(root), *args], catch_exceptions=False)
+    assert result.exit_code == code, result.output
+    return result
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> Path:
+    """A workspace with the small 2024 notice imported and its ledger written."""
+    root = tmp_path / "督查"
+    invoke(tmp_path, "init", str(root), "--name", "某县督查")
+    (root / "input" / "notices" / "通知.txt").write_text(SMALL_NOTICE, encoding="utf-8")
+    invoke(root, "parse", str(root / "input" / "notices" / "通知.txt"))
+    invoke(root, "ledger")
+    return root
+
+
+def ledger_path(root: Path) -> Path:
+    return root / "output" / "台账.xlsx"
+
+
+def edit(root: Path, cells: dict[tuple[str, str], object], new_rows: list[dict[str, object]] = (), sheet="工作任务"):
+    """Type into the ledger as a clerk would: cells by (task id, column title), new rows at the bottom."""
+    path = ledger_path(root)
+    wb = load_workbook(path)
+    ws = wb[sheet]
+    titles = {cell.value: cell.column for cell in ws[2]}
+    rows = {ws.cell(r, 1).value: r for r in range(3, ws.max_row + 1)}
+    for (task_id, column), value in cells.items():
+        ws.cell(rows[task_id], titles[column]).value = value
+    for values in new_rows:
+        row = ws.max_row + 1
+        for column, value in values.items():
+            ws.cell(row, titles[column]).value = value
+    wb.save(path)
+
+
+def cells(root: Path, task_id: str, *columns: str, sheet="工作任务") -> list[object]:
+    ws = load_workbook(ledger_path(root))[sheet]
+    titles = {cell.value: cell.column for cell in ws[2]}
+    row = next(r for r in range(3, ws.max_row + 1) if ws.cell(r, 1).value == task_id)
+    return [ws.cell(row, titles[c]).value for c in columns]
+
+
+def cell(root: Path, task_id: str, column: str, sheet="工作任务"):
+    ws = load_workbook(ledger_path(root))[sheet]
+    titles = {c.value: c.column for c in ws[2]}
+    row = next(r for r in range(3, ws.max_row + 1) if ws.cell(r, 1).value == task_id)
+    return ws.cell(row, titles[column])
+
+
+def stored(root: Path):
+    with Store(load_workspace(root).store_path) as store:
+        return {t.id: t for t in store.tasks()}
+
+
+def test_definition_edits_are_read_back_listed_and_kept_through_a_reparse(small):
+    edit(
+        small,
+        {
+            ("2024-G-001", "牵头单位"): "县统计局",
+            ("2024-G-001", "配合单位"): "县财政局",
+            ("2024-G-002", "任务内容"): "新增规上工业企业60家。",
+            ("2024-G-002", "牵头领导"): "王五",
+            ("2024-G-003", "完成时限"): "9月底前",
+            ("2024-G-003", "板块"): "二、民生保障",
+        },
+    )
+    result = invoke(small, "ledger", "--json", "-")
+    payload = json.loads(result.stdout[result.stdout.index("{") :])
+    assert [(c["task"], c["column"], c["before"], c["after"]) for c in payload["changes"]] == [
+        ("2024-G-001", "牵头单位", "县发改局", "县统计局"),
+        ("2024-G-001", "配合单位", "县统计局、县财政局", "县财政局"),
+        ("2024-G-002", "任务内容", "新增规上工业企业50家。", "新增规上工业企业60家。"),
+        ("2024-G-002", "牵头领导", "李四", "王五"),
+        ("2024-G-003", "板块", "二、社会事业", "二、民生保障"),
+        ("2024-G-003", "完成时限", "", "9月底前"),
+    ]
+    assert payload["source"].startswith("台账.xlsx（")
+    tasks = stored(small)
+    assert (tasks["2024-G-001"].lead_units, tasks["2024-G-001"].cooperating_units) == (["县统计局"], ["县财政局"])
+    assert (tasks["2024-G-002"].text, tasks["2024-G-002"].leaders) == ("新增规上工业企业60家。", ["王五"])
+    assert (tasks["2024-G-003"].deadline, tasks["2024-G-003"].section) == ("2024-09-30", "二、民生保障")
+    # the next ledger shows the office's values, tinted
+    assert cells(small, "2024-G-001", "牵头单位", "配合单位") == ["县统计局", "县财政局"]
+    assert cell(small, "2024-G-001", "牵头单位").fill.fgColor.rgb == "00DDEBF7"
+    assert cells(small, "2024-G-003", "完成时限") == ["2024-09-30"]
+    # re-parsing the same notice does not undo them; reading the same ledger again changes nothing
+    invoke(small, "parse", str(small / "input" / "notices" / "通知.txt"))
+    again = invoke(small, "ledger", "--json", "-")
+    assert json.loads(again.stdout[again.stdout.index("{") :])["changes"] == []
+    assert stored(small)["2024-G-001"].lead_units == ["县统计局"]
+    with Store(load_workspace(small).store_path) as store:
+        history = [h for h in store.history("2024-G-001") if h.change == "office-edit"]
+        units = {u.unit for u in store.task_units() if u.task_id == "2024-G-001"}
+    assert [h.detail.split("（")[0] for h in history] == [
+        "牵头单位：县发改局 → 县统计局",
+        "配合单位：县统计局、县财政局 → 县财政局",
+    ]
+    assert units == {"县统计局", "县财政局"}  # who gets a form for the task
+
+
+def test_a_new_row_becomes_a_task_with_an_id_and_a_form(small):
+    edit(small, {}, [{"任务内容": "落实县长批示：开展营商环境专项督查。", "牵头领导": "张三", "牵头单位": "县发改局"}])
+    result = invoke(small, "ledger")
+    assert "新增任务" in result.output and "2024-J-001" in result.output
+    task = stored(small)["2024-J-001"]
+    assert (task.text, task.leaders, task.lead_units) == (
+        "落实县长批示：开展营商环境专项督查。",
+        ["张三"],
+        ["县发改局"],
+    )
+    assert cells(small, "2024-J-001", "任务内容", "牵头单位") == ["落实县长批示：开展营商环境专项督查。", "县发改局"]
+    invoke(small, "forms", "--period", "2024-06")
+    form = next((small / "output" / "forms" / "2024-06").glob("*县发改局*.xlsx"))
+    ids = [row[0] for row in load_workbook(form)["填报任务"].iter_rows(min_row=4, values_only=True)]
+    assert ids[:2] == ["2024-G-001", "2024-J-001"]
+
+
+def test_a_stopped_task_gets_no_form_and_keeps_its_reason(small):
+    edit(small, {("2024-G-002", "督办状态"): "停止督办", ("2024-G-002", "状态说明"): "县长批示不再督办"})
+    invoke(small, "ledger")
+    task = stored(small)["2024-G-002"]
+    assert (task.supervision, task.supervision_note, task.supervised) == ("停止督办", "县长批示不再督办", False)
+    assert cells(small, "2024-G-002", "督办状态", "状态说明") == ["停止督办", "县长批示不再督办"]
+    invoke(small, "forms", "--period", "2024-06")
+    names = {p.name for p in (small / "output" / "forms" / "2024-06").glob("*.xlsx")}
+    assert not any("县经信局" in name for name in names)  # its only task is stopped
+    edit(small, {("2024-G-002", "督办状态"): "督办中"})
+    invoke(small, "ledger")
+    assert stored(small)["2024-G-002"].supervised
+
+
+@pytest.mark.parametrize(
+    ("cells_typed", "where", "message"),
+    [
+        (
+            {("2024-G-001", "牵头单位"): "县不存在局"},
+            "第3行 H列 (任务 2024-G-001)",
+            "“县不存在局”不是台账“责任单位”表中的单位，修改未采用。如是新单位，请先在通讯录中登记；如是笔误，请改为规范名称",
+        ),
+        (
+            {("2024-G-002", "完成时限"): "尽快"},
+            "第4行 L列 (任务 2024-G-002)",
+            "完成时限“尽快”无法识别为日期（可写 2024-12-31 或“12月底前”），修改未采用",
+        ),
+        (
+            {("2024-G-003", "督办状态"): "暂停"},
+            "第5行 M列 (任务 2024-G-003)",
+            "督办状态“暂停”无效，应为：督办中、已销号、停止督办；修改未采用",
+        ),
+        (
+            {("2024-G-003", "督办状态"): "停止督办"},
+            "第5行 M列 (任务 2024-G-003)",
+            "标为“停止督办”须在“状态说明”中写明原因（如 领导批示、人事调整），修改未采用",
+        ),
+        ({("2024-G-001", "任务内容"): ""}, "第3行 F列 (任务 2024-G-001)", "“任务内容”不能为空，修改未采用"),
+    ],
+)
+def test_a_bad_edit_is_reported_where_it_is_kept_as_typed_and_the_rest_applied(small, cells_typed, where, message):
+    edit(small, {**cells_typed, ("2024-G-001", "牵头领导"): "王五"})
+    result = invoke(small, "ledger", "--json", "-", code=1)
+    payload = json.loads(result.stdout[result.stdout.index("{") :])
+    (problem,) = payload["problems"]
+    assert problem["message"] == message
+    location = problem["location"]
+    assert f"第{location['row']}行 {location['column']}列 (任务 {location['task']})" == where
+    assert (location["file"], location["sheet"]) == ("台账.xlsx", "工作任务")
+    assert stored(small)["2024-G-001"].leaders == ["王五"]  # the good edit in the same row is applied
+    (task_id, column), typed = next(iter(cells_typed.items()))
+    kept = cell(small, task_id, column)
+    assert (kept.value or "", kept.fill.fgColor.rgb) == (typed, "00FF9999")  # as typed, in red
+    assert kept.comment.text == f"未采用：{message}"
+    invoke(small, "ledger", "--json", "-", code=1)  # still reported until fixed
+
+
+def test_duplicate_and_unknown_ids_and_a_deleted_id_column(small):
+    path = ledger_path(small)
+    wb = load_workbook(path)
+    ws = wb["工作任务"]
+    ws.cell(4, 1).value = "2024-G-001"  # two rows claim one id
+    ws.cell(4, 7).value = "王五"
+    wb.save(path)
+    result = invoke(small, "ledger", "--json", "-", code=1)
+    (problem,) = json.loads(result.stdout[result.stdout.index("{") :])["problems"]
+    assert problem["message"] == "编号“2024-G-001”在本表出现了不止一次（另见第3行），这一行的修改未采用"
+    assert (problem["location"]["row"], problem["location"]["column"]) == (4, "A")
+    wb = load_workbook(path)
+    wb["工作任务"].delete_cols(1)
+    wb.save(path)
+    result = invoke(small, "ledger", "--json", "-", code=1)
+    (problem,) = json.loads(result.stdout[result.stdout.index("{") :])["problems"]
+    assert problem["message"] == (
+        "找不到“任务编号”列（可能被删除或改名），本表的修改未采用。请从 output/备份/ 中找回该列，或恢复表头"
+    )
+    assert load_workbook(path)["工作任务"]["A2"].value == "任务编号"  # the next ledger has it again
+    assert list((small / "output" / "备份").glob("台账-*.xlsx"))
+
+
+def test_nothing_is_read_or_written_while_the_ledger_is_open(small):
+    edit(small, {("2024-G-001", "牵头领导"): "王五"})
+    before = ledger_path(small).read_bytes()
+    lock = small / "output" / "~$台账.xlsx"
+    lock.write_bytes(b"\x00")
+    result = invoke(small, "ledger", code=1)
+    assert (
+        "台账.xlsx 正在被 Excel/WPS 打开（发现锁定文件 ~$台账.xlsx），请保存并关闭台账后再运行；本次未读取也未写入任何内容"
+        in (result.output.replace("\n", ""))
+    )
+    assert ledger_path(small).read_bytes() == before
+    assert stored(small)["2024-G-001"].leaders == ["张三"]
+    lock.unlink()
+    invoke(small, "ledger")
+    assert stored(small)["2024-G-001"].leaders == ["王五"]
+
+
+def revise(root: Path, old: str, new: str) -> None:
+    notice = root / "input" / "notices" / "通知.txt"
+    notice.write_text(notice.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+
+
+@pytest.mark.parametrize("choice", ["采用通知", "保留台账"])
+def test_a_revised_notice_that_contradicts_an_edit_waits_for_the_office(small, choice):
+    edit(small, {("2024-G-001", "牵头单位"): "县统计局"})
+    invoke(small, "ledger")
+    revise(small, "牵头单位:县发改局", "牵头单位:县财政局")
+    result = invoke(small, "run")
+    assert "修订后与台账修改不一致" in result.output
+    assert stored(small)["2024-G-001"].lead_units == ["县统计局"]  # the office's value is kept
+    kept = cell(small, "2024-G-001", "牵头单位")
+    assert (kept.value, kept.fill.fgColor.rgb) == ("县统计局", "00F8CBAD")
+    assert kept.comment.text.startswith("修订后的通知写作“县财政局”，此处保留台账的修改。")
+    ws = load_workbook(ledger_path(small))["台账修改"]
+    assert [c.value for c in ws[3]][:6] == [
+        "2024-G-001",
+        "牵头单位",
+        "县统计局",
+        "县发改局",
+        "县财政局",
+        "待处理：修订后的通知与台账修改不一致",
+    ]
+    wb = load_workbook(ledger_path(small))
+    wb["台账修改"]["G3"].value = choice
+    wb.save(ledger_path(small))
+    result = invoke(small, "ledger")
+    assert choice in result.output
+    expected = ["县财政局"] if choice == "采用通知" else ["县统计局"]
+    assert stored(small)["2024-G-001"].lead_units == expected
+    with Store(load_workspace(small).store_path) as store:
+        assert store.conflicts() == []
+    assert cell(small, "2024-G-001", "牵头单位").comment is None
+
+
+def test_a_corrected_percent_is_an_answer_from_the_office(tmp_path):
+    root = tmp_path / "宁波"
+    shutil.copytree(SAMPLE, root, ignore=shutil.ignore_patterns("output", "*.db", ".reporter*"))
+    invoke(root, "run")
+    ws = load_workbook(ledger_path(root))["工作任务"]
+    titles = {c.value: c.column for c in ws[2]}
+    row = next(
+        r
+        for r in range(3, ws.max_row + 1)
+        if ws.cell(r, titles["报送单位"]).value and ws.cell(r, 1).value.startswith("2021")
+    )
+    task_id, lead = ws.cell(row, 1).value, ws.cell(row, titles["报送单位"]).value
+    edit(
+        root,
+        {(task_id, "完成进度（%）"): 100, (task_id, "状态"): "已完成", (task_id, "最新进展"): "经电话核实，已完成。"},
+    )
+    result = invoke(root, "ledger")
+    assert "进度更正" in result.output
+    assert cells(root, task_id, "完成进度（%）", "状态", "亮灯", "报送单位") == [100, "已完成", "绿灯", "市政府督查室"]
+    history = load_workbook(ledger_path(root))["报送历史"]
+    rows = [r for r in history.iter_rows(min_row=3, values_only=True) if r[1] == task_id and r[0] == "2021-06"]
+    assert [(r[2], r[3], r[5]) for r in rows][-1] == ("市政府督查室", "督查室核实", 100)
+    assert any(r[2] == lead for r in rows)  # the unit's own answer is kept beside it
+
+
+def test_a_ledger_resaved_by_libreoffice_is_read_back(office, small):
+    edit(small, {("2024-G-001", "牵头领导"): "王五", ("2024-G-003", "完成时限"): "2024-10-31"})
+    folder = small / "lo"
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{small / 'lo-profile'}",
+            "--headless",
+            "--convert-to",
+            "xlsx:Calc MS Excel 2007 XML",
+            "--outdir",
+            str(folder),
+            str(ledger_path(small)),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    shutil.copy(folder / "台账.xlsx", ledger_path(small))
+    invoke(small, "ledger")
+    tasks = stored(small)
+    assert (tasks["2024-G-001"].leaders, tasks["2024-G-003"].deadline) == (["王五"], "2024-10-31")
