@@ -7,11 +7,12 @@ the reports and ``reporter status`` all take the same snapshot, so a count shows
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import TypeVar
 
 from reporter.contacts import Contact, read_contacts
-from reporter.model import Answer, IndicatorAnswer, Task, TaskUnit
+from reporter.model import Answer, IndicatorAnswer, ReturnRow, Task, TaskUnit
 from reporter.periods import Period, active_in, period_containing
 from reporter.progress import TaskProgress, compute_progress
 from reporter.settings import Workspace
@@ -89,24 +90,37 @@ def load_snapshot(
         return snapshot
     snapshot.due = due_date(workspace, store, period)
     snapshot.active = [t for t in tasks if active_in(t, period)]
-    snapshot.answers = store.answers(period.key)
+    aliases = store.office_aliases()  # a unit merged into another in the ledger answers as that one
+    snapshot.answers = _merged(store.answers(period.key), aliases)
     corrected = snapshot.answers + store.office_answers(period.key)  # the office's corrections in the ledger
     rules = workspace.light_rules
     snapshot.progress = compute_progress(snapshot.active, task_units, corrected, period, rules)
     previous = period.previous()
-    previous_answers = store.answers(previous.key) + store.office_answers(previous.key)
+    previous_answers = _merged(store.answers(previous.key), aliases) + store.office_answers(previous.key)
     snapshot.previous = previous if store.has_period_returns(previous.key) else None
     snapshot.previous_progress = compute_progress(snapshot.active, task_units, previous_answers, previous, rules)
-    snapshot.indicators = store.indicator_answers(period.key)
+    snapshot.indicators = _merged_indicators(store.indicator_answers(period.key), aliases)
     snapshot.status = reporting_status(
         period,
         snapshot.due,
         snapshot.active,
         task_units,
-        store.returns(period.key),
+        _merged(store.returns(period.key), aliases),
         snapshot.answers,
         kinds={d.unit: d.kind for d in workspace.districts},
         contacts=contacts,
         mail_log=store.mail_log(period.key, "reminder"),
     )
     return snapshot
+
+
+_Row = TypeVar("_Row", Answer, ReturnRow)
+
+
+def _merged(rows: list[_Row], aliases: dict[str, str]) -> list[_Row]:
+    """Answers or returns of a unit the office merged into another, as that other unit's."""
+    return [replace(row, unit=aliases[row.unit]) if row.unit in aliases else row for row in rows]
+
+
+def _merged_indicators(rows: list[IndicatorAnswer], aliases: dict[str, str]) -> list[IndicatorAnswer]:
+    return [replace(r, returned_by=aliases[r.returned_by]) if r.returned_by in aliases else r for r in rows]

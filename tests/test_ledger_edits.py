@@ -318,3 +318,55 @@ def test_a_ledger_resaved_by_libreoffice_is_read_back(office, small):
     invoke(small, "ledger")
     tasks = stored(small)
     assert (tasks["2024-G-001"].leaders, tasks["2024-G-003"].deadline) == (["王五"], "2024-10-31")
+
+
+def set_cell(root: Path, sheet: str, key: str, column: str, value: object) -> None:
+    """Type into a row of a summary sheet found by its first cell."""
+    wb = load_workbook(ledger_path(root))
+    ws = wb[sheet]
+    titles = {c.value: c.column for c in ws[2]}
+    row = next(r for r in range(3, ws.max_row + 1) if ws.cell(r, 1).value == key)
+    ws.cell(row, titles[column]).value = value
+    wb.save(ledger_path(root))
+
+
+def test_a_unit_merged_in_the_units_sheet_gets_one_form_and_can_be_unmerged(small):
+    set_cell(small, "责任单位", "县统计局", "合并到（规范名称）", "县发改局")
+    result = invoke(small, "ledger")
+    assert "合并单位" in result.output
+    task = stored(small)["2024-G-001"]
+    assert (task.lead_units, task.cooperating_units) == (["县发改局"], ["县财政局"])
+    units = {r[0]: r for r in load_workbook(ledger_path(small))["责任单位"].iter_rows(min_row=3, values_only=True)}
+    assert "县统计局" not in units and units["县发改局"][-1] == "县统计局"
+    invoke(small, "forms", "--period", "2024-06")
+    names = {p.name for p in (small / "output" / "forms" / "2024-06").glob("*.xlsx")}
+    assert not any("县统计局" in n for n in names) and any("县发改局" in n for n in names)
+    with Store(load_workspace(small).store_path) as store:
+        assert [h.detail.split("（")[0] for h in store.history() if h.change == "unit-merged"] == [
+            "县统计局 并入 县发改局"
+        ]
+    set_cell(small, "责任单位", "县发改局", "已合并的名称", None)  # the office changes its mind
+    assert "取消合并" in invoke(small, "ledger").output
+    assert stored(small)["2024-G-001"].cooperating_units == ["县统计局", "县财政局"]
+
+
+def test_merging_into_an_unknown_unit_is_refused_where_it_was_typed(small):
+    set_cell(small, "责任单位", "县统计局", "合并到（规范名称）", "县统计所")
+    result = invoke(small, "ledger", "--json", "-", code=1)
+    (problem,) = json.loads(result.stdout[result.stdout.index("{") :])["problems"]
+    assert problem["location"]["sheet"] == "责任单位" and problem["location"]["column"] == "H"
+    assert problem["message"].startswith("“县统计所”不是台账“责任单位”表中的单位，修改未采用。")
+    assert stored(small)["2024-G-001"].cooperating_units == ["县统计局", "县财政局"]
+
+
+def test_a_leader_replaced_in_the_leaders_sheet_changes_all_their_tasks_with_history(small):
+    set_cell(small, "牵头领导", "张三", "改为（换人或更名）", "赵六")
+    result = invoke(small, "ledger")
+    assert "领导调整" in result.output
+    tasks = stored(small)
+    assert [tasks[i].leaders for i in ("2024-G-001", "2024-G-002", "2024-G-003")] == [["赵六"], ["李四"], ["赵六"]]
+    leaders = {r[0]: r for r in load_workbook(ledger_path(small))["牵头领导"].iter_rows(min_row=3, values_only=True)}
+    assert "张三" not in leaders and leaders["赵六"][1] == 2 and leaders["赵六"][-1] is None
+    with Store(load_workspace(small).store_path) as store:
+        history = [h.detail.split("（")[0] for h in store.history("2024-G-003") if h.change == "office-edit"]
+    assert history == ["牵头领导：张三 → 赵六"]

@@ -36,9 +36,14 @@ from reporter.ledger.sheets import (
     EDITABLE,
     ID_COLUMNS,
     KEEP_OFFICE,
+    MERGE_INTO,
+    MERGED_NAMES,
+    RENAME_TO,
     RESOLUTIONS,
     SHEET_EDITS,
+    SHEET_LEADERS,
     SHEET_LIVELIHOOD,
+    SHEET_UNITS,
     TAKE_NOTICE,
     cell_text,
 )
@@ -87,6 +92,9 @@ ADDED = "新增任务"
 CORRECTED = "进度更正"
 REVERTED = "采用通知"
 SETTLED = "保留台账"
+MERGED = "合并单位"
+UNMERGED = "取消合并"
+RENAMED = "领导调整"
 _TEXT_COLUMNS = {"任务内容", "项目名称"}
 _OWN_ID = re.compile(r"^[0-9A-Za-z\u4e00-\u9fa5][0-9A-Za-z\u4e00-\u9fa5\-_.]{0,30}$")
 
@@ -104,6 +112,8 @@ class _Batch:
     added: list[Task] = field(default_factory=list)
     answers: list[tuple[str, Answer]] = field(default_factory=list)
     pending: dict[CellKey, tuple[str, str]] = field(default_factory=dict)
+    merged: dict[str, str] = field(default_factory=dict)
+    unmerged: list[str] = field(default_factory=list)
 
 
 def check_ledger_closed(workspace: Workspace) -> None:
@@ -127,7 +137,7 @@ def read_back(workspace: Workspace, store: Store) -> LedgerChanges | None:
     if not shown:
         return None
     try:
-        book = read_own_workbook(path, (*ID_COLUMNS, SHEET_EDITS))
+        book = read_own_workbook(path, (*ID_COLUMNS, SHEET_EDITS, SHEET_UNITS, SHEET_LEADERS))
     except WorkbookRejected as exc:
         problem = LEDGER_UNREADABLE.at(Location(file=path.name), reason=exc.message)
         return LedgerChanges(source=path.name, problems=[problem])
@@ -143,6 +153,12 @@ def read_back(workspace: Workspace, store: Store) -> LedgerChanges | None:
     edits_sheet = book.sheet(SHEET_EDITS)
     if edits_sheet is not None:
         reader.read_resolutions(edits_sheet)
+    units_sheet = book.sheet(SHEET_UNITS)
+    if units_sheet is not None:
+        reader.read_merges(units_sheet)
+    leaders_sheet = book.sheet(SHEET_LEADERS)
+    if leaders_sheet is not None:
+        reader.read_leaders(leaders_sheet)
     batch = reader.batch
     store.apply_office_changes(
         edits=batch.edits,
@@ -152,6 +168,8 @@ def read_back(workspace: Workspace, store: Store) -> LedgerChanges | None:
         pending=batch.pending,
         source=reader.result.source,
         read_sha256=book.sha256,
+        merged=batch.merged,
+        unmerged=batch.unmerged,
     )
     return reader.result
 
@@ -431,6 +449,68 @@ class _Reader:
                 settled = OfficeEdit(task_id, column, edit.cell, edit.value, edit.conflict, None, edit.source, edit.at)
                 self.batch.edits.append(settled)
                 self._change(SETTLED, SHEET_EDITS, index + 1, column, task_id, "", edit.cell)
+
+    # -- the 责任单位 and 牵头领导 sheets ----------------------------------------------------------------------
+
+    def read_merges(self, sheet: RawSheet) -> None:
+        """合并到: a unit name merged into another (one form, one address, answers counted once); a name deleted
+        from 已合并的名称: merged no more."""
+        header_at, columns = _header(sheet.rows, "单位")
+        if header_at is None or MERGE_INTO not in columns:
+            return
+        aliases = self.store.office_aliases()
+        for index in range(header_at + 1, len(sheet.rows)):
+            row = sheet.rows[index]
+
+            def cell(title: str, row: list[object] = row) -> str:
+                at = columns.get(title)
+                return cell_text(row[at]) if at is not None and at < len(row) else ""
+
+            unit, target = cell("单位"), cell(MERGE_INTO)
+            if target and target != unit:
+                if target not in self.units:
+                    self._problem(LEDGER_UNKNOWN_UNIT, SHEET_UNITS, index + 1, columns[MERGE_INTO], unit=target)
+                    continue
+                self.batch.merged[unit] = aliases.get(target, target)
+                self._change(MERGED, SHEET_UNITS, index + 1, MERGE_INTO, "", unit, target)
+            shown = self.shown.get((SHEET_UNITS, unit, MERGED_NAMES))
+            if shown is not None and MERGED_NAMES in columns:
+                kept = set(split_list(cell(MERGED_NAMES)))
+                for name in split_list(shown):
+                    if name not in kept and aliases.get(name) == unit:
+                        self.batch.unmerged.append(name)
+                        self._change(UNMERGED, SHEET_UNITS, index + 1, MERGED_NAMES, "", name, "")
+
+    def read_leaders(self, sheet: RawSheet) -> None:
+        """改为: a leader renamed, or replaced by another (人事调整), on every one of their tasks."""
+        header_at, columns = _header(sheet.rows, "领导")
+        if header_at is None or RENAME_TO not in columns:
+            return
+        for index in range(header_at + 1, len(sheet.rows)):
+            row = sheet.rows[index]
+            leader = cell_text(row[columns["领导"]]) if columns["领导"] < len(row) else ""
+            target = cell_text(row[columns[RENAME_TO]]) if columns[RENAME_TO] < len(row) else ""
+            if not target or target == leader:
+                continue
+            for task in self.tasks.values():
+                if leader not in task.leaders:
+                    continue
+                earlier = next((e for e in self.batch.edits if e.task_id == task.id and e.field == "牵头领导"), None)
+                current = earlier.value["leaders"] if earlier else task.leaders
+                leaders = list(dict.fromkeys(target if name == leader else name for name in current))
+                value = {"leaders": leaders}
+                if earlier is not None:
+                    self.batch.edits.remove(earlier)
+                parsed = self._parsed(task.id, value)
+                self._change(RENAMED, SHEET_LEADERS, index + 1, RENAME_TO, task.id, leader, target)
+                if value == parsed:  # back to what the notice says: the edit is no longer needed
+                    if any(e.field == "牵头领导" for e in self.edits.get(task.id, [])):
+                        self.batch.reverted.append((task.id, "牵头领导"))
+                    continue
+                edit = OfficeEdit(
+                    task.id, "牵头领导", "、".join(leaders), value, parsed, None, self.result.source, self.saved_at
+                )
+                self.batch.edits.append(edit)
 
     def _change(self, kind: str, sheet: str, row: int, column: str, task_id: str, before: str, after: str) -> None:
         self.result.changes.append(LedgerChange(kind, sheet, row, column, task_id, before, after))

@@ -93,6 +93,9 @@ SHEET_EDITS = "台账修改"
 KEEP_OFFICE = "保留台账"
 TAKE_NOTICE = "采用通知"
 RESOLUTIONS = (KEEP_OFFICE, TAKE_NOTICE)
+MERGE_INTO = "合并到（规范名称）"  # 责任单位: the office merges a unit name into another
+MERGED_NAMES = "已合并的名称"  # and sees (and can undo) what was merged into a unit
+RENAME_TO = "改为（换人或更名）"  # 牵头领导: a leader renamed or replaced on all of their tasks
 
 
 @dataclass(frozen=True)
@@ -275,7 +278,7 @@ def build_sheets(workspace: Workspace, store: Store, snapshot: PeriodSnapshot) -
         livelihood_sheet,
         *edits,
         _breakdown_sheet(workspace, name, livelihood),
-        _units_sheet(workspace, name, snapshot.task_units, tasks),
+        _units_sheet(workspace, name, snapshot.task_units, tasks, store.office_aliases()),
         _leaders_sheet(name, tasks),
         _status_sheet(name, snapshot.status),
         _indicators_sheet(name, snapshot),
@@ -527,7 +530,9 @@ def _breakdown_sheet(workspace: Workspace, name: str, projects: list[Task]) -> S
     )
 
 
-def _units_sheet(workspace: Workspace, name: str, task_units: list[TaskUnit], tasks: list[Task]) -> Sheet:
+def _units_sheet(
+    workspace: Workspace, name: str, task_units: list[TaskUnit], tasks: list[Task], aliases: dict[str, str]
+) -> Sheet:
     order = {t.id: i for i, t in enumerate(tasks)}
     per_unit: dict[str, dict[str, list[str]]] = {}
     district_kind = {d.unit: d.kind for d in workspace.districts}
@@ -539,8 +544,21 @@ def _units_sheet(workspace: Workspace, name: str, task_units: list[TaskUnit], ta
         coop = sorted(roles[COOPERATING], key=lambda i: order[i])
         counted.append((unit, district_kind.get(unit, DEPARTMENT_KIND), lead, coop))
     counted.sort(key=lambda r: (-len(r[2]), -(len(r[2]) + len(r[3])), r[0]))
+    merged: dict[str, list[str]] = {}
+    for alias, canonical in sorted(aliases.items()):
+        merged.setdefault(canonical, []).append(alias)
     rows: list[list[object]] = [
-        [unit, kind, len(lead), len(coop), len(lead) + len(coop), _join(lead), _join(coop)]
+        [
+            unit,
+            kind,
+            len(lead),
+            len(coop),
+            len(lead) + len(coop),
+            _join(lead),
+            _join(coop),
+            "",
+            _join(merged.get(unit, [])),
+        ]
         for unit, kind, lead, coop in counted
     ]
     return Sheet(
@@ -554,6 +572,8 @@ def _units_sheet(workspace: Workspace, name: str, task_units: list[TaskUnit], ta
             Column("合计", 6, 8, wrap=False),
             Column("牵头任务编号", 20, 60),
             Column("配合任务编号", 20, 60),
+            Column(MERGE_INTO, 14, 30),
+            Column(MERGED_NAMES, 14, 40),
         ],
         rows,
     )
@@ -572,6 +592,7 @@ def _leaders_sheet(name: str, tasks: list[Task]) -> Sheet:
             sum(1 for t in items if t.kind == WORK),
             sum(1 for t in items if t.kind == LIVELIHOOD),
             _join([t.id for t in items]),
+            "",
         ]
         for leader, items in ordered
     ]
@@ -584,6 +605,7 @@ def _leaders_sheet(name: str, tasks: list[Task]) -> Sheet:
             Column("工作任务", 8, 10, wrap=False),
             Column("民生实事", 8, 10, wrap=False),
             Column("任务编号", 30, 80),
+            Column(RENAME_TO, 12, 20),
         ],
         rows,
     )
@@ -659,6 +681,9 @@ def write_ledger(
         for row in sheet.rows:
             for index, title in watched:
                 cells[(name, str(row[key]), title)] = cell_text(row[index])
+    units = by_name[SHEET_UNITS]
+    for row in units.rows:
+        cells[(SHEET_UNITS, str(row[0]), MERGED_NAMES)] = cell_text(row[-1])
     period = snapshot.period.key if snapshot.period else ""
     store.save_ledger_cells(cells, {"period": period, "written_at": datetime.now().isoformat(timespec="seconds")})
     return LedgerResult(

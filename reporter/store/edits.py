@@ -23,8 +23,9 @@ from reporter.store.database import Database, now
 CellKey = tuple[str, str, str]  # (sheet, task id, column)
 
 
-def apply_office_edits(task: Task, edits: list[OfficeEdit]) -> Task:
-    """``task`` with the office's values in place of the notice's (in place; returned for convenience)."""
+def apply_office_edits(task: Task, edits: list[OfficeEdit], aliases: dict[str, str] | None = None) -> Task:
+    """``task`` with the office's values in place of the notice's, and unit names the office merged replaced by
+    the name they were merged into (in place; returned for convenience)."""
     for edit in edits:
         for name, value in edit.value.items():
             if name == "collective_units":
@@ -33,7 +34,16 @@ def apply_office_edits(task: Task, edits: list[OfficeEdit]) -> Task:
                 setattr(task, name, list(value) if isinstance(value, list) else value)
         if edit.field not in task.office_fields:
             task.office_fields.append(edit.field)
+    if aliases:
+        task.lead_units = _merged(task.lead_units, aliases)
+        task.cooperating_units = [u for u in _merged(task.cooperating_units, aliases) if u not in task.lead_units]
+        for collective in task.collective_units:
+            collective.members = _merged(collective.members, aliases)
     return task
+
+
+def _merged(units: list[str], aliases: dict[str, str]) -> list[str]:
+    return list(dict.fromkeys(aliases.get(unit, unit) for unit in units))
 
 
 def _edit(row: Any) -> OfficeEdit:
@@ -88,6 +98,23 @@ class OfficeTables(Database):
             "UPDATE office_edits SET conflict_json = ? WHERE task_id = ? AND field = ?",
             (None if conflict is None else json.dumps(conflict, ensure_ascii=False), task_id, field),
         )
+
+    # -- unit names merged into another ---------------------------------------------------------------------
+
+    def office_aliases(self) -> dict[str, str]:
+        """Unit names the office merged in the ledger, each with the name it was merged into."""
+        return {r[0]: r[1] for r in self.conn.execute("SELECT name, canonical FROM office_aliases")}
+
+    def _put_alias(self, name: str, canonical: str, source: str) -> None:
+        self.conn.execute("UPDATE office_aliases SET canonical = ? WHERE canonical = ?", (canonical, name))
+        self.conn.execute(
+            "INSERT INTO office_aliases (name, canonical, source, at) VALUES (?,?,?,?) ON CONFLICT(name) DO UPDATE"
+            " SET canonical=excluded.canonical, source=excluded.source, at=excluded.at",
+            (name, canonical, source, now()),
+        )
+
+    def _drop_alias(self, name: str) -> None:
+        self.conn.execute("DELETE FROM office_aliases WHERE name = ?", (name,))
 
     # -- progress the office corrected --------------------------------------------------------------------
 

@@ -28,6 +28,8 @@ CHANGE_LABELS = {
     "office-revert": "采用通知原文",
     "office-conflict": "通知修订与台账修改不一致",
     "office-agrees": "通知修订后与台账一致",
+    "unit-merged": "合并单位",
+    "unit-unmerged": "取消合并单位",
 }
 
 
@@ -142,6 +144,7 @@ class NoticeTables(OfficeTables):
             )
             stored = {row["id"]: row for row in self.conn.execute("SELECT * FROM tasks WHERE notice_code = ?", (code,))}
             edits = self.office_edits_by_task()
+            aliases = self.office_aliases()
             conflicts: list[EditConflict] = []
             for seq, (task, task_dict) in enumerate(zip(notice.tasks, data["tasks"], strict=True)):
                 definition = _task_definition(task_dict)
@@ -182,7 +185,7 @@ class NoticeTables(OfficeTables):
                 office = edits.get(task.id, [])
                 conflicts += self._check_edits(office, task_dict, code, at)
                 current = self.office_edits(task.id) if office else []  # _check_edits may have dropped some
-                self._write_units(apply_office_edits(Task.from_dict(task_dict), current))
+                self._write_units(apply_office_edits(Task.from_dict(task_dict), current, aliases))
             for task_id, old in stored.items():
                 if old["active"]:
                     changes.append(TaskChange(task_id, "removed", old["text"][:40]))
@@ -245,6 +248,8 @@ class NoticeTables(OfficeTables):
         pending: dict[CellKey, tuple[str, str]],
         source: str,
         read_sha256: str = "",
+        merged: dict[str, str] | None = None,
+        unmerged: list[str] | None = None,
     ) -> None:
         """Record what the office changed in the ledger, in one transaction: definition edits (and conflicts it
         resolved by taking the notice's value), tasks it added, progress it corrected, cells not applied."""
@@ -264,6 +269,16 @@ class NoticeTables(OfficeTables):
                 self._add_office_task(task, source, at)
             for period, answer in answers:
                 self._add_office_answer(period, answer, source)
+            for name, canonical in (merged or {}).items():
+                self._put_alias(name, canonical, source)
+                self._history("", OFFICE_NOTICE, "unit-merged", f"{name} 并入 {canonical}（{source}）", None, None, at)
+            for name in unmerged or []:
+                self._drop_alias(name)
+                self._history(
+                    "", OFFICE_NOTICE, "unit-unmerged", f"{name} 不再并入其他单位（{source}）", None, None, at
+                )
+            if merged or unmerged:  # every task naming a unit merged or unmerged
+                touched |= {row[0] for row in self.conn.execute("SELECT id FROM tasks WHERE active = 1")}
             self._set_pending(pending)
             self.conn.execute(
                 "INSERT INTO ledger_meta (key, value) VALUES ('read_sha256', ?)"
@@ -271,12 +286,12 @@ class NoticeTables(OfficeTables):
                 (read_sha256,),
             )
             if touched:
-                rows = self.conn.execute(
-                    f"SELECT data_json FROM tasks WHERE id IN ({','.join('?' * len(touched))})", sorted(touched)
-                )
-                for row in rows.fetchall():
-                    task = Task.from_dict(json.loads(row["data_json"]))
-                    self._write_units(apply_office_edits(task, self.office_edits(task.id)))
+                aliases = self.office_aliases()
+                by_task = self.office_edits_by_task()
+                for row in self.conn.execute("SELECT id, data_json FROM tasks WHERE active = 1").fetchall():
+                    if row["id"] in touched:
+                        task = Task.from_dict(json.loads(row["data_json"]))
+                        self._write_units(apply_office_edits(task, by_task.get(task.id, []), aliases))
 
     def _add_office_task(self, task: Task, source: str, at: str) -> None:
         """A task the office added in the ledger (批示交办 …): kept under the notice ``台账``."""
@@ -371,10 +386,12 @@ class NoticeTables(OfficeTables):
         )
         rows = self.conn.execute(sql, (kind,) if kind else ()).fetchall()
         edits = self.office_edits_by_task()
+        aliases = self.office_aliases()
         return [
             apply_office_edits(
                 Task.from_dict(json.loads(r["data_json"]), notice=r["notice_code"], updated_at=r["updated_at"]),
                 edits.get(r["id"], []),
+                aliases,
             )
             for r in rows
         ]

@@ -197,4 +197,13 @@ MIGRATIONS: list[str] = [
         value TEXT NOT NULL
     );
     """,
+    # 5: unit names the office merged into another in the ledger's 责任单位 sheet
+    """
+    CREATE TABLE office_aliases (
+        name TEXT PRIMARY KEY,
+        canonical TEXT NOT NULL,
+        source TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    """,
 ]
