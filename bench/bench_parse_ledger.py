@@ -1,4 +1,5 @@
-"""Province scale: a generated notice with 10,000 tasks and 1,000 units, parsed, stored and written as a ledger.
+"""Province scale: a generated notice with 10,000 tasks and 1,000 units, parsed, stored and written as a ledger,
+and the office's edits read back from that ledger (none, then 200 cells typed in it).
 
 Prints wall time and peak memory of each step. Run: ``python bench/bench_parse_ledger.py [tasks] [units]``.
 """
@@ -11,7 +12,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from reporter.ledger import write_ledger
+from openpyxl import load_workbook
+
+from reporter.ledger import read_back, write_ledger
 from reporter.notices.parser import parse_notice
 from reporter.settings import CONFIG_TEMPLATE, load_workspace
 from reporter.snapshot import load_snapshot
@@ -45,6 +48,16 @@ def generate_notice(tasks: int, units: int) -> str:
     return "\n".join(lines)
 
 
+def _type_edits(path: Path, count: int) -> None:
+    """What a clerk does between two runs: change the 牵头领导 of ``count`` tasks (not timed)."""
+    workbook = load_workbook(path)
+    sheet = workbook["工作任务"]
+    column = next(c.column for c in sheet[2] if c.value == "牵头领导")
+    for row in range(3, 3 + count):
+        sheet.cell(row, column).value = "新任领导"
+    workbook.save(path)
+
+
 def _numeral(n: int) -> str:
     digits = "零一二三四五六七八九"
     if n < 10:
@@ -74,12 +87,21 @@ def main() -> None:
             restored = time.perf_counter()
             write_ledger(workspace, store, load_snapshot(workspace, store, None))
             written = time.perf_counter()
+            read_back(workspace, store)
+            read_nothing = time.perf_counter()
+            _type_edits(workspace.ledger_path, 200)
+            typed = time.perf_counter()
+            changes = read_back(workspace, store)
+            read_edits = time.perf_counter()
+            assert changes is not None and len(changes.changes) == 200, changes
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"tasks={tasks} units={units} lines={text.count(chr(10)) + 1}")
         print(f"parse            {parsed - started:7.2f} s")
         print(f"store (new)      {stored - parsed:7.2f} s")
         print(f"store (no-op)    {restored - stored:7.2f} s")
         print(f"ledger           {written - restored:7.2f} s")
+        print(f"read-back (none) {read_nothing - written:7.2f} s")
+        print(f"read-back (200)  {read_edits - typed:7.2f} s")
         print(f"peak memory      {peak_mb:7.0f} MB")
 
 

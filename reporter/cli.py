@@ -293,7 +293,8 @@ def ledger(ctx: click.Context, json_out: Path | None) -> None:
     console = _err_console() if to_stdout else _console()
     result = build_ledger(_workspace(ctx))
     _print_ledger(console, result)
-    _emit_json(console, json_out, {"ledger": str(result.path), **(result.changes.to_dict() if result.changes else {})})
+    read = result.changes.to_dict() if result.changes else {"source": "", "changes": [], "problems": []}
+    _emit_json(console, json_out, {"ledger": str(result.path), **read})
     if result.changes and result.changes.problems:
         ctx.exit(1)
 

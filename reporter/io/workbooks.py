@@ -130,6 +130,15 @@ def file_sha256(path: Path) -> str:
         return hashlib.sha256(handle.read(MAX_FILE_BYTES + 1)).hexdigest()
 
 
+def whole_file_sha256(path: Path) -> str:
+    """The SHA-256 of a whole file, read in chunks (the ledger: any size)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1024 * 1024), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def read_workbook(path: Path) -> RawWorkbook:
     """Check and read a returned workbook. Raises ``WorkbookRejected`` with a Chinese message."""
     try:

@@ -29,7 +29,14 @@ from typing import Any
 from reporter.contacts import read_contacts
 from reporter.errors import OutputError
 from reporter.forms.values import parse_percent, parse_status
-from reporter.io.workbooks import RawSheet, WorkbookRejected, column_letter, open_elsewhere, read_own_workbook
+from reporter.io.workbooks import (
+    RawSheet,
+    WorkbookRejected,
+    column_letter,
+    open_elsewhere,
+    read_own_workbook,
+    whole_file_sha256,
+)
 from reporter.ledger.changes import LedgerChange, LedgerChanges
 from reporter.ledger.sheets import (
     CORRECTABLE,
@@ -133,6 +140,9 @@ def read_back(workspace: Workspace, store: Store) -> LedgerChanges | None:
     check_ledger_closed(workspace)
     if not path.exists():
         return None
+    meta = store.ledger_meta()
+    if meta.get("written_sha256") == whole_file_sha256(path) and not store.ledger_pending():
+        return None  # the ledger as written, with nothing waiting to be applied: the office has not saved it since
     shown = store.ledger_cells()
     if not shown:
         return None
@@ -141,7 +151,7 @@ def read_back(workspace: Workspace, store: Store) -> LedgerChanges | None:
     except WorkbookRejected as exc:
         problem = LEDGER_UNREADABLE.at(Location(file=path.name), reason=exc.message)
         return LedgerChanges(source=path.name, problems=[problem])
-    if store.ledger_meta().get("read_sha256") == book.sha256:
+    if meta.get("read_sha256") == book.sha256:
         return None  # this very file was read already (the ledger after it could not be written): not twice
     saved = " ".join(filter(None, [book.saved_at.replace("T", " ") + " 保存" if book.saved_at else "", book.author]))
     reader = _Reader(workspace, store, path, shown, saved_at=book.saved_at)

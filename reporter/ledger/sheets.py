@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
+from reporter.io.workbooks import whole_file_sha256
 from reporter.io.xlsx import Column, Sheet, write_workbook
 from reporter.ledger.changes import LedgerChanges
 from reporter.model import (
@@ -685,7 +686,9 @@ def write_ledger(
     for row in units.rows:
         cells[(SHEET_UNITS, str(row[0]), MERGED_NAMES)] = cell_text(row[-1])
     period = snapshot.period.key if snapshot.period else ""
-    store.save_ledger_cells(cells, {"period": period, "written_at": datetime.now().isoformat(timespec="seconds")})
+    written = {"period": period, "written_at": datetime.now().isoformat(timespec="seconds")}
+    written["written_sha256"] = whole_file_sha256(workspace.ledger_path)  # unchanged since: nothing to read back
+    store.save_ledger_cells(cells, written)
     return LedgerResult(
         path=workspace.ledger_path,
         backup=backup,
