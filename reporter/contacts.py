@@ -35,6 +35,11 @@ class Contact:
     cc: list[str] = field(default_factory=list)
 
 
+def bad_addresses(text: str) -> list[str]:
+    """The addresses in ``text`` that are not e-mail addresses."""
+    return [address for address in split_addresses(text) if not _EMAIL.match(address)]
+
+
 def split_addresses(text: str) -> list[str]:
     """``a@x.cn; b@x.cn，c@x.cn`` → three addresses (any Chinese or ASCII separator)."""
     return [part for part in _SEPARATORS.split(text.strip()) if part]
@@ -95,6 +100,18 @@ def read_contacts(path: Path) -> tuple[dict[str, Contact], list[Problem]]:
 
 def write_contacts_template(path: Path, units: list[str], *, font: str, title_font: str) -> tuple[int, int]:
     """Write the address book listing every unit; rows already filled in are kept. Returns (kept, added)."""
+    return _write_contacts(path, units, {}, font=font, title_font=title_font)
+
+
+def update_contacts(path: Path, changes: dict[str, dict[str, str]], *, font: str, title_font: str) -> None:
+    """Write what the office changed in the ledger's 责任单位 sheet (联系人, 电子邮箱, 联系电话 by unit) into the
+    address book, keeping every other row and cell as it is (the previous file goes to 备份/)."""
+    _write_contacts(path, list(changes), changes, font=font, title_font=title_font)
+
+
+def _write_contacts(
+    path: Path, units: list[str], changes: dict[str, dict[str, str]], *, font: str, title_font: str
+) -> tuple[int, int]:
     existing: list[list[object]] = []
     if path.exists():
         try:
@@ -108,6 +125,9 @@ def write_contacts_template(path: Path, units: list[str], *, font: str, title_fo
     added: list[list[object]] = [[unit, "", "", "", "", ""] for unit in units if unit not in known]
     rows: list[list[object]] = [[clean_text(v) for v in r[: len(HEADERS)]] for r in existing]
     rows += added
+    for row in rows:
+        for header, value in changes.get(str(row[0]), {}).items():
+            row[HEADERS.index(header)] = value
     write_workbook(
         path,
         [

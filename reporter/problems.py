@@ -407,6 +407,12 @@ LEDGER_NOT_ACTIVE = _register(
     "任务不在本期督办",
     "这项任务不在{period}督办范围内（未到期、已过期、已销号或停止督办），进度更正未采用",
 )
+LEDGER_BAD_ADDRESS = _register(
+    "ledger.bad-address",
+    ERROR,
+    "电子邮箱无效",
+    "{unit}的电子邮箱“{address}”不是有效的地址，修改未采用（多个地址用分号隔开）",
+)
 LEDGER_BAD_RESOLUTION = _register(
     "ledger.bad-resolution", ERROR, "处理方式无效", "“处理”栏的“{value}”无效，应为：{choices}；未处理"
 )

@@ -337,7 +337,7 @@ def test_a_unit_merged_in_the_units_sheet_gets_one_form_and_can_be_unmerged(smal
     task = stored(small)["2024-G-001"]
     assert (task.lead_units, task.cooperating_units) == (["县发改局"], ["县财政局"])
     units = {r[0]: r for r in load_workbook(ledger_path(small))["责任单位"].iter_rows(min_row=3, values_only=True)}
-    assert "县统计局" not in units and units["县发改局"][-1] == "县统计局"
+    assert "县统计局" not in units and units["县发改局"][8] == "县统计局"  # 已合并的名称
     invoke(small, "forms", "--period", "2024-06")
     names = {p.name for p in (small / "output" / "forms" / "2024-06").glob("*.xlsx")}
     assert not any("县统计局" in n for n in names) and any("县发改局" in n for n in names)
@@ -370,3 +370,33 @@ def test_a_leader_replaced_in_the_leaders_sheet_changes_all_their_tasks_with_his
     with Store(load_workspace(small).store_path) as store:
         history = [h.detail.split("（")[0] for h in store.history("2024-G-003") if h.change == "office-edit"]
     assert history == ["牵头领导：张三 → 赵六"]
+
+
+def test_contacts_typed_in_the_units_sheet_go_into_the_address_book_and_back(small):
+    set_cell(small, "责任单位", "县统计局", "联系人", "周敏")
+    set_cell(small, "责任单位", "县统计局", "电子邮箱", "tj@example.cn， tj2@example.cn")
+    set_cell(small, "责任单位", "县财政局", "电子邮箱", "czj-at-example")
+    result = invoke(small, "ledger", "--json", "-", code=1)
+    payload = json.loads(result.stdout[result.stdout.index("{") :])
+    assert [(c["column"], c["after"]) for c in payload["changes"]] == [
+        ("联系人", "周敏"),
+        ("电子邮箱", "tj@example.cn， tj2@example.cn"),
+    ]
+    (problem,) = payload["problems"]
+    assert problem["message"] == "县财政局的电子邮箱“czj-at-example”不是有效的地址，修改未采用（多个地址用分号隔开）"
+    book = load_workbook(small / "input" / "通讯录.xlsx")["通讯录"]
+    rows = {r[0]: r for r in book.iter_rows(min_row=3, values_only=True)}
+    assert rows["县统计局"][:3] == ("县统计局", "周敏", "tj@example.cn；tj2@example.cn")
+    units = {r[0]: r for r in load_workbook(ledger_path(small))["责任单位"].iter_rows(min_row=3, values_only=True)}
+    assert units["县统计局"][-3:-1] == ("周敏", "tj@example.cn；tj2@example.cn")
+    assert units["县财政局"][-2] == "czj-at-example"  # kept as typed, marked, until fixed
+    # the address book edited by hand shows in the next ledger
+    wb = load_workbook(small / "input" / "通讯录.xlsx")
+    ws = wb["通讯录"]
+    row = next(r for r in range(3, ws.max_row + 1) if ws.cell(r, 1).value == "县统计局")
+    ws.cell(row, 4).value = "0571-12345678"
+    wb.save(small / "input" / "通讯录.xlsx")
+    set_cell(small, "责任单位", "县财政局", "电子邮箱", "czj@example.cn")
+    invoke(small, "ledger")
+    units = {r[0]: r for r in load_workbook(ledger_path(small))["责任单位"].iter_rows(min_row=3, values_only=True)}
+    assert units["县统计局"][-1] == "0571-12345678" and units["县财政局"][-2] == "czj@example.cn"

@@ -26,7 +26,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from reporter.contacts import read_contacts
+from reporter.contacts import bad_addresses, read_contacts, split_addresses, update_contacts
 from reporter.errors import OutputError
 from reporter.forms.values import parse_percent, parse_status
 from reporter.io.workbooks import (
@@ -39,6 +39,7 @@ from reporter.io.workbooks import (
 )
 from reporter.ledger.changes import LedgerChange, LedgerChanges
 from reporter.ledger.sheets import (
+    CONTACT_COLUMNS,
     CORRECTABLE,
     EDITABLE,
     ID_COLUMNS,
@@ -72,6 +73,7 @@ from reporter.notices.parser import time_point
 from reporter.notices.units import expand_collective, read_units, split_list
 from reporter.periods import active_in
 from reporter.problems import (
+    LEDGER_BAD_ADDRESS,
     LEDGER_BAD_DATE,
     LEDGER_BAD_RESOLUTION,
     LEDGER_BAD_STATE,
@@ -102,6 +104,7 @@ SETTLED = "保留台账"
 MERGED = "合并单位"
 UNMERGED = "取消合并"
 RENAMED = "领导调整"
+CONTACT = "联系方式"
 _TEXT_COLUMNS = {"任务内容", "项目名称"}
 _OWN_ID = re.compile(r"^[0-9A-Za-z\u4e00-\u9fa5][0-9A-Za-z\u4e00-\u9fa5\-_.]{0,30}$")
 
@@ -121,6 +124,7 @@ class _Batch:
     pending: dict[CellKey, tuple[str, str]] = field(default_factory=dict)
     merged: dict[str, str] = field(default_factory=dict)
     unmerged: list[str] = field(default_factory=list)
+    contacts: dict[str, dict[str, str]] = field(default_factory=dict)  # unit -> 联系人 / 电子邮箱 / 联系电话
 
 
 def check_ledger_closed(workspace: Workspace) -> None:
@@ -165,11 +169,20 @@ def read_back(workspace: Workspace, store: Store) -> LedgerChanges | None:
         reader.read_resolutions(edits_sheet)
     units_sheet = book.sheet(SHEET_UNITS)
     if units_sheet is not None:
-        reader.read_merges(units_sheet)
+        reader.read_units_sheet(units_sheet)
     leaders_sheet = book.sheet(SHEET_LEADERS)
     if leaders_sheet is not None:
         reader.read_leaders(leaders_sheet)
     batch = reader.batch
+    if batch.contacts:  # first: when the address book cannot be written, nothing is applied
+        contacts = workspace.contacts_path
+        lock = open_elsewhere(contacts)
+        if lock:
+            raise LedgerOpenError(
+                f"{contacts.name} 正在被 Excel/WPS 打开（发现锁定文件 {lock}），台账中修改的联系方式无法写入通讯录。"
+                "请保存并关闭通讯录后再运行；本次未采用台账中的任何修改"
+            )
+        update_contacts(contacts, batch.contacts, font=workspace.font, title_font=workspace.title_font)
     store.apply_office_changes(
         edits=batch.edits,
         reverted=batch.reverted,
@@ -462,9 +475,10 @@ class _Reader:
 
     # -- the 责任单位 and 牵头领导 sheets ----------------------------------------------------------------------
 
-    def read_merges(self, sheet: RawSheet) -> None:
+    def read_units_sheet(self, sheet: RawSheet) -> None:
         """合并到: a unit name merged into another (one form, one address, answers counted once); a name deleted
-        from 已合并的名称: merged no more."""
+        from 已合并的名称: merged no more; 联系人, 电子邮箱, 联系电话: the unit's contact, written into the address
+        book so that the two stay in step."""
         header_at, columns = _header(sheet.rows, "单位")
         if header_at is None or MERGE_INTO not in columns:
             return
@@ -483,6 +497,7 @@ class _Reader:
                     continue
                 self.batch.merged[unit] = aliases.get(target, target)
                 self._change(MERGED, SHEET_UNITS, index + 1, MERGE_INTO, "", unit, target)
+            self._read_contact(index + 1, unit, cell, columns)
             shown = self.shown.get((SHEET_UNITS, unit, MERGED_NAMES))
             if shown is not None and MERGED_NAMES in columns:
                 kept = set(split_list(cell(MERGED_NAMES)))
@@ -490,6 +505,23 @@ class _Reader:
                     if name not in kept and aliases.get(name) == unit:
                         self.batch.unmerged.append(name)
                         self._change(UNMERGED, SHEET_UNITS, index + 1, MERGED_NAMES, "", name, "")
+
+    def _read_contact(self, row: int, unit: str, cell: Any, columns: dict[str, int]) -> None:
+        for column in CONTACT_COLUMNS:
+            key = (SHEET_UNITS, unit, column)
+            before, typed, waiting = self.shown.get(key), cell(column), self.pending.get(key)
+            if before is None or column not in columns:
+                continue
+            if typed == before and not (waiting and waiting[0] == typed):
+                continue
+            if column == "电子邮箱" and (bad := bad_addresses(typed)):
+                self._problem(LEDGER_BAD_ADDRESS, SHEET_UNITS, row, columns[column], address="、".join(bad), unit=unit)
+                self.batch.pending[key] = (typed, self.result.problems[-1].message)
+                continue
+            self.batch.contacts.setdefault(unit, {})[column] = (
+                "；".join(split_addresses(typed)) if column == "电子邮箱" else typed
+            )
+            self._change(CONTACT, SHEET_UNITS, row, column, "", before, typed)
 
     def read_leaders(self, sheet: RawSheet) -> None:
         """改为: a leader renamed, or replaced by another (人事调整), on every one of their tasks."""

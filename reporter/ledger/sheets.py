@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
+from reporter.contacts import Contact
 from reporter.io.workbooks import whole_file_sha256
 from reporter.io.xlsx import Column, Sheet, write_workbook
 from reporter.ledger.changes import LedgerChanges
@@ -26,7 +27,6 @@ from reporter.model import (
     Answer,
     StoredNotice,
     Task,
-    TaskUnit,
 )
 from reporter.periods import GREEN, LIGHT_LABELS, RED, YELLOW, Period
 from reporter.progress import TaskProgress
@@ -96,7 +96,12 @@ TAKE_NOTICE = "采用通知"
 RESOLUTIONS = (KEEP_OFFICE, TAKE_NOTICE)
 MERGE_INTO = "合并到（规范名称）"  # 责任单位: the office merges a unit name into another
 MERGED_NAMES = "已合并的名称"  # and sees (and can undo) what was merged into a unit
-RENAME_TO = "改为（换人或更名）"  # 牵头领导: a leader renamed or replaced on all of their tasks
+RENAME_TO = "改为（换人或更名）"
+CONTACT_COLUMNS = (
+    "联系人",
+    "电子邮箱",
+    "联系电话",
+)  # 责任单位: kept in step with input/通讯录.xlsx  # 牵头领导: a leader renamed or replaced on all of their tasks
 
 
 @dataclass(frozen=True)
@@ -279,7 +284,7 @@ def build_sheets(workspace: Workspace, store: Store, snapshot: PeriodSnapshot) -
         livelihood_sheet,
         *edits,
         _breakdown_sheet(workspace, name, livelihood),
-        _units_sheet(workspace, name, snapshot.task_units, tasks, store.office_aliases()),
+        _units_sheet(workspace, name, snapshot, store),
         _leaders_sheet(name, tasks),
         _status_sheet(name, snapshot.status),
         _indicators_sheet(name, snapshot),
@@ -531,9 +536,15 @@ def _breakdown_sheet(workspace: Workspace, name: str, projects: list[Task]) -> S
     )
 
 
-def _units_sheet(
-    workspace: Workspace, name: str, task_units: list[TaskUnit], tasks: list[Task], aliases: dict[str, str]
-) -> Sheet:
+def _units_sheet(workspace: Workspace, name: str, snapshot: PeriodSnapshot, store: Store) -> Sheet:
+    """Task counts per unit, and the columns the office keeps there: 合并到, 已合并的名称 and the unit's contact
+    (联系人, 电子邮箱, 联系电话, kept in step with input/通讯录.xlsx)."""
+    task_units, tasks, aliases, contacts = (
+        snapshot.task_units,
+        snapshot.tasks,
+        store.office_aliases(),
+        snapshot.contacts,
+    )
     order = {t.id: i for i, t in enumerate(tasks)}
     per_unit: dict[str, dict[str, list[str]]] = {}
     district_kind = {d.unit: d.kind for d in workspace.districts}
@@ -559,10 +570,11 @@ def _units_sheet(
             _join(coop),
             "",
             _join(merged.get(unit, [])),
+            *_contact_values(contacts.get(unit)),
         ]
         for unit, kind, lead, coop in counted
     ]
-    return Sheet(
+    sheet = Sheet(
         SHEET_UNITS,
         f"{name}台账（责任单位任务统计）",
         [
@@ -575,9 +587,29 @@ def _units_sheet(
             Column("配合任务编号", 20, 60),
             Column(MERGE_INTO, 14, 30),
             Column(MERGED_NAMES, 14, 40),
+            Column("联系人", 8, 12),
+            Column("电子邮箱", 20, 40),
+            Column("联系电话", 12, 16, wrap=False),
         ],
         rows,
     )
+    pending = {(key[1], key[2]): item for key, item in store.ledger_pending().items() if key[0] == SHEET_UNITS}
+    titles = [c.title for c in sheet.columns]
+    for r, row in enumerate(sheet.rows):
+        for column in CONTACT_COLUMNS:
+            item = pending.get((str(row[0]), column))
+            if item is not None:
+                c = titles.index(column)
+                row[c] = item[0]
+                sheet.fills[(r, c)] = PENDING_COLOUR
+                sheet.notes[(r, c)] = f"未采用：{item[1]}"
+    return sheet
+
+
+def _contact_values(contact: Contact | None) -> list[object]:
+    if contact is None:
+        return ["", "", ""]
+    return [contact.person, "；".join(contact.emails), contact.phone]
 
 
 def _leaders_sheet(name: str, tasks: list[Task]) -> Sheet:
@@ -683,8 +715,10 @@ def write_ledger(
             for index, title in watched:
                 cells[(name, str(row[key]), title)] = cell_text(row[index])
     units = by_name[SHEET_UNITS]
+    unit_titles = [c.title for c in units.columns]
     for row in units.rows:
-        cells[(SHEET_UNITS, str(row[0]), MERGED_NAMES)] = cell_text(row[-1])
+        for title in (MERGED_NAMES, *CONTACT_COLUMNS):
+            cells[(SHEET_UNITS, str(row[0]), title)] = cell_text(row[unit_titles.index(title)])
     period = snapshot.period.key if snapshot.period else ""
     written = {"period": period, "written_at": datetime.now().isoformat(timespec="seconds")}
     written["written_sha256"] = whole_file_sha256(workspace.ledger_path)  # unchanged since: nothing to read back
