@@ -400,3 +400,22 @@ def test_contacts_typed_in_the_units_sheet_go_into_the_address_book_and_back(sma
     invoke(small, "ledger")
     units = {r[0]: r for r in load_workbook(ledger_path(small))["责任单位"].iter_rows(min_row=3, values_only=True)}
     assert units["县统计局"][-1] == "0571-12345678" and units["县财政局"][-2] == "czj@example.cn"
+
+
+def test_near_duplicate_units_merged_in_the_ledger_get_one_form_and_count_once(tmp_path):
+    root = tmp_path / "宁波"
+    shutil.copytree(SAMPLE, root, ignore=shutil.ignore_patterns("output", "*.db", ".reporter*"))
+    invoke(root, "run")
+    for name in ("市委组织部（市人才办）", "市委组织部（市委人才办）"):
+        set_cell(root, "责任单位", name, "合并到（规范名称）", "市委组织部")
+    invoke(root, "run")
+    units = {r[0]: r for r in load_workbook(ledger_path(root))["责任单位"].iter_rows(min_row=3, values_only=True)}
+    assert [name for name in units if name.startswith("市委组织部")] == ["市委组织部"]
+    assert units["市委组织部"][2] == 6 and units["市委组织部"][8] == "市委组织部（市人才办）、市委组织部（市委人才办）"
+    status = json.loads(invoke(root, "status", "--json", "-").stdout)
+    rows = [u for u in status["units"] if u["unit"].startswith("市委组织部")]
+    assert [(u["unit"], u["lead_tasks"], u["returns"]) for u in rows] == [("市委组织部", 3, 2)]  # 3 run in 2021-06
+    assert rows[0]["status"] != "未报送"  # its own return and the one sent as 市委组织部（市人才办） count for it
+    invoke(root, "forms", "--period", "2021-07")
+    names = sorted(p.name for p in (root / "output" / "forms" / "2021-07").glob("市委组织部*.xlsx"))
+    assert len(names) == 1 and "人才办" not in names[0]

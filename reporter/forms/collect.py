@@ -148,7 +148,7 @@ def collect_returns(
     if not files:
         raise WorkspaceError("没有找到要收集的文件：" + "、".join(str(p) for p in paths))
     by_id = {t.id: t for t in (store.tasks() if tasks is None else tasks)}
-    units = {e.unit for e in store.task_units()}
+    units = {e.unit for e in store.task_units()} | set(store.office_aliases())  # a form sent before a merge too
     texts = {task_id: task.full_text for task_id, task in by_id.items()}
     if contacts is None:
         contacts, _ = read_contacts(workspace.contacts_path)
