@@ -419,3 +419,34 @@ def test_near_duplicate_units_merged_in_the_ledger_get_one_form_and_count_once(t
     invoke(root, "forms", "--period", "2021-07")
     names = sorted(p.name for p in (root / "output" / "forms" / "2021-07").glob("市委组织部*.xlsx"))
     assert len(names) == 1 and "人才办" not in names[0]
+
+
+def summary(root: Path) -> dict[str, int]:
+    book = load_workbook(root / "output" / "reports" / "2021-06" / "2021年6月督查汇总表.xlsx")
+    return {row[0]: row[1] for row in book["汇总"].iter_rows(min_row=3, values_only=True)}
+
+
+def test_a_stopped_task_and_a_corrected_light_show_in_the_reports(tmp_path):
+    root = tmp_path / "宁波"
+    shutil.copytree(SAMPLE, root, ignore=shutil.ignore_patterns("output", "*.db", ".reporter*"))
+    invoke(root, "run")
+    before = summary(root)
+    ws = load_workbook(ledger_path(root))["工作任务"]
+    titles = {c.value: c.column for c in ws[2]}
+    lit = [ws.cell(r, 1).value for r in range(3, ws.max_row + 1) if ws.cell(r, titles["亮灯"]).value == "红灯"]
+    stopped, corrected = lit[0], lit[1]
+    edit(
+        root,
+        {
+            (stopped, "督办状态"): "停止督办",
+            (stopped, "状态说明"): "市政府常务会议决定不再督办",
+            (corrected, "完成进度（%）"): 100,
+            (corrected, "状态"): "已完成",
+        },
+    )
+    invoke(root, "run")
+    after = summary(root)
+    lights = ("绿灯", "黄灯", "红灯", "未亮灯")
+    assert sum(after[k] for k in lights) == sum(before[k] for k in lights) - 1  # one task fewer under supervision
+    assert (after["红灯"], after["绿灯"]) == (before["红灯"] - 2, before["绿灯"] + 1)
+    assert cells(root, stopped, "督办状态", "亮灯") == ["停止督办", None]
