@@ -5,7 +5,9 @@ The CLI calls exactly one of these per command and never opens the store itself.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -19,7 +21,7 @@ from reporter.mail.transport import FetchResult
 from reporter.model import Notice, ProgressCallback, Task
 from reporter.notices.parser import near_duplicate_units, no_tasks_message, parse_notice
 from reporter.notices.read import NOTICE_SUFFIXES, read_notice_file
-from reporter.notices.units import UnitDirectory
+from reporter.notices.units import District, UnitDirectory, district_candidates, own_place
 from reporter.periods import Period
 from reporter.problems import NOTICE_UNREADABLE, TABLE_CELL_MISSING, Location, Problem
 from reporter.reports.render import ReportResult, write_reports
@@ -27,6 +29,7 @@ from reporter.settings import CONFIG_NAME, CONFIG_TEMPLATE, Workspace
 from reporter.snapshot import latest_period, load_snapshot, resolve_period
 from reporter.status import StatusReport
 from reporter.store import SaveResult, Store
+from reporter.store.edits import CONFIRMED
 
 
 @dataclass
@@ -39,6 +42,7 @@ class ParseOutcome:
     encoding: str = ""
     sha256: str = ""
     saved: SaveResult | None = None
+    proposed: list[District] = field(default_factory=list)  # districts found in it, for the office to confirm
 
 
 @dataclass
@@ -123,15 +127,37 @@ def notice_files(workspace: Workspace) -> list[Path]:
     )
 
 
+@contextmanager
+def _open(workspace: Workspace) -> Iterator[tuple[Workspace, Store]]:
+    """The workspace's store, and the workspace with the districts the office confirmed in the ledger added to
+    those of ``reporter.toml`` (a district found in a notice becomes one when the office confirms it)."""
+    with Store(workspace.store_path) as store:
+        yield _with_confirmed(workspace, store), store
+
+
+def _with_confirmed(workspace: Workspace, store: Store) -> Workspace:
+    configured = {d.unit for d in workspace.districts}
+    confirmed = [d for d, state in store.stored_districts() if state == CONFIRMED and d.unit not in configured]
+    return replace(workspace, districts=[*workspace.districts, *confirmed]) if confirmed else workspace
+
+
 def import_notices(workspace: Workspace, paths: list[Path], store: Store) -> ImportResult:
-    """Parse notices and save each parsed one into the store (one transaction per notice)."""
-    result = parse_files(paths, workspace.directory(), workspace.notice_codes)
+    """Parse notices and save each parsed one into the store (one transaction per notice). Units that look like a
+    district's government or a zone's committee, and are not districts yet, are proposed to the office."""
+    directory = workspace.directory()
+    result = parse_files(paths, directory, workspace.notice_codes)
     for outcome in result.outcomes:
         if outcome.notice:
             try:
                 outcome.saved = store.save_notice(outcome.notice, outcome.sha256)
             except ReporterError as exc:
                 outcome.error, outcome.notice = str(exc), None
+                continue
+            notice = outcome.notice
+            units = list(dict.fromkeys(u for t in notice.tasks for u in (*t.lead_units, *t.cooperating_units)))
+            found = district_candidates(units, own_place(notice.meta.issuer))
+            fresh = [d for d in found if directory.district(d.unit) is None]
+            outcome.proposed = store.propose_districts(fresh, notice.meta.source)
     return result
 
 
@@ -164,8 +190,9 @@ def run_workspace(
             f"{workspace.notices_dir} 中没有通知文件（支持 {'、'.join(NOTICE_SUFFIXES)}），请先放入通知"
         )
     check_ledger_closed(workspace)  # before anything: the office's edits in it must not be lost
-    with Store(workspace.store_path) as store:
+    with _open(workspace) as (workspace, store):
         changes = read_back(workspace, store)  # the office's edits first: a re-parse must not undo them
+        workspace = _with_confirmed(workspace, store)  # with the districts it may just have confirmed
         imported = import_notices(workspace, files, store)
         tasks = store.tasks()
         if not tasks:
@@ -196,7 +223,7 @@ def run_workspace(
 def parse_notices(workspace: Workspace | None, paths: list[Path], *, store: bool = True) -> ImportResult:
     """``reporter parse``: parse notices; inside a workspace (and unless ``store`` is false) import them too."""
     if workspace is not None and store:
-        with Store(workspace.store_path) as opened:
+        with _open(workspace) as (workspace, opened):
             return import_notices(workspace, paths, opened)
     directory = workspace.directory() if workspace else UnitDirectory()
     return parse_files(paths, directory, workspace.notice_codes if workspace else None)
@@ -209,8 +236,9 @@ def _require_tasks(tasks: list[Task]) -> None:
 
 def build_ledger(workspace: Workspace) -> LedgerResult:
     """``reporter ledger``: write the ledger with the latest period that has returns."""
-    with Store(workspace.store_path) as store:
+    with _open(workspace) as (workspace, store):
         changes = read_back(workspace, store)
+        workspace = _with_confirmed(workspace, store)
         tasks = store.tasks()
         _require_tasks(tasks)
         snapshot = load_snapshot(workspace, store, latest_period(workspace, store), tasks=tasks)
@@ -219,7 +247,7 @@ def build_ledger(workspace: Workspace) -> LedgerResult:
 
 def write_period_forms(workspace: Workspace, period_key: str | None, due: date | None = None) -> FormsResult:
     """``reporter forms``: one fill-in workbook per responsible unit for the period."""
-    with Store(workspace.store_path) as store:
+    with _open(workspace) as (workspace, store):
         period = resolve_period(workspace, store, period_key)
         return make_forms(workspace, store, load_snapshot(workspace, store, period), due)
 
@@ -235,7 +263,7 @@ class CollectRun:
 
 def collect_period(workspace: Workspace, paths: list[Path], period_key: str | None) -> CollectRun:
     """``reporter collect``: merge returned forms (default ``input/returns/<period>/``), then refresh the ledger."""
-    with Store(workspace.store_path) as store:
+    with _open(workspace) as (workspace, store):
         period = workspace.period(period_key) if period_key else None
         targets = list(paths)
         if not targets:
@@ -259,7 +287,7 @@ def collect_period(workspace: Workspace, paths: list[Path], period_key: str | No
 
 def period_status(workspace: Workspace, period_key: str | None) -> StatusReport:
     """``reporter status``: who has reported for the period."""
-    with Store(workspace.store_path) as store:
+    with _open(workspace) as (workspace, store):
         period = resolve_period(workspace, store, period_key)
         _, status = load_snapshot(workspace, store, period).require_period()
         return status
@@ -269,7 +297,7 @@ def render_reports(
     workspace: Workspace, period_key: str | None, *, units: bool = False, pdf: bool = False
 ) -> ReportResult:
     """``reporter report``: every brief of the period and the consolidated Excel report."""
-    with Store(workspace.store_path) as store:
+    with _open(workspace) as (workspace, store):
         period = resolve_period(workspace, store, period_key)
         snapshot = load_snapshot(workspace, store, period)
     return write_reports(workspace, snapshot, units=units, pdf=pdf)
@@ -286,7 +314,7 @@ class ContactsCheck:
 
 def check_contacts(workspace: Workspace) -> ContactsCheck:
     found, problems = read_contacts(workspace.contacts_path)
-    with Store(workspace.store_path) as store:
+    with _open(workspace) as (workspace, store):
         units = list(dict.fromkeys(e.unit for e in store.task_units()))
     missing = [u for u in units if not (found.get(u) and found[u].emails)]
     return ContactsCheck(found, problems, missing)
@@ -294,7 +322,7 @@ def check_contacts(workspace: Workspace) -> ContactsCheck:
 
 def write_contacts(workspace: Workspace) -> tuple[Path, int, int]:
     """``reporter contacts --template``: the address book listing every unit; returns (path, kept, added)."""
-    with Store(workspace.store_path) as store:
+    with _open(workspace) as (workspace, store):
         return contacts_template(workspace, store)
 
 
@@ -308,14 +336,14 @@ def mail_units(
     again: bool = False,
 ) -> tuple[Period, SendResult]:
     """``reporter send`` (``kind="form"``) and ``reporter remind`` (``kind="reminder"``)."""
-    with Store(workspace.store_path) as store:
+    with _open(workspace) as (workspace, store):
         period = resolve_period(workspace, store, period_key)
         return period, send_mail(workspace, store, period, kind=kind, dry_run=dry_run, resend=resend, again=again)
 
 
 def fetch_mail(workspace: Workspace, period_key: str | None, eml_folder: Path | None) -> tuple[Period, FetchResult]:
     """``reporter fetch``: workbook attachments of new messages into ``input/returns/<period>/``."""
-    with Store(workspace.store_path) as store:
+    with _open(workspace) as (workspace, store):
         period = resolve_period(workspace, store, period_key)
         return period, fetch_returns(workspace, store, period, eml_folder=eml_folder)
 

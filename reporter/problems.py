@@ -413,6 +413,9 @@ LEDGER_BAD_ADDRESS = _register(
     "电子邮箱无效",
     "{unit}的电子邮箱“{address}”不是有效的地址，修改未采用（多个地址用分号隔开）",
 )
+LEDGER_BAD_KIND = _register(
+    "ledger.bad-kind", ERROR, "单位类型无效", "{unit}的类型“{value}”无效，应为：{choices}；修改未采用"
+)
 LEDGER_BAD_RESOLUTION = _register(
     "ledger.bad-resolution", ERROR, "处理方式无效", "“处理”栏的“{value}”无效，应为：{choices}；未处理"
 )

@@ -450,3 +450,46 @@ def test_a_stopped_task_and_a_corrected_light_show_in_the_reports(tmp_path):
     assert sum(after[k] for k in lights) == sum(before[k] for k in lights) - 1  # one task fewer under supervision
     assert (after["红灯"], after["绿灯"]) == (before["红灯"] - 2, before["绿灯"] + 1)
     assert cells(root, stopped, "督办状态", "亮灯") == ["停止督办", None]
+
+
+CITY_NOTICE = """\
+某市人民政府办公室关于印发2024年政府工作报告重点任务分解的通知
+2024年政府工作报告重点任务分解
+一、经济发展
+1.地区生产总值增长6%左右。
+牵头领导：张三
+牵头单位：市发改委；配合单位：东城区政府、西山县人民政府、高新区管委会
+2.新增就业5000人。
+牵头领导：李四
+牵头单位：市人社局；配合单位：各区县政府
+"""
+
+
+def test_districts_found_in_the_notice_are_proposed_and_confirmed_in_the_ledger(tmp_path):
+    root = tmp_path / "某市"
+    invoke(tmp_path, "init", str(root), "--name", "某市督查")
+    (root / "input" / "notices" / "通知.txt").write_text(CITY_NOTICE, encoding="utf-8")
+    invoke(root, "run")
+    kinds = {r[0]: r[1] for r in load_workbook(ledger_path(root))["责任单位"].iter_rows(min_row=3, values_only=True)}
+    assert {u: kinds[u] for u in ("东城区政府", "西山县人民政府", "高新区管委会", "市发改委")} == {
+        "东城区政府": "区县（待确认）",
+        "西山县人民政府": "区县（待确认）",
+        "高新区管委会": "开发园区（待确认）",
+        "市发改委": "部门单位",
+    }
+    assert {u.unit for u in stored_units(root, "2024-G-002")} == {"市人社局"}  # 各区县政府: no district known yet
+    set_cell(root, "责任单位", "东城区政府", "类型", "区县")
+    set_cell(root, "责任单位", "西山县人民政府", "类型", "区县")
+    set_cell(root, "责任单位", "高新区管委会", "类型", "部门单位")
+    config = (root / "reporter.toml").read_text(encoding="utf-8")
+    result = invoke(root, "run")
+    assert "单位类型" in result.output
+    assert {u.unit for u in stored_units(root, "2024-G-002")} == {"市人社局", "东城区政府", "西山县人民政府"}
+    kinds = {r[0]: r[1] for r in load_workbook(ledger_path(root))["责任单位"].iter_rows(min_row=3, values_only=True)}
+    assert (kinds["东城区政府"], kinds["高新区管委会"]) == ("区县", "部门单位")
+    assert (root / "reporter.toml").read_text(encoding="utf-8") == config  # kept in the store, not in the file
+
+
+def stored_units(root: Path, task_id: str):
+    with Store(load_workspace(root).store_path) as store:
+        return [u for u in store.task_units() if u.task_id == task_id]

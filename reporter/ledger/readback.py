@@ -53,6 +53,7 @@ from reporter.ledger.sheets import (
     SHEET_LIVELIHOOD,
     SHEET_UNITS,
     TAKE_NOTICE,
+    UNIT_KINDS,
     cell_text,
 )
 from reporter.model import (
@@ -70,11 +71,12 @@ from reporter.model import (
     Task,
 )
 from reporter.notices.parser import time_point
-from reporter.notices.units import expand_collective, read_units, split_list
+from reporter.notices.units import District, expand_collective, read_units, split_list
 from reporter.periods import active_in
 from reporter.problems import (
     LEDGER_BAD_ADDRESS,
     LEDGER_BAD_DATE,
+    LEDGER_BAD_KIND,
     LEDGER_BAD_RESOLUTION,
     LEDGER_BAD_STATE,
     LEDGER_BAD_VALUE,
@@ -92,8 +94,9 @@ from reporter.problems import (
     ProblemType,
 )
 from reporter.settings import Workspace
+from reporter.status import DEPARTMENT_KIND
 from reporter.store import Store
-from reporter.store.edits import CellKey
+from reporter.store.edits import CONFIRMED, REJECTED, CellKey
 
 # What a change did, as listed to the office.
 EDITED = "修改"
@@ -105,6 +108,7 @@ MERGED = "合并单位"
 UNMERGED = "取消合并"
 RENAMED = "领导调整"
 CONTACT = "联系方式"
+KIND = "单位类型"
 _TEXT_COLUMNS = {"任务内容", "项目名称"}
 _OWN_ID = re.compile(r"^[0-9A-Za-z\u4e00-\u9fa5][0-9A-Za-z\u4e00-\u9fa5\-_.]{0,30}$")
 
@@ -125,6 +129,7 @@ class _Batch:
     merged: dict[str, str] = field(default_factory=dict)
     unmerged: list[str] = field(default_factory=list)
     contacts: dict[str, dict[str, str]] = field(default_factory=dict)  # unit -> 联系人 / 电子邮箱 / 联系电话
+    districts: list[tuple[District, str]] = field(default_factory=list)  # confirmed or rejected by the office
 
 
 def check_ledger_closed(workspace: Workspace) -> None:
@@ -193,6 +198,7 @@ def read_back(workspace: Workspace, store: Store) -> LedgerChanges | None:
         read_sha256=book.sha256,
         merged=batch.merged,
         unmerged=batch.unmerged,
+        districts=batch.districts,
     )
     return reader.result
 
@@ -215,7 +221,8 @@ class _Reader:
         self.units = self._known_units()
         self.batch = _Batch()
         self.result = LedgerChanges(source=path.name)
-        self.shown_rows = {(key[0], key[1]) for key in shown}  # the (sheet, task) rows the last ledger showed
+        self.shown_rows = {(key[0], key[1]) for key in shown}
+        self.store_districts = store.stored_districts()  # the (sheet, task) rows the last ledger showed
 
     def _known_units(self) -> set[str]:
         units = {entry.unit for entry in self.store.task_units()}
@@ -498,6 +505,7 @@ class _Reader:
                 self.batch.merged[unit] = aliases.get(target, target)
                 self._change(MERGED, SHEET_UNITS, index + 1, MERGE_INTO, "", unit, target)
             self._read_contact(index + 1, unit, cell, columns)
+            self._read_kind(index + 1, unit, cell, columns)
             shown = self.shown.get((SHEET_UNITS, unit, MERGED_NAMES))
             if shown is not None and MERGED_NAMES in columns:
                 kept = set(split_list(cell(MERGED_NAMES)))
@@ -505,6 +513,30 @@ class _Reader:
                     if name not in kept and aliases.get(name) == unit:
                         self.batch.unmerged.append(name)
                         self._change(UNMERGED, SHEET_UNITS, index + 1, MERGED_NAMES, "", name, "")
+
+    def _read_kind(self, row: int, unit: str, cell: Any, columns: dict[str, int]) -> None:
+        """类型: a district found in a notice confirmed (区县, 开发园区) or not (部门单位); a unit the office says is
+        a district or zone becomes one."""
+        before, typed = self.shown.get((SHEET_UNITS, unit, "类型")), cell("类型")
+        if before is None or typed == before or "类型" not in columns:
+            return
+        if typed not in UNIT_KINDS:
+            choices = "、".join(UNIT_KINDS)
+            self._problem(LEDGER_BAD_KIND, SHEET_UNITS, row, columns["类型"], value=typed, unit=unit, choices=choices)
+            return
+        stored = {d.unit for d, _ in self.store_districts}
+        if unit in {d.unit for d in self.workspace.districts} - stored:
+            return  # a district of reporter.toml: changed there, not here
+        known = next((d for d, _ in self.store_districts if d.unit == unit), None)
+        if typed == DEPARTMENT_KIND:
+            if known is not None:
+                self.batch.districts.append((known, REJECTED))
+                self._change(KIND, SHEET_UNITS, row, "类型", "", before, typed)
+            return
+        name = known.name if known else re.sub(r"(人民)?政府$|管委会$", "", unit) or unit
+        short = known.short if known else name
+        self.batch.districts.append((District(name, short, typed, government=unit), CONFIRMED))
+        self._change(KIND, SHEET_UNITS, row, "类型", "", before, typed)
 
     def _read_contact(self, row: int, unit: str, cell: Any, columns: dict[str, int]) -> None:
         for column in CONTACT_COLUMNS:

@@ -28,12 +28,14 @@ from reporter.model import (
     StoredNotice,
     Task,
 )
+from reporter.notices.units import DISTRICT_KIND, ZONE_KIND
 from reporter.periods import GREEN, LIGHT_LABELS, RED, YELLOW, Period
 from reporter.progress import TaskProgress
 from reporter.settings import Workspace
 from reporter.snapshot import PeriodSnapshot
 from reporter.status import DEPARTMENT_KIND, StatusReport
 from reporter.store import Store
+from reporter.store.edits import PROPOSED
 from reporter.store.notices import show_value
 
 PROGRESS_COLUMNS = [
@@ -96,12 +98,10 @@ TAKE_NOTICE = "采用通知"
 RESOLUTIONS = (KEEP_OFFICE, TAKE_NOTICE)
 MERGE_INTO = "合并到（规范名称）"  # 责任单位: the office merges a unit name into another
 MERGED_NAMES = "已合并的名称"  # and sees (and can undo) what was merged into a unit
-RENAME_TO = "改为（换人或更名）"
-CONTACT_COLUMNS = (
-    "联系人",
-    "电子邮箱",
-    "联系电话",
-)  # 责任单位: kept in step with input/通讯录.xlsx  # 牵头领导: a leader renamed or replaced on all of their tasks
+RENAME_TO = "改为（换人或更名）"  # 牵头领导: a leader renamed or replaced on all of their tasks
+CONTACT_COLUMNS = ("联系人", "电子邮箱", "联系电话")  # 责任单位: kept in step with input/通讯录.xlsx
+TO_CONFIRM = "（待确认）"  # 责任单位 类型 of a district found in a notice, until the office confirms it
+UNIT_KINDS = (DEPARTMENT_KIND, DISTRICT_KIND, ZONE_KIND)
 
 
 @dataclass(frozen=True)
@@ -545,9 +545,10 @@ def _units_sheet(workspace: Workspace, name: str, snapshot: PeriodSnapshot, stor
         store.office_aliases(),
         snapshot.contacts,
     )
+    proposed = {d.unit: f"{d.kind}{TO_CONFIRM}" for d, state in store.stored_districts() if state == PROPOSED}
     order = {t.id: i for i, t in enumerate(tasks)}
     per_unit: dict[str, dict[str, list[str]]] = {}
-    district_kind = {d.unit: d.kind for d in workspace.districts}
+    district_kind = {**proposed, **{d.unit: d.kind for d in workspace.districts}}
     for entry in task_units:
         per_unit.setdefault(entry.unit, {LEAD: [], COOPERATING: []})[entry.role].append(entry.task_id)
     counted: list[tuple[str, str, list[str], list[str]]] = []
@@ -595,6 +596,11 @@ def _units_sheet(workspace: Workspace, name: str, snapshot: PeriodSnapshot, stor
     )
     pending = {(key[1], key[2]): item for key, item in store.ledger_pending().items() if key[0] == SHEET_UNITS}
     titles = [c.title for c in sheet.columns]
+    sheet.choices[titles.index("类型")] = list(UNIT_KINDS)
+    for r, row in enumerate(sheet.rows):
+        if str(row[1]).endswith(TO_CONFIRM):
+            sheet.fills[(r, 1)] = CONFLICT_COLOUR
+            sheet.notes[(r, 1)] = "从通知中识别出的区县或开发园区，请确认：选择“区县”或“开发园区”，不是则选择“部门单位”"
     for r, row in enumerate(sheet.rows):
         for column in CONTACT_COLUMNS:
             item = pending.get((str(row[0]), column))
@@ -717,7 +723,7 @@ def write_ledger(
     units = by_name[SHEET_UNITS]
     unit_titles = [c.title for c in units.columns]
     for row in units.rows:
-        for title in (MERGED_NAMES, *CONTACT_COLUMNS):
+        for title in ("类型", MERGED_NAMES, *CONTACT_COLUMNS):
             cells[(SHEET_UNITS, str(row[0]), title)] = cell_text(row[unit_titles.index(title)])
     period = snapshot.period.key if snapshot.period else ""
     written = {"period": period, "written_at": datetime.now().isoformat(timespec="seconds")}

@@ -281,6 +281,38 @@ def expand_collective(name: str, directory: UnitDirectory, related: list[str] | 
     return members
 
 
+_DISTRICT_UNIT = re.compile(
+    r"^(?P<name>[\u4e00-\u9fa5]{1,6}?(?:区|县|市|旗|镇|乡))(?:人民)?政府$"
+)  # a county's towns too
+_ZONE_UNIT = re.compile(
+    r"^(?P<name>[\u4e00-\u9fa5（）]{0,24}?(?:开发区|高新区|新区|园区|保税区|度假区|片区|港区|经济区|示范区))管委会$"
+)
+
+
+def district_candidates(units: list[str], own_place: str = "") -> list[District]:
+    """Units whose names say they are a district, county or county-level city government (海曙区政府, 余姚市政府)
+    or a development zone's management committee (杭州湾新区管委会): proposed to the office as districts.
+    ``own_place`` (宁波市, from the issuer) is the notice's own government, not one of its districts."""
+    found: dict[str, District] = {}
+    for unit in units:
+        if match := _DISTRICT_UNIT.match(unit):
+            name = match.group("name")
+            if name == own_place or own_place.startswith(name):
+                continue
+            short = name[:-1] if len(name) >= 3 else name
+            found.setdefault(unit, District(name, short, DISTRICT_KIND, government=unit))
+        elif match := _ZONE_UNIT.match(unit):
+            name = match.group("name")
+            found.setdefault(unit, District(name, name, ZONE_KIND, government=unit))
+    return list(found.values())
+
+
+def own_place(issuer: str) -> str:
+    """The place of a notice's issuer: 宁波市 of 宁波市人民政府办公厅."""
+    match = re.match(r"^([\u4e00-\u9fa5]{2,8}?(?:省|市|区|县|州|旗))", issuer)
+    return match.group(1) if match else ""
+
+
 def near_duplicates(names: list[str]) -> list[tuple[str, str, str]]:
     """Pairs of distinct unit names that are probably the same unit, with the reason, for the user to confirm.
 

@@ -18,9 +18,11 @@ import json
 from typing import Any
 
 from reporter.model import OFFICE, Answer, CollectiveUnit, OfficeEdit, Task
+from reporter.notices.units import District
 from reporter.store.database import Database, now
 
 CellKey = tuple[str, str, str]  # (sheet, task id, column)
+PROPOSED, CONFIRMED, REJECTED = "proposed", "confirmed", "rejected"  # a district found in a notice
 
 
 def apply_office_edits(task: Task, edits: list[OfficeEdit], aliases: dict[str, str] | None = None) -> Task:
@@ -115,6 +117,27 @@ class OfficeTables(Database):
 
     def _drop_alias(self, name: str) -> None:
         self.conn.execute("DELETE FROM office_aliases WHERE name = ?", (name,))
+
+    # -- districts found in the notices, proposed to the office -----------------------------------------------
+
+    def stored_districts(self) -> list[tuple[District, str]]:
+        """Districts found in the notices with their state: proposed, confirmed or rejected (by the office)."""
+        rows = self.conn.execute("SELECT * FROM districts ORDER BY rowid")
+        return [(District(r["name"], r["short"], r["kind"], government=r["unit"]), r["state"]) for r in rows.fetchall()]
+
+    def propose_districts(self, districts: list[District], source: str) -> list[District]:
+        """Record districts found in a notice that are new to the store; return those."""
+        known = {r[0] for r in self.conn.execute("SELECT unit FROM districts")}
+        new = [d for d in districts if d.unit not in known]
+        with self.transaction():
+            self.conn.executemany(
+                "INSERT INTO districts (unit, name, short, kind, state, source, at) VALUES (?,?,?,?,?,?,?)",
+                [(d.unit, d.name, d.short, d.kind, PROPOSED, source, now()) for d in new],
+            )
+        return new
+
+    def _set_district_state(self, unit: str, kind: str, state: str) -> None:
+        self.conn.execute("UPDATE districts SET kind = ?, state = ?, at = ? WHERE unit = ?", (kind, state, now(), unit))
 
     # -- progress the office corrected --------------------------------------------------------------------
 

@@ -12,8 +12,9 @@ from typing import Any
 
 from reporter.errors import StoreError
 from reporter.model import Answer, HistoryEntry, Notice, OfficeEdit, StoredNotice, Task, TaskUnit
+from reporter.notices.units import District
 from reporter.store.database import content_digest, now
-from reporter.store.edits import CellKey, OfficeTables, apply_office_edits
+from reporter.store.edits import CONFIRMED, CellKey, OfficeTables, apply_office_edits
 
 OFFICE_NOTICE = "台账"  # the notice code of tasks the office added in the ledger
 
@@ -30,6 +31,7 @@ CHANGE_LABELS = {
     "office-agrees": "通知修订后与台账一致",
     "unit-merged": "合并单位",
     "unit-unmerged": "取消合并单位",
+    "district": "区县或开发园区确认",
 }
 
 
@@ -250,6 +252,7 @@ class NoticeTables(OfficeTables):
         read_sha256: str = "",
         merged: dict[str, str] | None = None,
         unmerged: list[str] | None = None,
+        districts: list[tuple[District, str]] | None = None,
     ) -> None:
         """Record what the office changed in the ledger, in one transaction: definition edits (and conflicts it
         resolved by taking the notice's value), tasks it added, progress it corrected, cells not applied."""
@@ -277,6 +280,14 @@ class NoticeTables(OfficeTables):
                 self._history(
                     "", OFFICE_NOTICE, "unit-unmerged", f"{name} 不再并入其他单位（{source}）", None, None, at
                 )
+            for district, state in districts or []:
+                self.conn.execute(
+                    "INSERT INTO districts (unit, name, short, kind, state, source, at) VALUES (?,?,?,?,?,?,?)"
+                    " ON CONFLICT(unit) DO UPDATE SET kind=excluded.kind, state=excluded.state, at=excluded.at",
+                    (district.unit, district.name, district.short, district.kind, state, source, at),
+                )
+                detail = f"{district.unit}：{district.kind if state == CONFIRMED else '不是区县或开发园区'}（{source}）"
+                self._history("", OFFICE_NOTICE, "district", detail, None, None, at)
             if merged or unmerged:  # every task naming a unit merged or unmerged
                 touched |= {row[0] for row in self.conn.execute("SELECT id FROM tasks WHERE active = 1")}
             self._set_pending(pending)

@@ -206,4 +206,16 @@ MIGRATIONS: list[str] = [
         at TEXT NOT NULL
     );
     """,
+    # 6: districts and zones found in the notices, proposed to the office and confirmed (or not) in the ledger
+    """
+    CREATE TABLE districts (
+        unit TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        short TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        state TEXT NOT NULL,
+        source TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    """,
 ]
