@@ -4,6 +4,7 @@ reported where they are and kept as typed, conflicts with a revised notice wait 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -294,6 +295,52 @@ def test_a_corrected_percent_is_an_answer_from_the_office(tmp_path):
     rows = [r for r in history.iter_rows(min_row=3, values_only=True) if r[1] == task_id and r[0] == "2021-06"]
     assert [(r[2], r[3], r[5]) for r in rows][-1] == ("市政府督查室", "督查室核实", 100)
     assert any(r[2] == lead for r in rows)  # the unit's own answer is kept beside it
+
+
+def _uno_python() -> str | None:
+    """A Python that can drive LibreOffice (python3-uno), or None."""
+    for candidate in ("/usr/bin/python3", shutil.which("python3") or ""):
+        if candidate and subprocess.run([candidate, "-c", "import uno"], capture_output=True).returncode == 0:
+            return candidate
+    return None
+
+
+def test_cells_typed_in_libreoffice_calc_are_read_back(office, small):
+    python = _uno_python()
+    if python is None:
+        message = "未安装 python3-uno：无法在 LibreOffice 中编辑台账（CI 的 .ci/run 会安装）"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    ws = load_workbook(ledger_path(small))["工作任务"]
+    titles = {c.value: c.column_letter for c in ws[2]}
+    typed = {
+        "工作任务": {
+            f"{titles['牵头领导']}3": "王五",
+            f"{titles['完成时限']}5": "2024-10-31",
+            f"{titles['督办状态']}4": "已销号",
+            f"A{ws.max_row + 1}": "",
+            f"{titles['任务内容']}{ws.max_row + 1}": "落实县长批示事项。",
+            f"{titles['牵头单位']}{ws.max_row + 1}": "县发改局",
+        }
+    }
+    subprocess.run(
+        [
+            python,
+            str(Path(__file__).with_name("lo_edit.py")),
+            str(ledger_path(small)),
+            str(small / "lo"),
+            json.dumps(typed),
+        ],
+        check=True,
+        timeout=240,
+    )
+    result = invoke(small, "ledger")
+    assert "2024-J-001" in result.output
+    tasks = stored(small)
+    assert (tasks["2024-G-001"].leaders, tasks["2024-G-003"].deadline) == (["王五"], "2024-10-31")
+    assert tasks["2024-G-002"].supervision == "已销号"
+    assert tasks["2024-J-001"].lead_units == ["县发改局"]
 
 
 def test_a_ledger_resaved_by_libreoffice_is_read_back(office, small):
