@@ -21,6 +21,7 @@ column and is not applied; the rest is. The cell stays in the next ledger as typ
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -256,10 +257,7 @@ class _Reader:
             row = sheet.rows[index]
             number = index + 1  # the Excel row
 
-            def cell(title: str, row: list[object] = row) -> str:
-                at = columns.get(title)
-                return cell_text(row[at]) if at is not None and at < len(row) else ""
-
+            cell = _reader(row, columns)
             task_id = cell(ID_COLUMNS[name])
             if not any(cell_text(v) for v in row):
                 continue
@@ -276,7 +274,9 @@ class _Reader:
             else:
                 self._read_new_task(name, number, task_id, cell, columns)
 
-    def _read_edits(self, sheet: str, row: int, task_id: str, cell: Any, columns: dict[str, int]) -> None:
+    def _read_edits(
+        self, sheet: str, row: int, task_id: str, cell: Callable[[str], str], columns: dict[str, int]
+    ) -> None:
         task = self.tasks[task_id]
         for column in EDITABLE[sheet]:
             if column not in columns:
@@ -314,7 +314,7 @@ class _Reader:
         return {name: base.get(name, "") for name in value}
 
     def _value(
-        self, sheet: str, row: int, at: int, task: Task, column: str, typed: str, cell: Any
+        self, sheet: str, row: int, at: int, task: Task, column: str, typed: str, cell: Callable[[str], str]
     ) -> dict[str, Any] | None:
         """The task attributes an edited cell sets, or None (a problem recorded) when it cannot be applied."""
         names = EDITABLE[sheet][column]
@@ -357,7 +357,9 @@ class _Reader:
         ]
         return {name: units.real, "collective_units": [c.to_dict() for c in collectives]}
 
-    def _read_progress(self, sheet: str, row: int, task_id: str, cell: Any, columns: dict[str, int]) -> None:
+    def _read_progress(
+        self, sheet: str, row: int, task_id: str, cell: Callable[[str], str], columns: dict[str, int]
+    ) -> None:
         changed = [c for c in CORRECTABLE if c in columns and cell(c) != self.shown.get((sheet, task_id, c), cell(c))]
         if not changed:
             return
@@ -392,7 +394,9 @@ class _Reader:
                 CORRECTED, sheet, row, column, task_id, self.shown.get((sheet, task_id, column), ""), cell(column)
             )
 
-    def _read_new_task(self, sheet: str, row: int, task_id: str, cell: Any, columns: dict[str, int]) -> None:
+    def _read_new_task(
+        self, sheet: str, row: int, task_id: str, cell: Callable[[str], str], columns: dict[str, int]
+    ) -> None:
         text_column = "任务内容" if sheet != SHEET_LIVELIHOOD else "项目名称"
         if not cell(text_column):
             return  # a row with no task text (a note the office keeps beside the table): left alone
@@ -453,10 +457,11 @@ class _Reader:
             return
         for index in range(header_at + 1, len(sheet.rows)):
             row = sheet.rows[index]
-            choice = cell_text(row[columns["处理"]]) if columns["处理"] < len(row) else ""
+            cell = _reader(row, columns)
+            choice = cell("处理")
             if not choice:
                 continue
-            task_id, column = cell_text(row[columns["任务编号"]]), cell_text(row[columns["栏目"]])
+            task_id, column = cell("任务编号"), cell("栏目")
             if choice not in RESOLUTIONS:
                 choices = "、".join(RESOLUTIONS)
                 self._problem(
@@ -493,10 +498,7 @@ class _Reader:
         for index in range(header_at + 1, len(sheet.rows)):
             row = sheet.rows[index]
 
-            def cell(title: str, row: list[object] = row) -> str:
-                at = columns.get(title)
-                return cell_text(row[at]) if at is not None and at < len(row) else ""
-
+            cell = _reader(row, columns)
             unit, target = cell("单位"), cell(MERGE_INTO)
             if target and target != unit:
                 if target not in self.units:
@@ -514,7 +516,7 @@ class _Reader:
                         self.batch.unmerged.append(name)
                         self._change(UNMERGED, SHEET_UNITS, index + 1, MERGED_NAMES, "", name, "")
 
-    def _read_kind(self, row: int, unit: str, cell: Any, columns: dict[str, int]) -> None:
+    def _read_kind(self, row: int, unit: str, cell: Callable[[str], str], columns: dict[str, int]) -> None:
         """类型: a district found in a notice confirmed (区县, 开发园区) or not (部门单位); a unit the office says is
         a district or zone becomes one."""
         before, typed = self.shown.get((SHEET_UNITS, unit, "类型")), cell("类型")
@@ -538,7 +540,7 @@ class _Reader:
         self.batch.districts.append((District(name, short, typed, government=unit), CONFIRMED))
         self._change(KIND, SHEET_UNITS, row, "类型", "", before, typed)
 
-    def _read_contact(self, row: int, unit: str, cell: Any, columns: dict[str, int]) -> None:
+    def _read_contact(self, row: int, unit: str, cell: Callable[[str], str], columns: dict[str, int]) -> None:
         for column in CONTACT_COLUMNS:
             key = (SHEET_UNITS, unit, column)
             before, typed, waiting = self.shown.get(key), cell(column), self.pending.get(key)
@@ -561,9 +563,8 @@ class _Reader:
         if header_at is None or RENAME_TO not in columns:
             return
         for index in range(header_at + 1, len(sheet.rows)):
-            row = sheet.rows[index]
-            leader = cell_text(row[columns["领导"]]) if columns["领导"] < len(row) else ""
-            target = cell_text(row[columns[RENAME_TO]]) if columns[RENAME_TO] < len(row) else ""
+            cell = _reader(sheet.rows[index], columns)
+            leader, target = cell("领导"), cell(RENAME_TO)
             if not target or target == leader:
                 continue
             for task in self.tasks.values():
@@ -588,6 +589,16 @@ class _Reader:
 
     def _change(self, kind: str, sheet: str, row: int, column: str, task_id: str, before: str, after: str) -> None:
         self.result.changes.append(LedgerChange(kind, sheet, row, column, task_id, before, after))
+
+
+def _reader(row: list[object], columns: dict[str, int]) -> Callable[[str], str]:
+    """The cells of a row by column title, as compared (``cell_text``); a missing column reads as ``""``."""
+
+    def cell(title: str) -> str:
+        at = columns.get(title)
+        return cell_text(row[at]) if at is not None and at < len(row) else ""
+
+    return cell
 
 
 def _header(rows: list[list[object]], id_title: str) -> tuple[int | None, dict[str, int]]:
