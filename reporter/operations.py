@@ -146,6 +146,8 @@ def import_notices(workspace: Workspace, paths: list[Path], store: Store) -> Imp
     district's government or a zone's committee, and are not districts yet, are proposed to the office."""
     directory = workspace.directory()
     result = parse_files(paths, directory, workspace.notice_codes)
+    contacts, _ = read_contacts(workspace.contacts_path)
+    known = [*contacts, *dict.fromkeys(entry.unit for entry in store.task_units())]  # full names of units
     for outcome in result.outcomes:
         if outcome.notice:
             try:
@@ -153,12 +155,29 @@ def import_notices(workspace: Workspace, paths: list[Path], store: Store) -> Imp
             except ReporterError as exc:
                 outcome.error, outcome.notice = str(exc), None
                 continue
-            notice = outcome.notice
-            units = list(dict.fromkeys(u for t in notice.tasks for u in (*t.lead_units, *t.cooperating_units)))
-            found = district_candidates(units, own_place(notice.meta.issuer))
-            fresh = [d for d in found if directory.district(d.unit) is None]
-            outcome.proposed = store.propose_districts(fresh, notice.meta.source)
+            outcome.proposed = store.propose_districts(
+                _districts_found(outcome.notice, directory, known), outcome.notice.meta.source
+            )
     return result
+
+
+def _districts_found(notice: Notice, directory: UnitDirectory, known: list[str]) -> list[District]:
+    """Districts a notice names that are not districts yet: units named like a district's government or a
+    zone's committee, and the columns of its breakdown tables (海曙, 高新区) matched to such a unit named in any
+    notice or in the address book (``known``)."""
+    units = list(dict.fromkeys(u for t in notice.tasks for u in (*t.lead_units, *t.cooperating_units)))
+    place = own_place(notice.meta.issuer)
+    found = {d.unit: d for d in district_candidates(units, place)}
+    pool = district_candidates(list(dict.fromkeys([*units, *known])), place)
+    headers = dict.fromkeys(c for t in notice.tasks for row in t.breakdown for c in row.columns)
+    for header in headers:
+        if directory.district(header) is not None:
+            continue
+        matches = {d.unit: d for d in pool if d.name.startswith(header) or d.unit.startswith(header)}
+        if len(matches) == 1:
+            (district,) = matches.values()
+            found.setdefault(district.unit, replace(district, short=header))
+    return [d for d in found.values() if directory.district(d.unit) is None]
 
 
 @dataclass

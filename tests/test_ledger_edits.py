@@ -540,3 +540,50 @@ def test_districts_found_in_the_notice_are_proposed_and_confirmed_in_the_ledger(
 def stored_units(root: Path, task_id: str):
     with Store(load_workspace(root).store_path) as store:
         return [u for u in store.task_units() if u.task_id == task_id]
+
+
+BREAKDOWN_NOTICE = (
+    "某市人民政府办公室关于印发2024年民生实事项目责任分解的通知\n2024年民生实事项目任务分解\n一、新建城市书房20家\n"
+    "牵头领导：张三\n责任单位：市文广旅局；配合单位：各区县政府\n任务分解\t东城\t西山\t合计\n新建城市书房（家）\t12\t8\t20\n"
+)
+
+
+def test_breakdown_columns_are_proposed_as_the_districts_the_address_book_names(tmp_path):
+    from openpyxl import Workbook
+
+    root = tmp_path / "某市"
+    invoke(tmp_path, "init", str(root), "--name", "某市督查")
+    (root / "input" / "notices" / "通知.txt").write_text(BREAKDOWN_NOTICE, encoding="utf-8")
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "通讯录"
+    for row in (
+        ["通讯录"],
+        ["单位", "联系人", "电子邮箱"],
+        ["东城区政府", "李", "dc@example.cn"],
+        ["西山县人民政府", "王", "xs@example.cn"],
+    ):
+        sheet.append(row)
+    book.save(root / "input" / "通讯录.xlsx")
+    invoke(root, "run")
+    units = {r[0]: r for r in load_workbook(ledger_path(root))["责任单位"].iter_rows(min_row=3, values_only=True)}
+    assert {u: units[u][1:5] for u in ("东城区政府", "西山县人民政府")} == {
+        "东城区政府": ("区县（待确认）", 0, 0, 0),  # listed though no task names it yet
+        "西山县人民政府": ("区县（待确认）", 0, 0, 0),
+    }
+    for unit in ("东城区政府", "西山县人民政府"):
+        set_cell(root, "责任单位", unit, "类型", "区县")
+    invoke(root, "run")
+    project = stored(root)["2024-M-001"]
+    assert [(row.values, row.total) for row in project.breakdown] == [({"东城": 12, "西山": 8, "合计": 20}, 20)]
+    assert warning_codes(root) == []  # the districts' shares add up to the target; 合计 is not one more share
+    invoke(root, "forms", "--period", "2024-06")
+    form = next((root / "output" / "forms" / "2024-06").glob("东城区政府*.xlsx"))
+    book = load_workbook(form)
+    shares = [row for ws in book.worksheets[2:] for row in ws.iter_rows(values_only=True) if "新建城市书房" in row]
+    assert shares and 12 in shares[0] and 8 not in shares[0]  # the district's own share of the project
+    assert {u.unit for u in stored_units(root, "2024-M-001")} == {"市文广旅局", "东城区政府", "西山县人民政府"}
+
+
+def warning_codes(root: Path) -> list[str]:
+    return [r[1] for r in load_workbook(ledger_path(root))["解析警告"].iter_rows(min_row=3, values_only=True)]

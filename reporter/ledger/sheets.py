@@ -557,6 +557,7 @@ def _units_sheet(workspace: Workspace, name: str, snapshot: PeriodSnapshot, stor
         coop = sorted(roles[COOPERATING], key=lambda i: order[i])
         counted.append((unit, district_kind.get(unit, DEPARTMENT_KIND), lead, coop))
     counted.sort(key=lambda r: (-len(r[2]), -(len(r[2]) + len(r[3])), r[0]))
+    counted += [(unit, kind, [], []) for unit, kind in proposed.items() if unit not in per_unit]  # no task yet
     merged: dict[str, list[str]] = {}
     for alias, canonical in sorted(aliases.items()):
         merged.setdefault(canonical, []).append(alias)

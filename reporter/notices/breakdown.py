@@ -237,8 +237,9 @@ def _make_row(group: _Group, result: BreakdownResult, file: str, task: str) -> B
                 columns="、".join(group.columns),
             )
         )
-    present = [n for n in numbers if n is not None]
-    total = None if percent or not present else _round(sum(present))
+    shares = numbers if not aligned else [n for c, n in zip(group.columns, numbers, strict=True) if not _is_total(c)]
+    present = [n for n in shares if n is not None]
+    total = None if percent or not present else _round(sum(present))  # a 合计 column is not one more share
     return BreakdownRow(
         table=group.title,
         indicator=indicator,
@@ -250,6 +251,14 @@ def _make_row(group: _Group, result: BreakdownResult, file: str, task: str) -> B
         aligned=aligned,
         total=total,
     )
+
+
+_TOTAL_COLUMNS = re.compile(r"^(?:全[市县区])?(?:合\s*计|小\s*计|总\s*计|总数|总量)$")
+
+
+def _is_total(column: str) -> bool:
+    """合计, 小计, 总计, 全市合计: the table's own total, not a district's share."""
+    return bool(_TOTAL_COLUMNS.match(column.strip()))
 
 
 def _round(value: float) -> float:
