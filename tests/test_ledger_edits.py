@@ -101,6 +101,7 @@ def test_definition_edits_are_read_back_listed_and_kept_through_a_reparse(small)
     tasks = stored(small)
     assert (tasks["2024-G-001"].lead_units, tasks["2024-G-001"].cooperating_units) == (["县统计局"], ["县财政局"])
     assert (tasks["2024-G-002"].text, tasks["2024-G-002"].leaders) == ("新增规上工业企业60家。", ["王五"])
+    assert [(t.indicator, t.value) for t in tasks["2024-G-002"].targets] == [("规上工业企业", 60)]  # read again
     assert (tasks["2024-G-003"].deadline, tasks["2024-G-003"].section) == ("2024-09-30", "二、民生保障")
     # the next ledger shows the office's values, tinted
     assert cells(small, "2024-G-001", "牵头单位", "配合单位") == ["县统计局", "县财政局"]

@@ -72,6 +72,7 @@ from reporter.model import (
     Task,
 )
 from reporter.notices.parser import time_point
+from reporter.notices.targets import extract_targets
 from reporter.notices.units import District, expand_collective, read_units, split_list
 from reporter.periods import active_in
 from reporter.problems import (
@@ -343,6 +344,10 @@ class _Reader:
                 self._problem(LEDGER_STOP_WITHOUT_REASON, sheet, row, at, task.id, state=state)
                 return None
             return {"supervision": "" if state == SUPERVISED else state}
+        if names[0] in ("text", "target_text"):  # the quantitative targets are read again from the new wording
+            wording = typed if names[0] == "target_text" or task.kind == WORK else task.target_text or typed
+            targets = extract_targets(wording, require_verb=task.kind == WORK)
+            return {names[0]: typed, "targets": [t.to_dict() for t in targets]}
         return {names[0]: typed}
 
     def _units(self, sheet: str, row: int, at: int, task: Task, name: str, typed: str) -> dict[str, Any] | None:

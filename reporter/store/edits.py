@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from reporter.model import OFFICE, Answer, CollectiveUnit, OfficeEdit, Task
+from reporter.model import OFFICE, Answer, CollectiveUnit, OfficeEdit, Target, Task
 from reporter.notices.units import District
 from reporter.store.database import Database, now
 
@@ -32,6 +32,8 @@ def apply_office_edits(task: Task, edits: list[OfficeEdit], aliases: dict[str, s
         for name, value in edit.value.items():
             if name == "collective_units":
                 task.collective_units = [CollectiveUnit.from_dict(c) for c in value]
+            elif name == "targets":
+                task.targets = [Target.from_dict(t) for t in value]
             else:
                 setattr(task, name, list(value) if isinstance(value, list) else value)
         if edit.field not in task.office_fields:

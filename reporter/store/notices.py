@@ -459,7 +459,7 @@ def show_value(value: dict[str, Any] | None) -> str:
         return ""
     parts = []
     for name, item in value.items():
-        if name == "collective_units":
-            continue
+        if name in ("collective_units", "targets"):
+            continue  # read from the cells shown beside it
         parts.append("、".join(item) if isinstance(item, list) else str(item))
     return "；".join(p for p in parts if p)
