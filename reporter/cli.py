@@ -355,11 +355,17 @@ def forms(ctx: click.Context, period_key: str | None, due: date | None) -> None:
 
     每个单位一个 .xlsx：填报说明、填报任务（已预填上期内容）、区县政府另有民生实事指标；
     只有填报列可以编辑，其余内容受保护；表内隐藏的识别信息保证文件改名后仍能识别。
+    生成前先读入台账中督查室的修改（如新增的任务、停止督办、合并的单位），并同步更新台账。
 
     示例：reporter forms --period 2021-06 --due 2021-06-25
     """
-    result = write_period_forms(_workspace(ctx), period_key, due)
+    run = write_period_forms(_workspace(ctx), period_key, due)
+    result = run.result
     console = _console()
+    if run.ledger:
+        _print_ledger(console, run.ledger)
+    if run.note:
+        console.print(f"[yellow]提示：[/]{escape(run.note)}")
     table = Table(title=f"{result.period.label}填报表（截止 {result.due.isoformat()}）", title_justify="left")
     for heading in ("单位", "牵头任务", "配合任务", "民生实事指标", "文件"):
         table.add_column(heading, overflow="fold")

@@ -15,7 +15,7 @@ from reporter.contacts import Contact, read_contacts
 from reporter.errors import NoticeError, ReporterError, WorkspaceError
 from reporter.forms.collect import ACCEPTED, CollectResult, collect_returns, return_files
 from reporter.forms.write import FormsResult, make_forms
-from reporter.ledger import LedgerResult, check_ledger_closed, read_back, write_ledger
+from reporter.ledger import LedgerOpenError, LedgerResult, check_ledger_closed, read_back, write_ledger
 from reporter.mail.jobs import SendResult, contacts_template, fetch_returns, send_mail
 from reporter.mail.transport import FetchResult
 from reporter.model import Notice, ProgressCallback, Task
@@ -264,11 +264,31 @@ def build_ledger(workspace: Workspace) -> LedgerResult:
         return write_ledger(workspace, store, snapshot, changes)
 
 
-def write_period_forms(workspace: Workspace, period_key: str | None, due: date | None = None) -> FormsResult:
-    """``reporter forms``: one fill-in workbook per responsible unit for the period."""
+@dataclass
+class FormsRun:
+    """``reporter forms``: the forms, and the ledger when the office's edits in it were read first."""
+
+    result: FormsResult
+    ledger: LedgerResult | None = None
+    note: str = ""
+
+
+def write_period_forms(workspace: Workspace, period_key: str | None, due: date | None = None) -> FormsRun:
+    """``reporter forms``: one fill-in workbook per responsible unit for the period. The office's edits in the
+    ledger are read first (a task added there gets its form) and the ledger rewritten with them; when the ledger
+    is open in Excel or WPS the forms are made without them, and a note says so."""
     with _open(workspace) as (workspace, store):
+        ledger, note = None, ""
+        try:
+            changes = read_back(workspace, store)
+        except LedgerOpenError as exc:
+            changes, note = None, f"{exc}。填报表按上次读入的台账生成"
+        if changes is not None and (changes.changes or changes.problems):
+            workspace = _with_confirmed(workspace, store)
+            latest = load_snapshot(workspace, store, latest_period(workspace, store))
+            ledger = write_ledger(workspace, store, latest, changes)  # shows the ids given and what was refused
         period = resolve_period(workspace, store, period_key)
-        return make_forms(workspace, store, load_snapshot(workspace, store, period), due)
+        return FormsRun(make_forms(workspace, store, load_snapshot(workspace, store, period), due), ledger, note)
 
 
 @dataclass

@@ -588,3 +588,23 @@ def test_breakdown_columns_are_proposed_as_the_districts_the_address_book_names(
 
 def warning_codes(root: Path) -> list[str]:
     return [r[1] for r in load_workbook(ledger_path(root))["解析警告"].iter_rows(min_row=3, values_only=True)]
+
+
+def test_forms_read_the_ledger_first_and_show_the_new_id_in_it(small):
+    edit(small, {}, [{"任务内容": "落实县长批示：开展安全生产大检查。", "牵头单位": "县人社局"}])
+    result = invoke(small, "forms", "--period", "2024-06")
+    assert "新增任务" in result.output
+    form = next((small / "output" / "forms" / "2024-06").glob("*县人社局*.xlsx"))
+    ids = [row[0] for row in load_workbook(form)["填报任务"].iter_rows(min_row=4, values_only=True) if row[0]]
+    assert ids == ["2024-G-003", "2024-J-001"]
+    assert cells(small, "2024-J-001", "任务内容") == ["落实县长批示：开展安全生产大检查。"]  # the ledger shows its id
+    invoke(small, "forms", "--period", "2024-06")  # read once: no second new task
+    assert "2024-J-002" not in stored(small)
+
+
+def test_forms_are_made_while_the_ledger_is_open_with_a_note(small):
+    (small / "output" / "~$台账.xlsx").write_bytes(b"\x00")
+    result = invoke(small, "forms", "--period", "2024-06")
+    assert "台账.xlsx 正在被 Excel/WPS 打开" in result.output.replace("\n", "")
+    assert "填报表按上次读入的台账生成" in result.output.replace("\n", "")
+    assert list((small / "output" / "forms" / "2024-06").glob("*.xlsx"))
