@@ -123,16 +123,14 @@ def test_definition_edits_are_read_back_listed_and_kept_through_a_reparse(small)
 
 
 def test_a_new_row_becomes_a_task_with_an_id_and_a_form(small):
-    edit(small, {}, [{"任务内容": "落实县长批示：开展营商环境专项督查。", "牵头领导": "张三", "牵头单位": "县发改局"}])
+    text = "新增市场主体2000户。"  # 批示交办
+    edit(small, {}, [{"任务内容": text, "牵头领导": "张三", "牵头单位": "县发改局"}])
     result = invoke(small, "ledger")
     assert "新增任务" in result.output and "2024-J-001" in result.output
     task = stored(small)["2024-J-001"]
-    assert (task.text, task.leaders, task.lead_units) == (
-        "落实县长批示：开展营商环境专项督查。",
-        ["张三"],
-        ["县发改局"],
-    )
-    assert cells(small, "2024-J-001", "任务内容", "牵头单位") == ["落实县长批示：开展营商环境专项督查。", "县发改局"]
+    assert (task.text, task.leaders, task.lead_units) == (text, ["张三"], ["县发改局"])
+    assert [(t.indicator, t.value, t.unit) for t in task.targets] == [("市场主体", 2000, "户")]
+    assert cells(small, "2024-J-001", "任务内容", "牵头单位") == [text, "县发改局"]
     invoke(small, "forms", "--period", "2024-06")
     form = next((small / "output" / "forms" / "2024-06").glob("*县发改局*.xlsx"))
     ids = [row[0] for row in load_workbook(form)["填报任务"].iter_rows(min_row=4, values_only=True)]

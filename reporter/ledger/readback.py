@@ -223,8 +223,8 @@ class _Reader:
         self.units = self._known_units()
         self.batch = _Batch()
         self.result = LedgerChanges(source=path.name)
-        self.shown_rows = {(key[0], key[1]) for key in shown}
-        self.store_districts = store.stored_districts()  # the (sheet, task) rows the last ledger showed
+        self.shown_rows = {(key[0], key[1]) for key in shown}  # the (sheet, task) rows the last ledger showed
+        self.store_districts = store.stored_districts()
 
     def _known_units(self) -> set[str]:
         units = {entry.unit for entry in self.store.task_units()}
@@ -257,7 +257,6 @@ class _Reader:
         for index in range(header_at + 1, len(sheet.rows)):
             row = sheet.rows[index]
             number = index + 1  # the Excel row
-
             cell = _reader(row, columns)
             task_id = cell(ID_COLUMNS[name])
             if not any(cell_text(v) for v in row):
@@ -440,6 +439,7 @@ class _Reader:
                 self.batch.pending[(sheet, new_id, "完成时限")] = (cell("完成时限"), self.result.problems[-1].message)
             else:
                 task.deadline, task.deadline_text = when, cell("完成时限")
+        task.targets = extract_targets(task.target_text or task.text, require_verb=kind == WORK)
         task.number = sum(1 for t in self.batch.added if t.kind == kind) + 1
         self.all_ids.add(new_id)
         self.batch.added.append(task)
