@@ -250,6 +250,9 @@ VALUE_TOO_LONG = _register("value.too-long", WARNING, "内容过长", "内容过
 VALUE_PERCENT = _register("value.percent", ERROR, "完成进度无法识别", "{message}")
 VALUE_STATUS = _register("value.status", ERROR, "状态无法识别", "{message}")
 VALUE_COMPLETED = _register("value.completed", ERROR, "累计完成数无法识别", "{message}")
+VALUE_CONTRADICTION = _register(
+    "value.contradiction", WARNING, "状态与完成进度矛盾", "{message}，已接收，请与报送单位核实"
+)
 VALUE_INTERPRETED = _register("value.interpreted", INFO, "填写内容已按推断理解", "{message}")
 
 # Collecting: tasks and senders (reporter.forms.collect).

@@ -28,6 +28,19 @@ class TaskProgress:
         return ([self.lead.unit] if self.lead else []) + [a.unit for a in self.cooperating]
 
 
+def contradictions(status: str, percent: float | None, expected: float | None = None) -> list[str]:
+    """Where an answer contradicts itself: 未启动 with progress, 已完成 short of 100 %, 进度滞后 while at or ahead of
+    序时进度 (``expected``, when known)."""
+    found = []
+    if status == "未启动" and percent is not None and percent > 0:
+        found.append(f"状态为“未启动”，但完成进度为{percent:g}%")
+    if status == "已完成" and percent is not None and percent < 100:
+        found.append(f"状态为“已完成”，但完成进度只有{percent:g}%")
+    if status == "进度滞后" and percent is not None and expected is not None and percent >= expected:
+        found.append(f"状态为“进度滞后”，但完成进度{percent:g}%已达到序时进度{expected:g}%")
+    return found
+
+
 def conflicts_between(lead: Answer, other: Answer) -> str:
     """A sentence when a cooperating unit's answer contradicts the lead unit's, else ``""``."""
     lead_status, other_status = lead.status or "", other.status or ""
@@ -37,6 +50,17 @@ def conflicts_between(lead: Answer, other: Answer) -> str:
     if lead_pct is not None and other_pct is not None and abs(lead_pct - other_pct) >= CONFLICT_PERCENT_GAP:
         return f"牵头单位{lead.unit}报完成{lead_pct:g}%，配合单位{other.unit}报{other_pct:g}%"
     return ""
+
+
+def note_decreases(progress: dict[str, TaskProgress], previous: dict[str, TaskProgress]) -> None:
+    """需核实 also says where the lead's percent went down since the period before."""
+    for task_id, now in progress.items():
+        before = previous.get(task_id)
+        if now.lead is None or before is None or before.lead is None:
+            continue
+        old, new = before.lead.percent, now.lead.percent
+        if old is not None and new is not None and new < old:
+            now.conflicts.append(f"完成进度从上期{old:g}%降至{new:g}%")
 
 
 def compute_progress(
@@ -78,6 +102,9 @@ def compute_progress(
             progress.light = traffic_light(
                 progress.lead.percent, progress.lead.status or "", progress.expected, period, rules
             )
-            progress.conflicts = [c for other in progress.cooperating if (c := conflicts_between(progress.lead, other))]
+            lead = progress.lead
+            own = [f"{lead.unit}{text}" for text in contradictions(lead.status or "", lead.percent, progress.expected)]
+            others = [c for other in progress.cooperating if (c := conflicts_between(lead, other))]
+            progress.conflicts = own + others
         result[task.id] = progress
     return result

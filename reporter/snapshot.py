@@ -14,7 +14,7 @@ from typing import TypeVar
 from reporter.contacts import Contact, read_contacts
 from reporter.model import Answer, IndicatorAnswer, ReturnRow, Task, TaskUnit
 from reporter.periods import Period, active_in, period_containing
-from reporter.progress import TaskProgress, compute_progress
+from reporter.progress import TaskProgress, compute_progress, note_decreases
 from reporter.settings import Workspace
 from reporter.status import StatusReport, reporting_status
 from reporter.store import Store
@@ -99,6 +99,7 @@ def load_snapshot(
     previous_answers = _merged(store.answers(previous.key), aliases) + store.office_answers(previous.key)
     snapshot.previous = previous if store.has_period_returns(previous.key) else None
     snapshot.previous_progress = compute_progress(snapshot.active, task_units, previous_answers, previous, rules)
+    note_decreases(snapshot.progress, snapshot.previous_progress)
     snapshot.indicators = _merged_indicators(store.indicator_answers(period.key), aliases)
     snapshot.status = reporting_status(
         period,

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from reporter.forms.collect import collect_returns
 from reporter.forms.values import parse_percent, parse_status
 from reporter.model import Answer
+from reporter.progress import TaskProgress, note_decreases
 from reporter.settings import load_workspace
 from reporter.store import Store
 from tests.cycle_helpers import fill_form, form_path, invoke, make_workspace, rewrite_member
@@ -640,3 +641,45 @@ def test_files_saved_by_libreoffice_are_collected(office, root, tmp_path, suffix
     assert answers["2021-G-002"].percent == 80
     workbook = openpyxl.load_workbook(root / "output" / "台账.xlsx")
     assert [c.value for c in workbook["民生实事完成情况"][3]][5] == 5
+
+
+@pytest.mark.parametrize(
+    ("status", "percent", "said"),
+    [
+        ("未启动", 30, "状态为“未启动”，但完成进度为30%"),
+        ("已完成", 60, "状态为“已完成”，但完成进度只有60%"),
+    ],
+)
+def test_an_answer_that_contradicts_itself_is_accepted_flagged_and_listed(root, status, percent, said):
+    fill_form(
+        form_path(root, "市发改委"), returns(root) / "a.xlsx", {"2021-G-001": {"status": status, "percent": percent}}
+    )
+    result = invoke("-w", root, "collect", returns(root), "--json", "-")
+    assert result.exit_code == 0
+    payload = json.loads(result.output[result.output.index("{") :])
+    (problem,) = [p for f in payload["files"] for p in f["problems"] if p["code"] == "value.contradiction"]
+    assert problem["message"] == f"{said}，已接收，请与报送单位核实"
+    assert (problem["location"]["task"], problem["severity"]) == ("2021-G-001", "warning")
+    assert ledger_rows(root)["2021-G-001"]["需核实"].value == f"市发改委{said}"
+
+
+def test_a_lagging_status_ahead_of_schedule_is_listed_for_checking(root):
+    fill_form(
+        form_path(root, "市发改委"), returns(root) / "a.xlsx", {"2021-G-001": {"status": "进度滞后", "percent": 95}}
+    )
+    assert invoke("-w", root, "collect", returns(root)).exit_code == 0
+    row = ledger_rows(root)["2021-G-001"]
+    expected = row["序时进度（%）"].value
+    assert row["需核实"].value == f"市发改委状态为“进度滞后”，但完成进度95%已达到序时进度{expected:g}%"
+
+
+def test_a_percent_lower_than_last_period_is_listed_for_checking():
+    def progress(percent: float) -> TaskProgress:
+        return TaskProgress("2021-G-001", 50.0, lead=Answer("2021-G-001", "lead", percent=percent, unit="市发改委"))
+
+    now, before = {"2021-G-001": progress(40)}, {"2021-G-001": progress(55)}
+    note_decreases(now, before)
+    assert now["2021-G-001"].conflicts == ["完成进度从上期55%降至40%"]
+    same = {"2021-G-001": progress(55)}
+    note_decreases(same, before)
+    assert same["2021-G-001"].conflicts == []

@@ -34,6 +34,7 @@ from reporter.problems import (
     FORM_UNKNOWN_INDICATOR,
     FORM_UNKNOWN_TASK,
     VALUE_COMPLETED,
+    VALUE_CONTRADICTION,
     VALUE_INTERPRETED,
     VALUE_PERCENT,
     VALUE_STATUS,
@@ -41,6 +42,7 @@ from reporter.problems import (
     Location,
     Problem,
 )
+from reporter.progress import contradictions
 
 HEADER_SCAN_ROWS = 20
 TEXT_LIMIT = 5000
@@ -247,6 +249,8 @@ def _answer(
         elif parsed.note:
             content.problems.append(VALUE_INTERPRETED.at(where(field_name), message=parsed.note))
         setattr(answer, field_name, parsed.value if field_name == "percent" else (parsed.value or ""))
+    for text in contradictions(answer.status, answer.percent):  # accepted, and listed in 需核实
+        content.problems.append(VALUE_CONTRADICTION.at(where("status"), message=text))
     if not content.reporter and answer.reporter:
         content.reporter = answer.reporter
     if not content.phone and answer.phone:
