@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from reporter.model import LEAD, OFFICE, Answer, Task, TaskUnit
-from reporter.periods import LightRules, Period, time_progress, traffic_light
+from reporter.periods import GREEN, RED, YELLOW, LightRules, Period, time_progress, traffic_light
 
 CONFLICT_PERCENT_GAP = 30.0
 _OPPOSED = {("已完成", "未启动"), ("已完成", "进度滞后"), ("未启动", "已完成"), ("未启动", "正常推进")}
@@ -17,7 +17,9 @@ class TaskProgress:
 
     task_id: str
     expected: float | None
-    lead: Answer | None = None
+    lead: Answer | None = None  # the lead unit's answer that sets the light: of several co-leads, the worst
+    co_leads: list[Answer] = field(default_factory=list)  # the other lead units' answers (never demoted to 配合)
+    missing_leads: list[str] = field(default_factory=list)  # lead units that sent nothing while another did
     cooperating: list[Answer] = field(default_factory=list)
     light: str = ""
     conflicts: list[str] = field(default_factory=list)
@@ -25,7 +27,12 @@ class TaskProgress:
 
     @property
     def answered_units(self) -> list[str]:
-        return ([self.lead.unit] if self.lead else []) + [a.unit for a in self.cooperating]
+        return ([self.lead.unit] if self.lead else []) + [a.unit for a in (*self.co_leads, *self.cooperating)]
+
+    @property
+    def leads(self) -> list[Answer]:
+        """Every lead unit's answer, the one that sets the light first."""
+        return ([self.lead] if self.lead else []) + self.co_leads
 
 
 def contradictions(status: str, percent: float | None, expected: float | None = None) -> list[str]:
@@ -41,15 +48,19 @@ def contradictions(status: str, percent: float | None, expected: float | None = 
     return found
 
 
-def conflicts_between(lead: Answer, other: Answer) -> str:
-    """A sentence when a cooperating unit's answer contradicts the lead unit's, else ``""``."""
+def conflicts_between(lead: Answer, other: Answer, role: str = "配合单位") -> str:
+    """A sentence when another unit's answer (a cooperating unit's, or a co-lead's with ``role`` 牵头单位)
+    contradicts the lead unit's, else ``""``."""
     lead_status, other_status = lead.status or "", other.status or ""
     if (lead_status, other_status) in _OPPOSED:
-        return f"牵头单位{lead.unit}报“{lead_status}”，配合单位{other.unit}报“{other_status}”"
+        return f"牵头单位{lead.unit}报“{lead_status}”，{role}{other.unit}报“{other_status}”"
     lead_pct, other_pct = lead.percent, other.percent
     if lead_pct is not None and other_pct is not None and abs(lead_pct - other_pct) >= CONFLICT_PERCENT_GAP:
-        return f"牵头单位{lead.unit}报完成{lead_pct:g}%，配合单位{other.unit}报{other_pct:g}%"
+        return f"牵头单位{lead.unit}报完成{lead_pct:g}%，{role}{other.unit}报{other_pct:g}%"
     return ""
+
+
+_LIGHT_ORDER = {RED: 0, YELLOW: 1, GREEN: 2, "": 3}  # the worst first
 
 
 def note_decreases(progress: dict[str, TaskProgress], previous: dict[str, TaskProgress]) -> None:
@@ -66,8 +77,11 @@ def note_decreases(progress: dict[str, TaskProgress], previous: dict[str, TaskPr
 def compute_progress(
     tasks: list[Task], task_units: list[TaskUnit], answers: list[Answer], period: Period, rules: LightRules
 ) -> dict[str, TaskProgress]:
-    """Progress of every task from the current answers of one period. A correction the office entered in the
-    ledger (role ``office``) stands for the lead unit's answer, unless the lead unit saved a newer one since."""
+    """Progress of every task from the current answers of one period.
+
+    Several lead units (牵头单位：A、B) are all leads: the task's light is the worst of their answers', whose answer
+    is ``lead``; the others are ``co_leads``, listed beside it, never counted as cooperating. A correction the office
+    entered in the ledger (role ``office``) stands for the lead's answer, unless the lead saved a newer one since."""
     units_of: dict[str, list[TaskUnit]] = {}
     for entry in task_units:
         units_of.setdefault(entry.task_id, []).append(entry)
@@ -84,27 +98,38 @@ def compute_progress(
         entries = units_of.get(task.id, [])
         progress.responsible = [e.unit for e in entries]
         given = answers_of.get(task.id, {})
+        leads: list[Answer] = []
         for entry in entries:
             found = given.get(entry.unit)
             if found is None:
-                continue
-            answer = found
-            if entry.role == LEAD and progress.lead is None:
-                progress.lead = answer
+                if entry.role == LEAD:
+                    progress.missing_leads.append(entry.unit)
+            elif entry.role == LEAD:
+                leads.append(found)
             else:
-                progress.cooperating.append(answer)
+                progress.cooperating.append(found)
         known = set(progress.responsible)
         progress.cooperating += [a for unit, a in given.items() if unit not in known]
+        if not leads:
+            progress.missing_leads = []  # 牵头单位未报送 is said once, for the task
+        lights = [traffic_light(a.percent, a.status or "", progress.expected, period, rules) for a in leads]
+        if leads:
+            worst = min(range(len(leads)), key=lambda i: (_LIGHT_ORDER[lights[i]], i))
+            progress.lead, progress.light = leads[worst], lights[worst]
+            progress.co_leads = [a for i, a in enumerate(leads) if i != worst]
         correction = office.get(task.id)
         if correction is not None and (progress.lead is None or progress.lead.saved_at <= correction.saved_at):
             progress.lead = correction
+            progress.light = traffic_light(correction.percent, correction.status or "", progress.expected, period, rules)
         if progress.lead:
-            progress.light = traffic_light(
-                progress.lead.percent, progress.lead.status or "", progress.expected, period, rules
-            )
             lead = progress.lead
-            own = [f"{lead.unit}{text}" for text in contradictions(lead.status or "", lead.percent, progress.expected)]
+            own = [
+                f"{answer.unit}{text}"
+                for answer in progress.leads
+                for text in contradictions(answer.status or "", answer.percent, progress.expected)
+            ]
+            co = [c for other in progress.co_leads if (c := conflicts_between(lead, other, "牵头单位"))]
             others = [c for other in progress.cooperating if (c := conflicts_between(lead, other))]
-            progress.conflicts = own + others
+            progress.conflicts = own + co + others
         result[task.id] = progress
     return result

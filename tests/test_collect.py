@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 
 from reporter.forms.collect import collect_returns
 from reporter.forms.values import parse_percent, parse_status
-from reporter.model import Answer
-from reporter.progress import TaskProgress, note_decreases
+from reporter.model import Answer, Task, TaskUnit
+from reporter.periods import LightRules, parse_period
+from reporter.progress import TaskProgress, compute_progress, note_decreases
 from reporter.settings import load_workspace
 from reporter.store import Store
 from tests.cycle_helpers import fill_form, form_path, invoke, make_workspace, rewrite_member
@@ -683,3 +684,33 @@ def test_a_percent_lower_than_last_period_is_listed_for_checking():
     same = {"2021-G-001": progress(55)}
     note_decreases(same, before)
     assert same["2021-G-001"].conflicts == []
+
+
+CO_LED = Task(
+    id="2021-G-009", kind="work", part="", section="", number=9, text="建成综合交通枢纽。", deadline="2021-12-31"
+)
+CO_LEADS = [TaskUnit("2021-G-009", "市发改委", "lead", ""), TaskUnit("2021-G-009", "市交通局", "lead", "")]
+
+
+@pytest.mark.parametrize(
+    ("answers", "lead", "light", "co_leads", "missing"),
+    [
+        (  # the worse co-lead sets the light; the other is listed beside it, not as 配合
+            [("市发改委", "正常推进", 60.0), ("市交通局", "进度滞后", 10.0)],
+            "市交通局",
+            "red",
+            ["市发改委"],
+            [],
+        ),
+        ([("市发改委", "正常推进", 60.0)], "市发改委", "green", [], ["市交通局"]),  # one co-lead sent nothing
+    ],
+)
+def test_co_leads_are_all_leads_and_the_worst_sets_the_light(answers, lead, light, co_leads, missing):
+    given = [Answer("2021-G-009", "lead", status=s, percent=p, unit=u) for u, s, p in answers]
+    progress = compute_progress([CO_LED], CO_LEADS, given, parse_period("2021-06"), LightRules())["2021-G-009"]
+    assert (progress.lead.unit, progress.light) == (lead, light)
+    assert ([a.unit for a in progress.co_leads], progress.cooperating, progress.missing_leads) == (
+        co_leads,
+        [],
+        missing,
+    )

@@ -165,9 +165,13 @@ def _progress_values(progress: TaskProgress | None, period: Period | None, task:
     check = "；".join(progress.conflicts)
     if not progress.lead and progress.cooperating:
         check = "；".join(filter(None, ["牵头单位未报送", check]))
+    if progress.missing_leads:
+        check = "；".join(filter(None, [f"牵头单位{_join(progress.missing_leads)}未报送", check]))
+    leads = progress.leads
+    several = len(leads) > 1  # co-leads: each one's progress, the light set by the worst (listed first)
     return [
         period.key if (progress.lead or progress.cooperating) else "",
-        lead.progress if lead else "",
+        "\n".join(f"{a.unit}：{a.progress}" for a in leads) if several else (lead.progress if lead else ""),
         "" if lead is None or lead.percent is None else lead.percent,
         lead.status if lead else "",
         "" if progress.expected is None else progress.expected,
@@ -177,7 +181,7 @@ def _progress_values(progress: TaskProgress | None, period: Period | None, task:
         lead.evidence if lead else "",
         cooperating,
         check,
-        lead.unit if lead else "",
+        _join([a.unit for a in leads]),
         lead.saved_at if lead else "",
     ]
 

@@ -161,7 +161,8 @@ def district_context(data: ReportData, short: str, unit: str) -> Row:
     rows = []
     for task in tasks:
         row = task_row(task, data.progress.get(task.id))
-        answer = next((a for a in data.progress[task.id].cooperating if a.unit == unit), None)
+        own = data.progress[task.id]
+        answer = next((a for a in (*own.co_leads, *own.cooperating) if a.unit == unit), None)
         if row["reported_by"] != unit and answer:
             row |= {"own_progress": answer.progress, "own_status": answer.status}
         else:
