@@ -120,7 +120,9 @@ def compute_progress(
         correction = office.get(task.id)
         if correction is not None and (progress.lead is None or progress.lead.saved_at <= correction.saved_at):
             progress.lead = correction
-            progress.light = traffic_light(correction.percent, correction.status or "", progress.expected, period, rules)
+            progress.light = traffic_light(
+                correction.percent, correction.status or "", progress.expected, period, rules
+            )
         if progress.lead:
             lead = progress.lead
             own = [

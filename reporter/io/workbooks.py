@@ -139,15 +139,28 @@ def whole_file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_workbook(path: Path) -> RawWorkbook:
-    """Check and read a returned workbook. Raises ``WorkbookRejected`` with a Chinese message."""
+def _read_bounded(path: Path, limit: int) -> bytes:
+    """A file's bytes, refused when it is larger than ``limit``."""
     try:
         size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise WorkbookRejected(FILE_TOO_LARGE, size_mb=size / 1024 / 1024, limit_mb=MAX_FILE_BYTES // 1024 // 1024)
-        data = path.read_bytes()
+        if size > limit:
+            raise WorkbookRejected(FILE_TOO_LARGE, size_mb=size / 1024 / 1024, limit_mb=limit // 1024 // 1024)
+        return path.read_bytes()
     except OSError as exc:
         raise WorkbookRejected(FILE_UNREADABLE, reason=exc.strerror or exc) from exc
+
+
+def _open_zip(data: bytes) -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo]]:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        return archive, archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise WorkbookRejected(FILE_CORRUPT, detail="文件已损坏或不完整（压缩包结构错误），可能传输中断") from exc
+
+
+def read_workbook(path: Path) -> RawWorkbook:
+    """Check and read a returned workbook. Raises ``WorkbookRejected`` with a Chinese message."""
+    data = _read_bounded(path, MAX_FILE_BYTES)
     if not data:
         raise WorkbookRejected(FILE_EMPTY)
     sha256 = hashlib.sha256(data).hexdigest()
@@ -175,11 +188,7 @@ def _not_a_workbook(path: Path, data: bytes) -> str:
 
 
 def _read_zip(path: Path, data: bytes, sha256: str) -> RawWorkbook:
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        members = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise WorkbookRejected(FILE_CORRUPT, detail="文件已损坏或不完整（压缩包结构错误），可能传输中断") from exc
+    archive, members = _open_zip(data)
     _check_members(members)
     names = {m.filename for m in members}
     if "mimetype" in names and _member(archive, "mimetype").startswith(b"application/vnd.oasis.opendocument"):
@@ -279,20 +288,10 @@ def read_own_workbook(path: Path, names: tuple[str, ...]) -> RawWorkbook:
     """A workbook this program wrote and the office kept working in (the ledger): the named sheets' values (those
     present), when it was last saved and by whom. Checked like a returned form (zip bounds, no DTD), without a
     form's cell limits. Raises ``WorkbookRejected``."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_OWN_BYTES:
-            raise WorkbookRejected(FILE_TOO_LARGE, size_mb=size / 1024 / 1024, limit_mb=MAX_OWN_BYTES // 1024 // 1024)
-        data = path.read_bytes()
-    except OSError as exc:
-        raise WorkbookRejected(FILE_UNREADABLE, reason=exc.strerror or exc) from exc
+    data = _read_bounded(path, MAX_OWN_BYTES)
     if not data.startswith(ZIP_MAGIC):
         raise WorkbookRejected(FILE_NOT_WORKBOOK, message=_not_a_workbook(path, data))
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        members = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise WorkbookRejected(FILE_CORRUPT, detail="文件已损坏或不完整（压缩包结构错误）") from exc
+    archive, members = _open_zip(data)
     _check_members(members, limit=MAX_OWN_BYTES * 10)
     for member in members:
         if member.filename.endswith((".xml", ".rels")) and _DTD.search(_member(archive, member.filename, 4096)):
@@ -332,22 +331,16 @@ def _core_text(archive: zipfile.ZipFile, names: set[str], tag: str) -> str:
 
 def _saved_at(archive: zipfile.ZipFile, names: set[str]) -> str:
     """When the workbook was last saved (docProps/core.xml ``dcterms:modified``), as local ISO time."""
-    if "docProps/core.xml" not in names:
-        return ""
+    text = _core_text(archive, names, "modified")
     try:
-        root = SafeET.fromstring(_member(archive, "docProps/core.xml"))
-    except (SafeET.ParseError, DefusedXmlException, ValueError):
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+    except ValueError:
         return ""
-    for element in root:
-        if element.tag.endswith("}modified") and element.text:
-            try:
-                moment = datetime.fromisoformat(element.text.strip().replace("Z", "+00:00"))
-            except ValueError:
-                return ""
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=UTC)
-            return moment.astimezone().replace(tzinfo=None).isoformat(timespec="seconds")
-    return ""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone().replace(tzinfo=None).isoformat(timespec="seconds")
 
 
 # -- legacy formats in a child process -----------------------------------------------------------------
