@@ -165,7 +165,7 @@ def read_back(workspace: Workspace, store: Store) -> LedgerChanges | None:
     if meta.get("read_sha256") == book.sha256:
         return None  # this very file was read already (the ledger after it could not be written): not twice
     saved = " ".join(filter(None, [book.saved_at.replace("T", " ") + " 保存" if book.saved_at else "", book.author]))
-    reader = _Reader(workspace, store, path, shown, saved_at=book.saved_at)
+    reader = _Reader(workspace, store, path, shown, saved_at=book.saved_at, period=meta.get("period", ""))
     reader.result.source = f"{path.name}（{saved}）" if saved else path.name
     for name in ID_COLUMNS:
         sheet = book.sheet(name)
@@ -207,7 +207,7 @@ def read_back(workspace: Workspace, store: Store) -> LedgerChanges | None:
 
 class _Reader:
     def __init__(
-        self, workspace: Workspace, store: Store, path: Path, shown: dict[CellKey, str], *, saved_at: str
+        self, workspace: Workspace, store: Store, path: Path, shown: dict[CellKey, str], *, saved_at: str, period: str
     ) -> None:
         self.workspace = workspace
         self.store = store
@@ -219,7 +219,7 @@ class _Reader:
         self.all_ids = store.task_ids()
         self.edits = store.office_edits_by_task()
         self.pending = store.ledger_pending()
-        self.period = store.ledger_meta().get("period", "")
+        self.period = period  # the period the last ledger showed: progress corrections are for it
         self.units = self._known_units()
         self.batch = _Batch()
         self.result = LedgerChanges(source=path.name)
@@ -274,6 +274,15 @@ class _Reader:
             else:
                 self._read_new_task(name, number, task_id, cell, columns)
 
+    def _to_read(self, key: CellKey, typed: str) -> bool:
+        """Whether a cell the last ledger showed holds an edit to apply: it differs from what was shown, or it is
+        still the value typed earlier that could not be applied then (tried again)."""
+        before = self.shown.get(key)
+        if before is None:
+            return False
+        waiting = self.pending.get(key)
+        return typed != before or bool(waiting and waiting[0] == typed)
+
     def _read_edits(
         self, sheet: str, row: int, task_id: str, cell: Callable[[str], str], columns: dict[str, int]
     ) -> None:
@@ -284,11 +293,9 @@ class _Reader:
             typed = cell(column)
             key = (sheet, task_id, column)
             before = self.shown.get(key)
-            if before is None:
+            if not self._to_read(key, typed):
                 continue
-            waiting = self.pending.get(key)
-            if typed == before and not (waiting and waiting[0] == typed):
-                continue  # unchanged (a cell still waiting to be applied is tried again)
+            assert before is not None  # a cell the last ledger showed
             value = self._value(sheet, row, columns[column], task, column, typed, cell)
             if value is None:
                 self.batch.pending[key] = (typed, self.result.problems[-1].message)
@@ -548,11 +555,10 @@ class _Reader:
     def _read_contact(self, row: int, unit: str, cell: Callable[[str], str], columns: dict[str, int]) -> None:
         for column in CONTACT_COLUMNS:
             key = (SHEET_UNITS, unit, column)
-            before, typed, waiting = self.shown.get(key), cell(column), self.pending.get(key)
-            if before is None or column not in columns:
+            before, typed = self.shown.get(key), cell(column)
+            if column not in columns or not self._to_read(key, typed):
                 continue
-            if typed == before and not (waiting and waiting[0] == typed):
-                continue
+            assert before is not None  # a cell the last ledger showed
             if column == "电子邮箱" and (bad := bad_addresses(typed)):
                 self._problem(LEDGER_BAD_ADDRESS, SHEET_UNITS, row, columns[column], address="、".join(bad), unit=unit)
                 self.batch.pending[key] = (typed, self.result.problems[-1].message)

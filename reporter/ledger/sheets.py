@@ -25,6 +25,7 @@ from reporter.model import (
     SUPERVISION_STATES,
     WORK,
     Answer,
+    OfficeEdit,
     StoredNotice,
     Task,
 )
@@ -280,15 +281,17 @@ def build_sheets(workspace: Workspace, store: Store, snapshot: PeriodSnapshot) -
         ],
     )
     livelihood_sheet.fills = _light_fills(livelihood_sheet.rows, 13)
+    office_edits, pending = store.office_edits(), store.ledger_pending()  # read once for every sheet
     for sheet, items in ((work_sheet, work), (livelihood_sheet, livelihood)):
-        _mark_office_cells(sheet, items, store)
-    edits = [_edits_sheet(name, store)] if store.office_edits() else []  # when the office has changed something
+        _mark_office_cells(sheet, items, office_edits)
+        _mark_pending(sheet, pending)
+    edits = [_edits_sheet(name, office_edits)] if office_edits else []  # when the office has changed something
     return [
         work_sheet,
         livelihood_sheet,
         *edits,
         _breakdown_sheet(workspace, name, livelihood),
-        _units_sheet(workspace, name, snapshot, store),
+        _units_sheet(workspace, name, snapshot, store, pending),
         _leaders_sheet(name, tasks),
         _status_sheet(name, snapshot.status),
         _indicators_sheet(name, snapshot),
@@ -297,12 +300,11 @@ def build_sheets(workspace: Workspace, store: Store, snapshot: PeriodSnapshot) -
     ]
 
 
-def _mark_office_cells(sheet: Sheet, tasks: list[Task], store: Store) -> None:
-    """Tint the cells the office changed; a conflict with a revised notice, and a cell typed but not applied
-    (shown as typed), get a note saying what to do; the 督办状态 column gets its list."""
+def _mark_office_cells(sheet: Sheet, tasks: list[Task], edits: list[OfficeEdit]) -> None:
+    """Tint the cells the office changed; a conflict with a revised notice gets a note saying what to do; the
+    督办状态 column gets its list."""
     titles = [c.title for c in sheet.columns]
-    conflicts = {(e.task_id, e.field): e for e in store.office_edits() if e.conflict is not None}
-    pending = {(key[1], key[2]): item for key, item in store.ledger_pending().items() if key[0] == sheet.name}
+    conflicts = {(e.task_id, e.field): e for e in edits if e.conflict is not None}
     for r, task in enumerate(tasks):
         for column in task.office_fields:
             if column in titles:
@@ -316,17 +318,28 @@ def _mark_office_cells(sheet: Sheet, tasks: list[Task], store: Store) -> None:
                     f"修订后的通知写作“{show_value(edit.conflict)}”，此处保留台账的修改。"
                     f"如采用通知，请在“{SHEET_EDITS}”表该行的“处理”栏选择“{TAKE_NOTICE}”"
                 )
-            item = pending.get((task.id, column))
-            if item is not None:
-                sheet.rows[r][c] = item[0]
-                sheet.fills[(r, c)] = PENDING_COLOUR
-                sheet.notes[(r, c)] = f"未采用：{item[1]}"
     sheet.choices[titles.index("督办状态")] = list(SUPERVISION_STATES)
 
 
-def _edits_sheet(name: str, store: Store) -> Sheet:
+def _mark_pending(sheet: Sheet, pending: dict[tuple[str, str, str], tuple[str, str]]) -> None:
+    """Cells the office typed that could not be applied: shown as typed, in red, with why (rows by their first
+    cell: the task id, or the unit)."""
+    mine = {(key[1], key[2]): item for key, item in pending.items() if key[0] == sheet.name}
+    if not mine:
+        return
+    titles = [c.title for c in sheet.columns]
+    for r, row in enumerate(sheet.rows):
+        for c, column in enumerate(titles):
+            item = mine.get((str(row[0]), column))
+            if item is not None:
+                row[c] = item[0]
+                sheet.fills[(r, c)] = PENDING_COLOUR
+                sheet.notes[(r, c)] = f"未采用：{item[1]}"
+
+
+def _edits_sheet(name: str, office_edits: list[OfficeEdit]) -> Sheet:
     """Every change the office made in the ledger that is in force, conflicts first, with a 处理 column."""
-    edits = sorted(store.office_edits(), key=lambda e: (e.conflict is None, e.task_id, e.field))
+    edits = sorted(office_edits, key=lambda e: (e.conflict is None, e.task_id, e.field))
     rows: list[list[object]] = [
         [
             e.task_id,
@@ -540,7 +553,13 @@ def _breakdown_sheet(workspace: Workspace, name: str, projects: list[Task]) -> S
     )
 
 
-def _units_sheet(workspace: Workspace, name: str, snapshot: PeriodSnapshot, store: Store) -> Sheet:
+def _units_sheet(
+    workspace: Workspace,
+    name: str,
+    snapshot: PeriodSnapshot,
+    store: Store,
+    pending: dict[tuple[str, str, str], tuple[str, str]],
+) -> Sheet:
     """Task counts per unit, and the columns the office keeps there: 合并到, 已合并的名称 and the unit's contact
     (联系人, 电子邮箱, 联系电话, kept in step with input/通讯录.xlsx)."""
     task_units, tasks, aliases, contacts = (
@@ -599,21 +618,13 @@ def _units_sheet(workspace: Workspace, name: str, snapshot: PeriodSnapshot, stor
         ],
         rows,
     )
-    pending = {(key[1], key[2]): item for key, item in store.ledger_pending().items() if key[0] == SHEET_UNITS}
     titles = [c.title for c in sheet.columns]
     sheet.choices[titles.index("类型")] = list(UNIT_KINDS)
     for r, row in enumerate(sheet.rows):
         if str(row[1]).endswith(TO_CONFIRM):
             sheet.fills[(r, 1)] = CONFLICT_COLOUR
             sheet.notes[(r, 1)] = "从通知中识别出的区县或开发园区，请确认：选择“区县”或“开发园区”，不是则选择“部门单位”"
-    for r, row in enumerate(sheet.rows):
-        for column in CONTACT_COLUMNS:
-            item = pending.get((str(row[0]), column))
-            if item is not None:
-                c = titles.index(column)
-                row[c] = item[0]
-                sheet.fills[(r, c)] = PENDING_COLOUR
-                sheet.notes[(r, c)] = f"未采用：{item[1]}"
+    _mark_pending(sheet, pending)
     return sheet
 
 
