@@ -281,19 +281,18 @@ def _cells(row: _Row, fields: list[str | None]) -> list[str]:
     """A row's values in the header's columns: its text in the task column, the first unit in 牵头单位."""
     cells = [""] * len(fields)
 
-    def put(kind: str, value: str) -> bool:
+    def put(kind: str, value: str) -> None:
         if kind in fields:
             cells[fields.index(kind)] = value
-            return True
-        return False
 
     put("number", row.number)
     task_columns = [k for k, kind in enumerate(fields) if kind == "task"]
     cells[task_columns[-1]] = row.text
     put("leader", row.leader)
-    if "lead" in fields and ("cooperating" in fields or "responsible" in fields):
+    others = "cooperating" if "cooperating" in fields else "responsible"  # where the units after the first go
+    if "lead" in fields and others in fields:
         put("lead", row.units[0] if row.units else "")
-        put("cooperating", "、".join(row.units[1:])) or put("responsible", "、".join(row.units[1:]))
+        put(others, "、".join(row.units[1:]))
     else:
-        put("lead", "、".join(row.units)) or put("responsible", "、".join(row.units))
+        put("lead" if "lead" in fields else "responsible", "、".join(row.units))
     return cells
