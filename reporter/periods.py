@@ -137,14 +137,17 @@ class LightRules:
 
 
 def traffic_light(percent: float | None, status: str, expected: float | None, period: Period, rules: LightRules) -> str:
-    """绿/黄/红 from the reported percent against 序时进度; ``""`` when nothing was reported."""
-    if status == "已完成" or (percent is not None and percent >= 100):
+    """绿/黄/红 from the reported percent against 序时进度; ``""`` when nothing was reported.
+
+    Where the status contradicts the percent (已完成 at 60 %, 未启动 at 30 %), the percent is judged; the answer is
+    listed in 需核实 as well."""
+    if (status == "已完成" and percent is None) or (percent is not None and percent >= 100):
         return GREEN
     month_in_year = period.end.month
-    if status == "未启动" and month_in_year > rules.not_started_red_after_month:
+    if status == "未启动" and not percent and month_in_year > rules.not_started_red_after_month:
         return RED
     if percent is None or expected is None:
-        return {"正常推进": GREEN, "进度滞后": YELLOW, "未启动": YELLOW}.get(status, "")
+        return {"已完成": GREEN, "正常推进": GREEN, "进度滞后": YELLOW, "未启动": YELLOW}.get(status, "")
     gap = expected - percent
     if gap <= 0:
         light = GREEN

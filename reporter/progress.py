@@ -8,6 +8,24 @@ from reporter.model import LEAD, OFFICE, Answer, Task, TaskUnit
 from reporter.periods import GREEN, RED, YELLOW, LightRules, Period, time_progress, traffic_light
 
 CONFLICT_PERCENT_GAP = 30.0
+
+# The one vocabulary of where a task stands, used by the ledger, the Excel report and every brief.
+DONE = "已完成"  # the lead reported 已完成 (and not a percent short of 100) or 100 %
+ON_SCHEDULE = "达到序时进度"  # 绿灯
+SLIGHTLY_BEHIND = "略滞后"  # 黄灯: behind 序时进度 by at most ``yellow_gap`` points
+WELL_BEHIND = "明显滞后"  # 红灯
+UNDETERMINED = "无法判定"  # the lead answered with neither a status nor a percent to judge by
+UNREPORTED = "未报"  # no lead unit answered (never counted as 0 %)
+CATEGORIES = (DONE, ON_SCHEDULE, SLIGHTLY_BEHIND, WELL_BEHIND, UNDETERMINED, UNREPORTED)
+LAGGING = (SLIGHTLY_BEHIND, WELL_BEHIND)  # 进度滞后 = 略滞后 + 明显滞后
+CATEGORY_DEFINITIONS = {
+    DONE: "牵头单位报“已完成”或完成进度达到100%",
+    ON_SCHEDULE: "完成进度达到或超过序时进度（绿灯）",
+    SLIGHTLY_BEHIND: "完成进度落后序时进度{gap}个百分点以内（黄灯）",
+    WELL_BEHIND: "完成进度落后序时进度超过{gap}个百分点，或逾期仍未启动（红灯）",
+    UNDETERMINED: "牵头单位已报送，但未填状态和完成进度",
+    UNREPORTED: "牵头单位本期未报送",
+}
 _OPPOSED = {("已完成", "未启动"), ("已完成", "进度滞后"), ("未启动", "已完成"), ("未启动", "正常推进")}
 
 
@@ -28,6 +46,18 @@ class TaskProgress:
     @property
     def answered_units(self) -> list[str]:
         return ([self.lead.unit] if self.lead else []) + [a.unit for a in (*self.co_leads, *self.cooperating)]
+
+    @property
+    def category(self) -> str:
+        """Where the task stands, in the one vocabulary (``CATEGORIES``)."""
+        lead = self.lead
+        if lead is None:
+            return UNREPORTED
+        if (lead.status == "已完成" and (lead.percent is None or lead.percent >= 100)) or (
+            lead.percent is not None and lead.percent >= 100
+        ):
+            return DONE
+        return {GREEN: ON_SCHEDULE, YELLOW: SLIGHTLY_BEHIND, RED: WELL_BEHIND}.get(self.light, UNDETERMINED)
 
     @property
     def leads(self) -> list[Answer]:

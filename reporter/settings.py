@@ -30,6 +30,29 @@ class WordFonts:
     table: str = "仿宋_GB2312"
 
 
+DEFAULT_REQUIREMENTS = (
+    "压实工作责任。各牵头单位要对照目标任务和时间节点，倒排工期、挂图作战，确保各项任务按序时推进。",
+    "加快滞后事项。对进度滞后的事项，牵头单位要深入分析原因，制定赶超措施，限期追上序时进度，"
+    "{office}将跟踪督查。",
+    "规范报送工作。各单位要按时、如实报送进展情况，报送数据与实际不符的要及时更正，未按时报送的要说明原因。",
+)
+
+
+@dataclass(frozen=True)
+class BriefSettings:
+    """How the monthly 通报 is headed and signed ([report] in reporter.toml)."""
+
+    head: str = "督查通报"  # the 简报 name printed in red at the top
+    head_style: str = "简报"  # 简报: red head with 期号 and rule; 公文: no head (printed on the office's letterhead)
+    first_issue: int = 1  # 期号 of the first period with returns
+    recipients: str = "各区县（市）人民政府，市直各有关单位"  # 主送
+    copy_to: str = ""  # 抄送 in the 版记, empty for none
+    requirements: tuple[str, ...] = DEFAULT_REQUIREMENTS  # 下一步工作要求, one paragraph each ({office} allowed)
+
+
+HEAD_STYLES = ("简报", "公文")
+
+
 @dataclass
 class Workspace:
     """A loaded workspace: where things are and what ``reporter.toml`` says."""
@@ -50,6 +73,7 @@ class Workspace:
     due_day: int = 25
     light_rules: LightRules = field(default_factory=LightRules)
     word_fonts: WordFonts = field(default_factory=WordFonts)
+    briefs: BriefSettings = field(default_factory=BriefSettings)
     mail: MailSettings = field(default_factory=MailSettings)
 
     @property
@@ -202,6 +226,7 @@ def workspace_from_config(root: Path, data: dict, config_path: Path | None = Non
     workspace.word_fonts = WordFonts(
         **{key: _str(report, f"{key}_font", where, getattr(defaults, key)) for key in defaults.__dataclass_fields__}
     )
+    workspace.briefs = _briefs(report, where)
     workspace.mail = settings_from_config(_table(data, "mail", where), where)
     try:
         workspace.lexicon = default_lexicon().extended(_table(data, "lexicon", where), f"{where}：[lexicon]")
@@ -210,6 +235,24 @@ def workspace_from_config(root: Path, data: dict, config_path: Path | None = Non
     codes = _table(data, "notices", where)
     workspace.notice_codes = {str(k): str(v.get("code", "")) for k, v in codes.items() if isinstance(v, dict)}
     return workspace
+
+
+def _briefs(report: dict, where: Path) -> BriefSettings:
+    defaults = BriefSettings()
+    head_style = _str(report, "head_style", where, defaults.head_style)
+    if head_style not in HEAD_STYLES:
+        raise ConfigError(f"{where}：[report] head_style 应为“简报”或“公文”，当前为“{head_style}”")
+    requirements = report.get("requirements", list(defaults.requirements))
+    if not isinstance(requirements, list) or not all(isinstance(r, str) and r.strip() for r in requirements):
+        raise ConfigError(f"{where}：[report] requirements 应为文字列表，每条一段")
+    return BriefSettings(
+        head=_str(report, "head", where, defaults.head),
+        head_style=head_style,
+        first_issue=_int(report, "first_issue", where, defaults.first_issue, 1, 9999),
+        recipients=_str(report, "recipients", where, defaults.recipients),
+        copy_to=_str(report, "copy_to", where, defaults.copy_to),
+        requirements=tuple(r.strip() for r in requirements),
+    )
 
 
 def _table(data: dict, key: str, where: Path) -> dict:

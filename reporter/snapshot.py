@@ -12,7 +12,7 @@ from datetime import date
 from typing import TypeVar
 
 from reporter.contacts import Contact, read_contacts
-from reporter.model import Answer, IndicatorAnswer, ReturnRow, Task, TaskUnit
+from reporter.model import Answer, IndicatorAnswer, ReturnRow, StoredNotice, Task, TaskUnit
 from reporter.periods import Period, active_in, period_containing
 from reporter.progress import TaskProgress, compute_progress, note_decreases
 from reporter.settings import Workspace
@@ -63,6 +63,8 @@ class PeriodSnapshot:
     previous_progress: dict[str, TaskProgress] = field(default_factory=dict)
     indicators: list[IndicatorAnswer] = field(default_factory=list)  # the period's current indicator answers
     status: StatusReport | None = None
+    notices: list[StoredNotice] = field(default_factory=list)  # every stored notice (titles and 文号 for briefs)
+    issue: int = 1  # the period's brief number (期号): [report] first_issue plus the periods with returns before it
 
     def require_period(self) -> tuple[Period, StatusReport]:
         """The period and its reporting status (a snapshot loaded without a period has neither)."""
@@ -89,6 +91,8 @@ def load_snapshot(
     if period is None:
         return snapshot
     snapshot.due = due_date(workspace, store, period)
+    snapshot.notices = store.notices()
+    snapshot.issue = workspace.briefs.first_issue + sum(1 for key in store.periods_with_returns() if key < period.key)
     snapshot.active = [t for t in tasks if active_in(t, period)]
     aliases = store.office_aliases()  # a unit merged into another in the ledger answers as that one
     snapshot.answers = _merged(store.answers(period.key), aliases)
