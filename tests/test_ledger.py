@@ -27,6 +27,7 @@ def test_sheets_and_counts(ledger):
     wb = load_workbook(ledger)
     assert wb.sheetnames == [
         "工作任务",
+        "打印",
         "民生实事",
         "民生实事分解",
         "责任单位",
@@ -48,6 +49,7 @@ def test_sheets_and_counts(ledger):
         "状态",
         "序时进度（%）",
         "亮灯",
+        "进度分类",
         "存在问题",
         "下步计划",
         "佐证材料",
@@ -104,7 +106,7 @@ def test_fonts_freeze_filter_print(ledger):
     assert ws["A2"].font.name == "黑体" and ws["A2"].font.bold
     assert ws["F3"].font.name == "宋体" and ws["F3"].alignment.wrap_text
     assert ws.freeze_panes == "A3"
-    assert ws.auto_filter.ref == f"A2:AA{2 + 371}"
+    assert ws.auto_filter.ref == f"A2:AB{2 + 371}"
     assert ws.page_setup.paperSize == 8 and ws.page_setup.orientation == "landscape"
     assert (
         ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0 and ws.sheet_properties.pageSetUpPr.fitToPage

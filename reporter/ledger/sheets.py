@@ -14,7 +14,7 @@ from pathlib import Path
 
 from reporter.contacts import Contact
 from reporter.io.workbooks import whole_file_sha256
-from reporter.io.xlsx import Column, Sheet, write_workbook
+from reporter.io.xlsx import PAPER_A3, Column, Sheet, write_workbook
 from reporter.ledger.changes import LedgerChanges
 from reporter.model import (
     COOPERATING,
@@ -31,7 +31,15 @@ from reporter.model import (
 )
 from reporter.notices.units import DISTRICT_KIND, ZONE_KIND
 from reporter.periods import GREEN, LIGHT_LABELS, RED, YELLOW, Period
-from reporter.progress import TaskProgress
+from reporter.progress import (
+    DONE,
+    ON_SCHEDULE,
+    SLIGHTLY_BEHIND,
+    UNDETERMINED,
+    UNREPORTED,
+    WELL_BEHIND,
+    TaskProgress,
+)
 from reporter.settings import Workspace
 from reporter.snapshot import PeriodSnapshot
 from reporter.status import DEPARTMENT_KIND, StatusReport
@@ -46,6 +54,7 @@ PROGRESS_COLUMNS = [
     "状态",
     "序时进度（%）",
     "亮灯",
+    "进度分类",  # computed like 亮灯: never read back
     "存在问题",
     "下步计划",
     "佐证材料",
@@ -55,6 +64,14 @@ PROGRESS_COLUMNS = [
     "报送时间",
 ]
 LIGHT_COLOURS = {GREEN: "C6EFCE", YELLOW: "FFEB9C", RED: "FFC7CE"}
+CATEGORY_COLOURS = {
+    DONE: LIGHT_COLOURS[GREEN],
+    ON_SCHEDULE: LIGHT_COLOURS[GREEN],
+    SLIGHTLY_BEHIND: LIGHT_COLOURS[YELLOW],
+    WELL_BEHIND: LIGHT_COLOURS[RED],
+    UNDETERMINED: "EDEDED",  # light grey
+    UNREPORTED: "EDEDED",
+}
 EDITED_COLOUR = "DDEBF7"  # light blue: a cell the office changed
 CONFLICT_COLOUR = "F8CBAD"  # orange: the office's value kept against a revised notice
 PENDING_COLOUR = "FF9999"  # red: typed by the office, not applied (the note says why)
@@ -85,6 +102,7 @@ EDITABLE: dict[str, dict[str, tuple[str, ...]]] = {
 CORRECTABLE = ("最新进展", "完成进度（%）", "状态", "存在问题", "下步计划")
 ID_COLUMNS = {"工作任务": "任务编号", "民生实事": "项目编号"}
 SHEET_WORK = "工作任务"
+SHEET_PRINT = "打印"  # output only: never read back
 SHEET_LIVELIHOOD = "民生实事"
 SHEET_BREAKDOWN = "民生实事分解"
 SHEET_UNITS = "责任单位"
@@ -103,6 +121,9 @@ RENAME_TO = "改为（换人或更名）"  # 牵头领导: a leader renamed or r
 CONTACT_COLUMNS = ("联系人", "电子邮箱", "联系电话")  # 责任单位: kept in step with input/通讯录.xlsx
 TO_CONFIRM = "（待确认）"  # 责任单位 类型 of a district found in a notice, until the office confirms it
 UNIT_KINDS = (DEPARTMENT_KIND, DISTRICT_KIND, ZONE_KIND)
+ID_LIST_LIMIT = 60  # 责任单位: a longer list of task ids is shown as a count and its first few ids
+PRINT_TEXT_LIMIT = 120  # 打印: 最新进展 cut to this many characters
+PRINT_CHECK_LIMIT = 60  # 打印: 需核实 cut to this many characters
 
 
 @dataclass(frozen=True)
@@ -137,6 +158,7 @@ def _progress_columns() -> list[Column]:
         Column("状态", 8, 10, wrap=False),
         Column("序时进度（%）", 8, 10, wrap=False, number_format="0.0"),
         Column("亮灯", 6, 8, wrap=False),
+        Column("进度分类", 8, 14, wrap=False),
         Column("存在问题", 16, 40),
         Column("下步计划", 16, 40),
         Column("佐证材料", 12, 30),
@@ -177,6 +199,7 @@ def _progress_values(progress: TaskProgress | None, period: Period | None, task:
         lead.status if lead else "",
         "" if progress.expected is None else progress.expected,
         LIGHT_LABELS[progress.light],
+        progress.category,
         lead.problems if lead else "",
         lead.plan if lead else "",
         lead.evidence if lead else "",
@@ -192,9 +215,17 @@ def _percent(value: float | None) -> str:
 
 
 def _light_fills(rows: list[list[object]], first_progress_column: int) -> dict[tuple[int, int], str]:
+    """亮灯 and 进度分类 in their light colours."""
     column = first_progress_column + PROGRESS_COLUMNS.index("亮灯")
     by_label = {label: LIGHT_COLOURS[light] for light, label in LIGHT_LABELS.items() if light}
-    return {(r, column): by_label[str(row[column])] for r, row in enumerate(rows) if row[column] in by_label}
+    fills = {(r, column): by_label[str(row[column])] for r, row in enumerate(rows) if row[column] in by_label}
+    return fills | _category_fills(rows, first_progress_column + PROGRESS_COLUMNS.index("进度分类"))
+
+
+def _category_fills(rows: list[list[object]], column: int) -> dict[tuple[int, int], str]:
+    return {
+        (r, column): CATEGORY_COLOURS[str(row[column])] for r, row in enumerate(rows) if row[column] in CATEGORY_COLOURS
+    }
 
 
 def build_sheets(workspace: Workspace, store: Store, snapshot: PeriodSnapshot) -> list[Sheet]:
@@ -288,6 +319,7 @@ def build_sheets(workspace: Workspace, store: Store, snapshot: PeriodSnapshot) -
     edits = [_edits_sheet(name, office_edits)] if office_edits else []  # when the office has changed something
     return [
         work_sheet,
+        _print_sheet(name, snapshot),
         livelihood_sheet,
         *edits,
         _breakdown_sheet(workspace, name, livelihood),
@@ -335,6 +367,98 @@ def _mark_pending(sheet: Sheet, pending: dict[tuple[str, str, str], tuple[str, s
                 row[c] = item[0]
                 sheet.fills[(r, c)] = PENDING_COLOUR
                 sheet.notes[(r, c)] = f"未采用：{item[1]}"
+
+
+# 打印: fixed widths (characters) chosen so that every column together fits A3 landscape at 100 % or a little less.
+_PRINT_COLUMNS = [
+    Column("类别", 9, 9, wrap=False),
+    Column("任务编号", 12, 12, wrap=False),
+    Column("任务内容", 40, 40),
+    Column("牵头领导", 9, 9),
+    Column("牵头单位", 16, 16),
+    Column("完成时限", 11, 11, wrap=False),
+    Column("完成进度（%）", 8, 8, wrap=False, number_format="0"),
+    Column("序时进度（%）", 8, 8, wrap=False, number_format="0.0"),
+    Column("进度分类", 13, 13, wrap=False),
+    Column("最新进展", 44, 44),
+    Column("存在问题", 24, 24),
+    Column("需核实", 20, 20),
+]
+_PRINT_ALWAYS = ("任务编号", "任务内容")  # shown even when every other column is left out
+_PRINT_IF_VARIED = ("类别", "完成时限")  # left out when every row has the same value (named in the title instead)
+
+
+def _print_sheet(name: str, snapshot: PeriodSnapshot) -> Sheet:
+    """The period's supervised tasks (work tasks, then livelihood projects) on A3 landscape paper for a leader to
+    read: a dozen columns at most, long text cut short, columns with nothing to say left out. Output only."""
+    period = snapshot.period
+    tasks = snapshot.active if period is not None else [t for t in snapshot.tasks if t.supervised]
+    ordered = [t for t in tasks if t.kind == WORK] + [t for t in tasks if t.kind == LIVELIHOOD]
+    rows = [_print_row(t, snapshot.progress.get(t.id), period) for t in ordered]
+    keep: list[int] = []
+    constants: list[str] = []
+    for index, column in enumerate(_PRINT_COLUMNS):
+        values = {cell_text(row[index]) for row in rows}
+        if column.title in _PRINT_ALWAYS:
+            keep.append(index)
+        elif values <= {""}:
+            continue
+        elif column.title in _PRINT_IF_VARIED and len(values) == 1 and len(rows) > 1:
+            constants.append(f"{column.title}：{values.pop()}")
+        else:
+            keep.append(index)
+    what = f"{period.label}推进情况" if period is not None else "督办任务"
+    sheet = Sheet(
+        SHEET_PRINT,
+        f"{name}（{'；'.join([what, *constants])}）",
+        [_PRINT_COLUMNS[i] for i in keep],
+        [[row[i] for i in keep] for row in rows],
+        landscape=True,
+        paper=PAPER_A3,
+    )
+    titles = [c.title for c in sheet.columns]
+    if "进度分类" in titles:
+        sheet.fills = _category_fills(sheet.rows, titles.index("进度分类"))
+    return sheet
+
+
+def _print_row(task: Task, progress: TaskProgress | None, period: Period | None) -> list[object]:
+    values = dict(zip(PROGRESS_COLUMNS, _progress_values(progress, period, task), strict=True))
+    text = f"{task.text}：{task.target_text}" if task.kind == LIVELIHOOD and task.target_text else task.text
+    return [
+        "工作任务" if task.kind == WORK else "民生实事",
+        task.id,
+        text,
+        _join(task.leaders),
+        _join(task.lead_units),
+        task.deadline,
+        values["完成进度（%）"],
+        values["序时进度（%）"],
+        values["进度分类"],
+        _shorten(str(values["最新进展"]), PRINT_TEXT_LIMIT),
+        values["存在问题"],
+        _shorten(str(values["需核实"]), PRINT_CHECK_LIMIT),
+    ]
+
+
+def _shorten(text: str, limit: int) -> str:
+    """At most ``limit`` characters: a longer text is cut and ends with ``…``."""
+    text = text.strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _id_summary(ids: list[str], limit: int = ID_LIST_LIMIT) -> str:
+    """Task ids joined, or, when that is longer than ``limit`` characters, ``共125项：2021-G-001、…等``."""
+    full = _join(ids)
+    if len(full) <= limit:
+        return full
+    head = f"共{len(ids)}项："
+    shown: list[str] = []
+    for task_id in ids:
+        if len(head + _join([*shown, task_id]) + "等") > limit:
+            break
+        shown.append(task_id)
+    return head + _join(shown) + "等"
 
 
 def _edits_sheet(name: str, office_edits: list[OfficeEdit]) -> Sheet:
@@ -591,8 +715,8 @@ def _units_sheet(
             len(lead),
             len(coop),
             len(lead) + len(coop),
-            _join(lead),
-            _join(coop),
+            _id_summary(lead),
+            _id_summary(coop),
             "",
             _join(merged.get(unit, [])),
             *_contact_values(contacts.get(unit)),
@@ -617,9 +741,15 @@ def _units_sheet(
             Column("联系电话", 12, 16, wrap=False),
         ],
         rows,
+        landscape=True,  # printed: A3 landscape, one page wide
+        paper=PAPER_A3,
     )
     titles = [c.title for c in sheet.columns]
     sheet.choices[titles.index("类型")] = list(UNIT_KINDS)
+    for r, (_, _, lead, coop) in enumerate(counted):  # a list shown as a count: in full in the cell's note
+        for title, ids in (("牵头任务编号", lead), ("配合任务编号", coop)):
+            if len(_join(ids)) > ID_LIST_LIMIT:
+                sheet.notes[(r, titles.index(title))] = f"{title}（共{len(ids)}项）：{_join(ids)}"
     for r, row in enumerate(sheet.rows):
         if str(row[1]).endswith(TO_CONFIRM):
             sheet.fills[(r, 1)] = CONFLICT_COLOUR
