@@ -102,6 +102,17 @@ def workspace_option(function: F) -> F:
     )(function)
 
 
+def date_option(function: F) -> F:
+    """``--date YYYY-MM-DD``: the briefs' 成文日期 (default: the period's due date)."""
+    return click.option(
+        "--date",
+        "signed",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        metavar="日期",
+        help="通报和专报的成文日期，如 2021-06-28。默认：本期报送截止日（不是出具报告的当天）。",
+    )(function)
+
+
 def period_option(function: F) -> F:
     """``--period P`` (``-p``): the reporting period."""
     return click.option(
@@ -301,9 +312,10 @@ def ledger(ctx: click.Context, json_out: Path | None) -> None:
 
 @main.command()
 @period_option
+@date_option
 @click.option("--pdf", is_flag=True, help="报告同时转换为 PDF（需已安装 LibreOffice）。")
 @click.pass_context
-def run(ctx: click.Context, period_key: str | None, pdf: bool) -> None:
+def run(ctx: click.Context, period_key: str | None, signed: datetime | None, pdf: bool) -> None:
     """一键运行：解析新的或修改过的通知，收集 input/returns/<报送期>/ 中报回的填报表，更新台账，出具全部报告。
 
     最后列出生成的文件（文件、类型、大小）和需要处理的问题。
@@ -324,7 +336,9 @@ def run(ctx: click.Context, period_key: str | None, pdf: bool) -> None:
                 steps[step] = bars.add_task(step, total=total)
             bars.update(steps[step], completed=done, total=total)
 
-        result = run_workspace(workspace, period_key, pdf=pdf, progress=advance)
+        result = run_workspace(
+            workspace, period_key, pdf=pdf, signed=signed.date() if signed else None, progress=advance
+        )
     _print_import(console, result.imported)
     if result.collected:
         _print_collect(console, result.collected)
@@ -470,10 +484,11 @@ def status(ctx: click.Context, period_key: str | None, json_out: Path | None) ->
 
 @main.command()
 @period_option
+@date_option
 @click.option("--units", "per_unit", is_flag=True, help="另为每个责任单位出具一份单位专报。")
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 转换为 PDF（需已安装 LibreOffice）。")
 @click.pass_context
-def report(ctx: click.Context, period_key: str | None, per_unit: bool, pdf: bool) -> None:
+def report(ctx: click.Context, period_key: str | None, signed: datetime | None, per_unit: bool, pdf: bool) -> None:
     """出具本期督查报告（Word）：月度督查通报、每位牵头领导的专报、每个区县的专报，可选每个单位的专报。
 
     报告写在 output/reports/<报送期>/。措辞来自 templates/ 中的 Word 模板（可在 Word 中修改），
@@ -481,7 +496,9 @@ def report(ctx: click.Context, period_key: str | None, per_unit: bool, pdf: bool
 
     示例：reporter report --period 2021-06 --pdf
     """
-    result = render_reports(_workspace(ctx), period_key, units=per_unit, pdf=pdf)
+    result = render_reports(
+        _workspace(ctx), period_key, units=per_unit, pdf=pdf, signed=signed.date() if signed else None
+    )
     console = _console()
     for path in result.templates_written:
         console.print(f"已生成默认模板：{path}（可在 Word 中修改措辞）")

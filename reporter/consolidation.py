@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from reporter.forms.plan import district_indicators
-from reporter.model import LIVELIHOOD, WORK, StoredNotice, Task
+from reporter.model import LEAD, LIVELIHOOD, WORK, StoredNotice, Task
 from reporter.periods import LIGHT_LABELS, Period
 from reporter.progress import (
     CATEGORIES,
@@ -116,6 +116,7 @@ class Consolidation:
     - ``tasks``: one row per task running and supervised in the period (work tasks and livelihood projects,
       column ``kind``), with the lead's answer, 序时进度, light and ``category``;
     - ``task_leaders``: task × leader group (市长、副市长 as one), for counts by leader;
+    - ``responsibilities``: task × responsible unit with its role (牵头/配合) and its own answer, if any;
     - ``units``: one row per responsible unit with its reporting status;
     - ``indicators``: one row per livelihood indicator × district with a target, answered or not (``reported``);
     - ``districts``: one row per district with its reporting status, indicators and composite rank.
@@ -126,6 +127,7 @@ class Consolidation:
     due: date
     tasks: pd.DataFrame
     task_leaders: pd.DataFrame
+    responsibilities: pd.DataFrame
     units: pd.DataFrame
     indicators: pd.DataFrame
     districts: pd.DataFrame
@@ -150,6 +152,12 @@ class Consolidation:
     def leaders(self) -> list[str]:
         """Leader groups in the order of the notice."""
         return list(dict.fromkeys(self.task_leaders["leader"]))
+
+    def responsibilities_of(self, unit: str) -> pd.DataFrame:
+        """The unit's tasks with its own answer beside the task's standing (set by the lead units)."""
+        mine = self.responsibilities[self.responsibilities["unit"] == unit]
+        columns = ["id", "short_text", "lead_units", "category", "light", "percent", "expected"]
+        return mine.merge(self.tasks[columns], on="id", how="left")
 
     def tasks_of_leader(self, leader: str) -> pd.DataFrame:
         ids = self.task_leaders.loc[self.task_leaders["leader"] == leader, "id"]
@@ -194,7 +202,7 @@ def _task_record(task: Task, now: TaskProgress | None, before: TaskProgress | No
         "category": now.category if now else UNREPORTED,
         "lagging": bool(now and now.category in LAGGING),
         "progress": "\n".join(f"{a.unit}：{a.progress}" for a in leads) if several else (lead.progress if lead else ""),
-        "problems": "；".join(a.problems for a in leads if a.problems) if several else (lead.problems if lead else ""),
+        "problems": "；".join(dict.fromkeys(a.problems for a in leads if a.problems)),
         "plan": lead.plan if lead else "",
         "reported_by": "、".join(a.unit for a in leads),
         "missing_leads": "、".join(now.missing_leads) if now else "",
@@ -216,6 +224,7 @@ def consolidate_snapshot(workspace: Workspace, snapshot: PeriodSnapshot) -> Cons
     task_leaders = pd.DataFrame(
         [(t.id, leader) for t in snapshot.active for leader in leader_groups(t)], columns=["id", "leader"]
     )
+    responsibilities = _responsibilities(snapshot)
     lagging_of: dict[str, int] = {}
     for row in tasks.itertuples():
         if row.lagging:
@@ -250,12 +259,37 @@ def consolidate_snapshot(workspace: Workspace, snapshot: PeriodSnapshot) -> Cons
         due=status.due,
         tasks=tasks,
         task_leaders=task_leaders,
+        responsibilities=responsibilities,
         units=units,
         indicators=indicators,
         districts=districts,
         notices=[n for n in snapshot.notices if n.code in notice_codes],
         issue=snapshot.issue,
     )
+
+
+def _responsibilities(snapshot: PeriodSnapshot) -> pd.DataFrame:
+    active = {t.id for t in snapshot.active}
+    records = []
+    for entry in snapshot.task_units:
+        if entry.task_id not in active:
+            continue
+        progress = snapshot.progress.get(entry.task_id)
+        answers = {a.unit: a for a in (*progress.leads, *progress.cooperating)} if progress else {}
+        answer = answers.get(entry.unit)
+        records.append(
+            {
+                "id": entry.task_id,
+                "unit": entry.unit,
+                "role": "牵头" if entry.role == LEAD else "配合",
+                "own_status": (answer.status or "") if answer else "",
+                "own_percent": answer.percent if answer and answer.percent is not None else float("nan"),
+                "own_progress": answer.progress if answer else "",
+                "answered": answer is not None,
+            }
+        )
+    columns = ["id", "unit", "role", "own_status", "own_percent", "own_progress", "answered"]
+    return pd.DataFrame(records, columns=columns).drop_duplicates(["id", "unit"])
 
 
 def _official_order(workspace: Workspace, snapshot: PeriodSnapshot, units: list[UnitStatus]) -> list[UnitStatus]:
@@ -319,6 +353,7 @@ def _districts(workspace: Workspace, indicators: pd.DataFrame, units: pd.DataFra
         records.append(
             {
                 "district": district.short,
+                "name": district.name,
                 "unit": district.unit,
                 "kind": district.kind,
                 "reported": reported,
@@ -332,7 +367,7 @@ def _districts(workspace: Workspace, indicators: pd.DataFrame, units: pd.DataFra
     frame = pd.DataFrame(
         records,
         columns=[
-            "district", "unit", "kind", "reported", "late", "returned_at", "indicators", "indicators_reported",
+            "district", "name", "unit", "kind", "reported", "late", "returned_at", "indicators", "indicators_reported",
             "composite_rate",
         ],
     )  # fmt: skip

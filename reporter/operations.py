@@ -197,7 +197,12 @@ class RunResult:
 
 
 def run_workspace(
-    workspace: Workspace, period_key: str | None = None, *, pdf: bool = False, progress: ProgressCallback | None = None
+    workspace: Workspace,
+    period_key: str | None = None,
+    *,
+    pdf: bool = False,
+    signed: date | None = None,
+    progress: ProgressCallback | None = None,
 ) -> RunResult:
     """The one-click job: import notices, collect ``input/returns/<period>/``, write the ledger and all reports.
 
@@ -229,7 +234,7 @@ def run_workspace(
         snapshot = load_snapshot(workspace, store, period, tasks=tasks, contacts=contacts)
         result.ledger = write_ledger(workspace, store, snapshot, changes)
         if snapshot.active:
-            result.reports = write_reports(workspace, snapshot, pdf=pdf, progress=progress)
+            result.reports = write_reports(workspace, snapshot, pdf=pdf, signed=signed, progress=progress)
             result.notes += result.reports.notes
         else:
             result.notes.append(f"{period.label}没有在办的任务，未出具报告（可用 --period 指定报送期）")
@@ -333,13 +338,18 @@ def period_status(workspace: Workspace, period_key: str | None) -> StatusReport:
 
 
 def render_reports(
-    workspace: Workspace, period_key: str | None, *, units: bool = False, pdf: bool = False
+    workspace: Workspace,
+    period_key: str | None,
+    *,
+    units: bool = False,
+    pdf: bool = False,
+    signed: date | None = None,
 ) -> ReportResult:
     """``reporter report``: every brief of the period and the consolidated Excel report."""
     with _open(workspace) as (workspace, store):
         period = resolve_period(workspace, store, period_key)
         snapshot = load_snapshot(workspace, store, period)
-    return write_reports(workspace, snapshot, units=units, pdf=pdf)
+    return write_reports(workspace, snapshot, units=units, pdf=pdf, signed=signed)
 
 
 @dataclass

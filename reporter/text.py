@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date
 from functools import cache, lru_cache
 
 # Full-width ASCII letters and digits -> ASCII (leave full-width punctuation alone).
@@ -93,3 +94,19 @@ def to_simplified(text: str) -> str:
         convert = _t2s()
         simplified = "".join(c if len(c := convert(ch)) == 1 else ch for ch in text)
     return simplified
+
+
+def chinese_count(number: int) -> str:
+    """1 -> ``一``, 12 -> ``十二``, 25 -> ``二十五`` (1–99, for 一是…二是… and （一）（二）)."""
+    digits = "零一二三四五六七八九"
+    if not 0 < number < 100:
+        return str(number)
+    tens, ones = divmod(number, 10)
+    if not tens:
+        return digits[ones]
+    return ("" if tens == 1 else digits[tens]) + "十" + (digits[ones] if ones else "")
+
+
+def chinese_date(day: date, *, year: bool = True) -> str:
+    """``2021年6月25日`` (or ``6月25日``): dates in prose never carry ISO dashes or times."""
+    return f"{day.year}年{day.month}月{day.day}日" if year else f"{day.month}月{day.day}日"

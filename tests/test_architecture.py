@@ -32,7 +32,9 @@ MODULE_FILES = sorted(p for p in PACKAGE_DIR.rglob("*.py") if "__pycache__" not 
 IO_ONLY_LIBRARIES = ("openpyxl", "docx", "docxtpl", "python_calamine", "pdfplumber")
 
 # Libraries `import reporter.settings` must not load.
-HEAVY_FOR_SETTINGS = ("docx", "openpyxl", "python_calamine", "jinja2", "smtplib", "imaplib", "docxtpl", "pdfplumber")
+HEAVY_FOR_SETTINGS = (
+    "docx", "openpyxl", "python_calamine", "jinja2", "smtplib", "imaplib", "docxtpl", "pdfplumber", "pandas",
+)  # fmt: skip
 
 
 def _rel(path: Path) -> str:

@@ -17,11 +17,12 @@ from typing import Any, Literal, TypeAlias
 import jinja2
 from docx import Document
 from docx.document import Document as DocumentObject
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.enum.section import WD_ORIENT, WD_SECTION
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
+from docx.shared import Mm, Pt, RGBColor
 from docx.styles.style import ParagraphStyle
 from docx.table import Table
 from docx.text.paragraph import Paragraph
@@ -35,7 +36,10 @@ CHAR_SPACING_TWIPS = -5  # condense 3号 characters by 0.25 pt: 156 mm / 15.75 p
 TITLE_SIZE = 22  # 2号
 BODY_SIZE = 16  # 3号
 PAGE_NUMBER_SIZE = 14  # 4号
-TABLE_SIZE = 12  # 小四
+TABLE_SIZE = 10.5  # 五号: table text in the 附件, on exact lines off the body grid
+TABLE_LINE_PT = 20  # exact line height of table text (the body's 28.95 pt grid would double every row)
+HEAD_SIZE = 42  # 初号: the red 简报 head (督查通报)
+RED = "FF0000"
 
 WordDocument: TypeAlias = DocumentObject  # a python-docx document, for callers outside the io layer
 ParagraphAlignment = Literal["left", "center", "right", "justify"]
@@ -93,34 +97,84 @@ def page_setup(document: DocumentObject) -> None:
 
 
 def styles_setup(document: DocumentObject, fonts: WordFonts) -> None:
-    """Normal (正文), 公文标题, 一级标题, 二级标题, 表格文字, 页码."""
+    """Normal (正文) and the 公文 styles: 版头, 公文标题, 一级/二级标题 (kept with the next paragraph), 主送, 落款,
+    附件, 表格文字/表头文字/表格数字 (exact lines off the body grid), 版记, 页码; zh-CN language tags."""
+    _language(document)
     normal = _style(document, "Normal", fonts.body, BODY_SIZE)
     paragraph = normal.paragraph_format
     paragraph.line_spacing_rule = WD_LINE_SPACING.EXACTLY
     paragraph.line_spacing = Pt(LINE_PITCH_PT)
     paragraph.space_before = paragraph.space_after = Pt(0)
     paragraph.first_line_indent = Pt(BODY_SIZE * 2)
+    paragraph.widow_control = True
     spacing = OxmlElement("w:spacing")
     spacing.set(qn("w:val"), str(CHAR_SPACING_TWIPS))
     normal.element.get_or_add_rPr().append(spacing)
+    head = _style(document, "版头", fonts.title, HEAD_SIZE)
+    head.font.color.rgb = RGBColor.from_string(RED)
+    head.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    head.paragraph_format.first_line_indent = Pt(0)
+    head.paragraph_format.line_spacing = Pt(60)
+    head.paragraph_format.space_before = Pt(12)
+    for name in ("期号", "主送", "附件标签", "版记"):
+        plain = _style(document, name, fonts.heading1 if name == "附件标签" else fonts.body, BODY_SIZE)
+        plain.paragraph_format.first_line_indent = Pt(0)
+    document.styles["期号"].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    document.styles["附件标签"].paragraph_format.keep_with_next = True
+    record = document.styles["版记"]
+    record.font.size = Pt(14)  # 4号
+    record.paragraph_format.left_indent = record.paragraph_format.right_indent = Pt(14)
     title = _style(document, "公文标题", fonts.title, TITLE_SIZE)
     title.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
     title.paragraph_format.first_line_indent = Pt(0)
     title.paragraph_format.line_spacing = Pt(36)
-    _style(document, "一级标题", fonts.heading1, BODY_SIZE)
-    _style(document, "二级标题", fonts.heading2, BODY_SIZE)
+    title.paragraph_format.keep_with_next = True
+    _off_grid(title.element.get_or_add_pPr())
+    for name, font in (("一级标题", fonts.heading1), ("二级标题", fonts.heading2)):
+        _style(document, name, font, BODY_SIZE).paragraph_format.keep_with_next = True
     subtitle = _style(document, "公文副标题", fonts.heading2, BODY_SIZE)
     subtitle.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
     subtitle.paragraph_format.first_line_indent = Pt(0)
-    table = _style(document, "表格文字", fonts.table, TABLE_SIZE)
-    table.paragraph_format.first_line_indent = Pt(0)
-    table.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
-    header = _style(document, "表头文字", fonts.heading1, TABLE_SIZE)
-    header.paragraph_format.first_line_indent = Pt(0)
-    header.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    header.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    subtitle.paragraph_format.keep_with_next = True
+    signature = _style(document, "落款", fonts.body, BODY_SIZE)
+    signature.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    signature.paragraph_format.first_line_indent = Pt(0)
+    signature.paragraph_format.right_indent = Pt(BODY_SIZE * 4)  # 成文日期 right-indented four characters
+    signature.paragraph_format.keep_together = True
+    for name, font, alignment in (
+        ("表格文字", fonts.table, WD_ALIGN_PARAGRAPH.LEFT),
+        ("表头文字", fonts.heading1, WD_ALIGN_PARAGRAPH.CENTER),
+        ("表格数字", fonts.table, WD_ALIGN_PARAGRAPH.CENTER),
+    ):
+        cell = _style(document, name, font, TABLE_SIZE)
+        cell.paragraph_format.first_line_indent = Pt(0)
+        cell.paragraph_format.alignment = alignment
+        cell.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        cell.paragraph_format.line_spacing = Pt(TABLE_LINE_PT)
+        _off_grid(cell.element.get_or_add_pPr())
+        no_spacing = OxmlElement("w:spacing")
+        no_spacing.set(qn("w:val"), "0")
+        cell.element.get_or_add_rPr().append(no_spacing)
     number = _style(document, "页码", fonts.page_number, PAGE_NUMBER_SIZE)
     number.paragraph_format.first_line_indent = Pt(0)
+
+
+def _off_grid(properties: Any) -> None:
+    snap = OxmlElement("w:snapToGrid")
+    snap.set(qn("w:val"), "0")
+    properties.append(snap)
+
+
+def _language(document: DocumentObject) -> None:
+    """zh-CN for every script in the document defaults (python-docx's template says en-US / ja-JP)."""
+    styles = document.styles.element
+    defaults = styles.find(qn("w:docDefaults"))
+    if defaults is None:
+        return
+    for language in defaults.iter(qn("w:lang")):
+        language.set(qn("w:val"), "zh-CN")
+        language.set(qn("w:eastAsia"), "zh-CN")
+        language.set(qn("w:bidi"), "ar-SA")
 
 
 def _field(paragraph: Paragraph, instruction: str, font: str) -> None:
@@ -181,13 +235,23 @@ def paragraph(document: DocumentObject, text: str, style: str = "Normal", font: 
 
 
 def table(
-    document: DocumentObject, headers: list[str], rows: list[list[str]], widths_mm: Sequence[float], fonts: WordFonts
+    document: DocumentObject,
+    headers: list[str],
+    rows: list[list[str]],
+    widths_mm: Sequence[float],
+    fonts: WordFonts,
+    *,
+    numeric: Sequence[int] = (),
 ) -> Table:
-    """A bordered table: header row repeated on every page, no row split across pages."""
+    """A bordered table: header row repeated on every page, no row split across pages, exact line heights off the
+    body grid; columns in ``numeric`` centred (numbers, ids, lights). A header may break at ``\n`` only."""
     grid = document.add_table(rows=1 + len(rows), cols=len(headers))
     grid.style = document.styles["Table Grid"]
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
     grid.autofit = False
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    grid._tbl.tblPr.append(layout)
     for column, width in zip(grid.columns, widths_mm, strict=True):
         column.width = Mm(width)
     for gridcol, width in zip(grid._tbl.tblGrid.findall(qn("w:gridCol")), widths_mm, strict=True):
@@ -201,11 +265,62 @@ def table(
         for column, value in enumerate(row):
             cell = grid.cell(index, column)
             cell.width = Mm(widths_mm[column])
+            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
             para = cell.paragraphs[0]
-            para.style = document.styles["表头文字" if index == 0 else "表格文字"]
-            run = para.add_run(str(value))
-            set_run_font(run._r, fonts.heading1 if index == 0 else fonts.table)
+            style = "表头文字" if index == 0 else "表格数字" if column in numeric else "表格文字"
+            para.style = document.styles[style]
+            for number, line in enumerate(str(value).split("\n")):
+                run = para.add_run(line)
+                if number:
+                    run._r.addprevious(_line_break())
+                set_run_font(run._r, fonts.heading1 if index == 0 else fonts.table)
     return grid
+
+
+def _line_break() -> Any:
+    run = OxmlElement("w:r")
+    run.append(OxmlElement("w:br"))
+    return run
+
+
+def page_break(document: DocumentObject) -> None:
+    """Start a new page."""
+    document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+
+def landscape_section(document: DocumentObject) -> None:
+    """Continue on landscape A4 pages (wide 附件 tables; GB/T 9704 allows tables set across the page)."""
+    section = document.add_section(WD_SECTION.NEW_PAGE)
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Mm(297), Mm(210)
+    section.left_margin, section.right_margin = Mm(37), Mm(35)
+    section.top_margin, section.bottom_margin = Mm(28), Mm(26)
+
+
+def head_line(para: Paragraph, *, rule: bool, width_mm: float = 155) -> None:
+    """A line with its text at the left and after a tab at the right margin (版头 发文机关 and date, 版记 印发),
+    underlined across the 版心 in red when ``rule`` (the 版头's rule)."""
+    para.paragraph_format.tab_stops.add_tab_stop(Mm(width_mm), WD_TAB_ALIGNMENT.RIGHT)
+    if rule:
+        properties = para._p.get_or_add_pPr()
+        borders = OxmlElement("w:pBdr")
+        bottom = OxmlElement("w:bottom")
+        for key, value in (("w:val", "single"), ("w:sz", "18"), ("w:space", "4"), ("w:color", RED)):
+            bottom.set(qn(key), value)
+        borders.append(bottom)
+        properties.append(borders)
+
+
+def record_rules(para: Paragraph) -> None:
+    """The 版记's black rules above and below a line."""
+    properties = para._p.get_or_add_pPr()
+    borders = OxmlElement("w:pBdr")
+    for side in ("top", "bottom"):
+        edge = OxmlElement(f"w:{side}")
+        for key, value in (("w:val", "single"), ("w:sz", "8"), ("w:space", "1"), ("w:color", "000000")):
+            edge.set(qn(key), value)
+        borders.append(edge)
+    properties.append(borders)
 
 
 def ensure_east_asian_fonts(document: DocumentObject) -> int:
@@ -241,16 +356,29 @@ def ensure_east_asian_fonts(document: DocumentObject) -> int:
 
 
 def _style_fonts(document: DocumentObject) -> dict[str, str]:
-    """Style id -> font name, following ``based on`` when a style names no font itself."""
+    """Style id -> font name (its Latin ``w:ascii``, as python-docx reports it), following ``based on`` when a style
+    names no font itself. Read from the styles XML directly: walking python-docx's style objects is slow."""
+    own: dict[str, str] = {}
+    based: dict[str, str] = {}
+    for style in document.styles.element.iter(qn("w:style")):
+        style_id = style.get(qn("w:styleId"))
+        if not style_id:
+            continue
+        fonts = style.find(f"{qn('w:rPr')}/{qn('w:rFonts')}")
+        if fonts is not None and fonts.get(qn("w:ascii")):
+            own[style_id] = fonts.get(qn("w:ascii"))
+        parent = style.find(qn("w:basedOn"))
+        if parent is not None:
+            based[style_id] = parent.get(qn("w:val"))
     result: dict[str, str] = {}
-    for style in document.styles:
-        current, seen = style, 0
-        while current is not None and seen < 10:
-            name = getattr(current, "font", None) and current.font.name
-            if name:
-                result[style.style_id] = name
+    for style_id in {*own, *based}:
+        current: str | None = style_id
+        for _ in range(10):
+            if current is None or current in own:
                 break
-            current, seen = getattr(current, "base_style", None), seen + 1
+            current = based.get(current)
+        if current is not None and current in own:
+            result[style_id] = own[current]
     return result
 
 
@@ -274,6 +402,16 @@ def set_alignment(para: Paragraph, alignment: ParagraphAlignment) -> None:
     para.alignment = _ALIGNMENTS[alignment]
 
 
+def set_right_indent(para: Paragraph, characters: float) -> None:
+    """Indent a paragraph from the right by ``characters`` body characters (落款: 成文日期右空二字)."""
+    para.paragraph_format.right_indent = Pt(BODY_SIZE * characters)
+
+
+def set_keep_with_next(para: Paragraph) -> None:
+    """Keep a paragraph on the same page as the next one."""
+    para.paragraph_format.keep_with_next = True
+
+
 def set_first_line_indent(para: Paragraph, points: float) -> None:
     """Indent a paragraph's first line by ``points`` (0: none, overriding the style's two characters)."""
     para.paragraph_format.first_line_indent = Pt(points)
@@ -288,6 +426,10 @@ class WordTemplate:
     def __init__(self, path: Path) -> None:
         self._template = DocxTemplate(str(path))
 
+    def keywords(self) -> str:
+        """The template's keywords (core properties), where the default templates record their design."""
+        return self._template.get_docx().core_properties.keywords or ""
+
     def undeclared_variables(self, environment: jinja2.Environment) -> set[str]:
         """The variables the template uses (raises ``jinja2.TemplateSyntaxError`` for a broken tag)."""
         return set(self._template.get_undeclared_template_variables(environment))
@@ -295,6 +437,12 @@ class WordTemplate:
     def render(self, context: dict[str, Any], environment: jinja2.Environment) -> None:
         """Fill the template in (raises ``jinja2`` errors for an unknown variable or a broken expression)."""
         self._template.render(context, environment)
+
+    def set_properties(self, title: str, author: str) -> None:
+        """The rendered brief's own core properties: its title and the office, not the template's."""
+        properties = self._template.docx.core_properties  # get_docx() would reload the unrendered template
+        properties.title, properties.author, properties.last_modified_by = title, author, author
+        properties.keywords = properties.comments = ""
 
     def save(self, path: Path) -> None:
         """Give every run its East Asian font, then save atomically."""

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, cast
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.chart import BarChart, PieChart, Reference
+from openpyxl.chart.marker import DataPoint
 from openpyxl.comments import Comment
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Protection, Side
@@ -80,7 +81,7 @@ class ChartSpec:
     rows: int  # number of data rows
     anchor: str  # e.g. "E3"
     first_row: int = 0  # first data row (0-based) within the sheet's rows
-    colours: list[str] = field(default_factory=list)  # one RGB per series (e.g. traffic lights)
+    colours: list[str] = field(default_factory=list)  # one RGB per series, or per slice of a pie
 
 
 def safe_sheet_title(name: str) -> str:
@@ -198,9 +199,15 @@ def _add_chart(workbook: Workbook, sheet: Sheet, spec: ChartSpec) -> None:
         data = Reference(source, min_col=column + 1, min_row=first - 1 if with_titles else first, max_row=last)
         chart.add_data(data, titles_from_data=with_titles)
     chart.set_categories(Reference(source, min_col=spec.categories + 1, min_row=first, max_row=last))
-    for series, colour in zip(chart.series, spec.colours, strict=False):
-        series.graphicalProperties.solidFill = colour
-        series.graphicalProperties.line.solidFill = colour
+    if spec.kind == "pie":  # one colour per slice: the colours carry meaning (green on track, red well behind)
+        for index, colour in enumerate(spec.colours):
+            point = DataPoint(idx=index)
+            point.graphicalProperties.solidFill = colour
+            chart.series[0].dPt.append(point)
+    else:
+        for series, colour in zip(chart.series, spec.colours, strict=False):
+            series.graphicalProperties.solidFill = colour
+            series.graphicalProperties.line.solidFill = colour
     target: Worksheet = workbook[safe_sheet_title(sheet.name)]  # every sheet written here is a worksheet
     target.add_chart(chart, spec.anchor)
 

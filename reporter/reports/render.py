@@ -3,24 +3,36 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
+from reporter.consolidation import consolidate_snapshot
 from reporter.errors import OutputError, WorkspaceError
 from reporter.forms.plan import safe_file_name
-from reporter.io.office import OfficeError, convert_with_office
+from reporter.io.office import OfficeError, convert_with_office, font_substitutions
+from reporter.io.xlsx import Sheet
 from reporter.model import ProgressCallback
 from reporter.reports.briefs import (
     ReportData,
     Row,
     district_context,
     leader_context,
-    leaders,
     monthly_context,
     unit_context,
 )
-from reporter.reports.templates import DISTRICT, LEADER, MONTHLY, UNIT, render, template_path
-from reporter.reports.workbook import write_report_workbook
-from reporter.settings import Workspace
+from reporter.reports.templates import (
+    DISTRICT,
+    LEADER,
+    MONTHLY,
+    OUTDATED,
+    UNIT,
+    UPGRADED,
+    WRITTEN,
+    render,
+    template_path,
+)
+from reporter.reports.workbook import build_report_sheets, district_sheets, leader_sheets, write_report_workbook
+from reporter.settings import WordFonts, Workspace
 from reporter.snapshot import PeriodSnapshot
 
 KIND_LABELS = {
@@ -47,23 +59,19 @@ class ReportResult:
     notes: list[str] = field(default_factory=list)
 
 
-def report_data(workspace: Workspace, snapshot: PeriodSnapshot) -> ReportData:
-    """The snapshot's tasks running in the period, their progress now and one period earlier, reporting status."""
+def report_data(workspace: Workspace, snapshot: PeriodSnapshot, signed: date | None = None) -> ReportData:
+    """The period's consolidation and how the office heads and signs; 成文日期 is ``signed`` or the due date."""
     period, status = snapshot.require_period()
     if not snapshot.active:
         raise WorkspaceError(f"{period.label}没有在办的任务，无法出具报告，请检查报送期")
     return ReportData(
         workspace=workspace.name,
-        office=workspace.office,
-        period=period,
-        previous=snapshot.previous,
-        due=status.due,
-        tasks=snapshot.active,
-        progress=snapshot.progress,
-        previous_progress=snapshot.previous_progress,
-        unit_status=status.units,
-        indicators=snapshot.indicators,
-        districts=[(d.short, d.unit) for d in workspace.districts],
+        office=workspace.office or "督查室",
+        consolidation=consolidate_snapshot(workspace, snapshot),
+        briefs=workspace.briefs,
+        yellow_gap=workspace.light_rules.yellow_gap,
+        not_started_month=workspace.light_rules.not_started_red_after_month,
+        signed=signed or status.due,
     )
 
 
@@ -73,11 +81,14 @@ def write_reports(
     *,
     units: bool = False,
     pdf: bool = False,
+    signed: date | None = None,
     progress: ProgressCallback | None = None,
 ) -> ReportResult:
-    """Render every brief for the snapshot's period into ``output/reports/<period>/``."""
-    data = report_data(workspace, snapshot)
-    period = data.period
+    """Render every brief for the snapshot's period into ``output/reports/<period>/``: the monthly 通报 and the
+    督查汇总表, each leader's and each district's brief with its Excel companion, and with ``units`` each unit's."""
+    data = report_data(workspace, snapshot, signed)
+    c = data.consolidation
+    period = c.period
     folder = workspace.output_dir / "reports" / period.key
     result = ReportResult(folder)
     fonts = workspace.word_fonts
@@ -85,33 +96,50 @@ def write_reports(
     for spec in (LEADER, DISTRICT, UNIT, MONTHLY):
         if spec is UNIT and not units:
             continue
-        path, written = template_path(workspace.templates_dir, spec, fonts)
+        path, state = template_path(workspace.templates_dir, spec, fonts)
         templates[spec.kind] = path
-        if written:
+        if state == WRITTEN:
             result.templates_written.append(path)
+        elif state == OUTDATED:
+            result.notes.append(
+                f"模板 {path.name} 不是当前的默认版式，仍按它出具；如未修改过，可删除后重新运行以生成新版式"
+            )
+        elif state == UPGRADED:
+            result.notes.append(f"默认模板 {path.name} 已更新为新版式（原文件备份为 {path.stem}.旧版.docx）")
+    leaders = c.leaders()
+    districts = list(c.districts["district"])
+    unit_names = list(c.units["unit"]) if units else []
+    total = 2 + 2 * len(leaders) + 2 * len(districts) + len(unit_names)
 
-    total = 1 + len(leaders(data)) + len(data.districts) + (len(data.unit_status) if units else 0)
+    def done(path: Path, kind: str) -> None:
+        result.files.append(ReportFile(path, kind))
+        if progress:
+            progress("出具报告", len(result.files), total)
 
     def emit(kind: str, name: str, context: Row) -> None:
         target = folder / kind_folder(kind) / f"{safe_file_name(name)}.docx"
         render(templates[kind], context, target)
-        result.files.append(ReportFile(target, kind))
-        if progress:
-            progress("出具报告", len(result.files), total)
+        done(target, kind)
+
+    def book(kind: str, name: str, sheets: list[Sheet]) -> None:
+        target = folder / kind_folder(kind) / f"{safe_file_name(name)}.xlsx"
+        write_report_workbook(sheets, target, font=workspace.font, title_font=workspace.title_font)
+        done(target, "excel")
 
     emit("monthly", f"{period.label}目标任务督查通报", monthly_context(data))
-    workbook = folder / f"{period.label}督查汇总表.xlsx"
-    write_report_workbook(data, workbook, font=workspace.font, title_font=workspace.title_font)
-    result.files.append(ReportFile(workbook, "excel"))
-    for leader in leaders(data):
+    book("monthly", f"{period.label}督查汇总表", build_report_sheets(c, workspace.name))
+    for leader in leaders:
         emit("leader", f"{leader}-{period.key}督查专报", leader_context(data, leader))
-    for short, unit in data.districts:
-        emit("district", f"{short}-{period.key}督查专报", district_context(data, short, unit))
-    if units:
-        for status in data.unit_status:
-            emit("unit", f"{status.unit}-{period.key}", unit_context(data, status.unit))
+        book("leader", f"{leader}-{period.key}督查专报", leader_sheets(c, workspace.name, leader))
+    for district in districts:
+        emit("district", f"{district}-{period.key}督查专报", district_context(data, district))
+        book("district", f"{district}-{period.key}督查专报", district_sheets(c, workspace.name, district))
+    for unit in unit_names:
+        emit("unit", f"{unit}-{period.key}", unit_context(data, unit))
     if pdf:
-        result.files += to_pdf([f.path for f in result.files if f.path.suffix == ".docx"], folder / "PDF", result)
+        result.files += to_pdf(
+            [f.path for f in result.files if f.path.suffix == ".docx"], folder / "PDF", result, workspace.word_fonts
+        )
     return result
 
 
@@ -119,13 +147,26 @@ def kind_folder(kind: str) -> str:
     return {"leader": "领导专报", "district": "区县专报", "unit": "单位专报", "monthly": ""}[kind]
 
 
-def to_pdf(paths: list[Path], folder: Path, result: ReportResult) -> list[ReportFile]:
-    """Convert with LibreOffice when installed; otherwise say so once and go on."""
+def to_pdf(paths: list[Path], folder: Path, result: ReportResult, fonts: WordFonts) -> list[ReportFile]:
+    """Convert with LibreOffice when installed; otherwise say so once and go on. Missing official-document fonts are
+    replaced by the closest installed face, with one note naming them."""
+    families = (fonts.body, fonts.title, fonts.heading1, fonts.heading2, fonts.table, fonts.page_number)
+    substitutions = font_substitutions(families)
     try:
-        converted = convert_with_office(paths, "pdf", folder, timeout=600)
+        converted = convert_with_office(paths, "pdf", folder, timeout=600, fonts=substitutions)
     except OfficeError as exc:
         raise OutputError(f"LibreOffice 转换 PDF 失败：{exc}") from exc
     if converted is None:
         result.notes.append("未安装 LibreOffice，未生成 PDF（安装后加 --pdf 重新运行即可）")
         return []
+    if substitutions:
+        wanted = "、".join(s.wanted for s in substitutions)
+        faces = dict.fromkeys(s.used for s in substitutions)
+        if len(faces) == 1:
+            instead = f"以 {next(iter(faces))} 代替"
+        else:  # e.g. "仿宋_GB2312、楷体_GB2312以 Noto Serif CJK SC 代替，黑体以 Noto Sans CJK SC 代替"
+            instead = "，".join(
+                "、".join(s.wanted for s in substitutions if s.used == face) + f"以 {face} 代替" for face in faces
+            )
+        result.notes.append(f"本机未安装公文字体{wanted}，PDF 中{instead}；正式印发请在装有公文字体的电脑上转换")
     return [ReportFile(path, "pdf") for path in converted]
