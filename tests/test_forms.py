@@ -220,6 +220,11 @@ def test_time_progress():
         (60, "进度滞后", 49.6, "2021-06", "yellow"),
         (None, "正常推进", 49.6, "2021-06", "green"),
         (None, "", 49.6, "2021-06", ""),
+        (60, "已完成", 80, "2021-09", "red"),  # 已完成 at 60 %: the percent is judged (and listed in 需核实)
+        (60, "已完成", 49.6, "2021-06", "green"),
+        (30, "未启动", 49.6, "2021-06", "red"),  # 19.6 points behind, not red for 未启动
+        (45, "未启动", 49.6, "2021-06", "yellow"),
+        (None, "未启动", 49.6, "2021-06", "red"),
     ],
 )
 def test_traffic_light(percent, status, expected, month, light):
@@ -228,3 +233,28 @@ def test_traffic_light(percent, status, expected, month, light):
 
 def test_light_thresholds_are_configurable():
     assert traffic_light(35, "", 49.6, parse_period("2021-06"), LightRules(yellow_gap=20)) == "yellow"
+
+
+@pytest.mark.parametrize(
+    ("answer", "category"),
+    [
+        (None, "未报"),  # nothing from the lead: 未报, never 0 %
+        (("已完成", None), "已完成"),
+        (("已完成", 100.0), "已完成"),
+        (("正常推进", 100.0), "已完成"),
+        (("已完成", 60.0), "明显滞后"),  # judged by its percent against 序时进度 90.1
+        (("正常推进", 95.0), "达到序时进度"),
+        (("正常推进", 85.0), "略滞后"),
+        (("进度滞后", 95.0), "略滞后"),
+        (("", None), "无法判定"),
+    ],
+)
+def test_category_is_the_one_vocabulary(answer, category):
+    from reporter.model import LEAD, Answer, TaskUnit
+    from reporter.progress import compute_progress
+
+    task = _task("2021-G-001")
+    answers = [] if answer is None else [Answer(task.id, LEAD, status=answer[0], percent=answer[1], unit="市发改委")]
+    period = parse_period("2021-11")
+    progress = compute_progress([task], [TaskUnit(task.id, "市发改委", LEAD)], answers, period, LightRules())
+    assert progress[task.id].category == category

@@ -525,7 +525,15 @@ def test_consolidated_excel_report(reported):
         "滞后任务",
         "未报送单位",
     ]
-    assert workbook["汇总"]["A1"].value.endswith("任务进度汇总（工作任务不含民生实事，合计含）")
+    assert workbook["汇总"]["A1"].value == "2021年6月任务进度汇总"
+    assert [c.value for c in workbook["汇总"][2]] == [
+        "进度分类",
+        "工作任务（项）",
+        "占比",
+        "民生实事（项）",
+        "占比",
+        "合计（项）",
+    ]
     summary = [row for row in workbook["汇总"].iter_rows(min_row=3, values_only=True)]
     assert summary == [
         ("已完成", 0, 0, 0, 0, 0),

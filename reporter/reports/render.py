@@ -127,13 +127,13 @@ def write_reports(
         done(target, "excel")
 
     emit("monthly", f"{period.label}目标任务督查通报", monthly_context(data))
-    book("monthly", f"{period.label}督查汇总表", build_report_sheets(c, workspace.name))
+    book("monthly", f"{period.label}督查汇总表", build_report_sheets(c))
     for leader in leaders:
         emit("leader", f"{leader}-{period.key}督查专报", leader_context(data, leader))
-        book("leader", f"{leader}-{period.key}督查专报", leader_sheets(c, workspace.name, leader))
+        book("leader", f"{leader}-{period.key}督查专报", leader_sheets(c, leader))
     for district in districts:
         emit("district", f"{district}-{period.key}督查专报", district_context(data, district))
-        book("district", f"{district}-{period.key}督查专报", district_sheets(c, workspace.name, district))
+        book("district", f"{district}-{period.key}督查专报", district_sheets(c, district))
     for unit in unit_names:
         emit("unit", f"{unit}-{period.key}", unit_context(data, unit))
     if pdf:

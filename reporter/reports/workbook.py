@@ -40,8 +40,9 @@ def value(item: object) -> object:
     return item
 
 
-def _name(c: Consolidation, workspace: str) -> str:
-    return f"{workspace}{c.period.label}"
+def _name(c: Consolidation) -> str:
+    """Sheet titles start with the period only: a title wider than its table is clipped in Excel and on paper."""
+    return c.period.label
 
 
 def _summary_sheet(c: Consolidation, title: str, task_ids: list[str] | None = None) -> Sheet:
@@ -266,12 +267,12 @@ def _units_sheet(name: str, title: str, frame: pd.DataFrame) -> Sheet:
     return sheet
 
 
-def build_report_sheets(c: Consolidation, workspace: str) -> list[Sheet]:
+def build_report_sheets(c: Consolidation) -> list[Sheet]:
     """Every sheet of the consolidated 督查汇总表."""
-    name = _name(c, workspace)
+    name = _name(c)
     units = c.units
     return [
-        _summary_sheet(c, f"{name}任务进度汇总（工作任务不含民生实事，合计含）"),
+        _summary_sheet(c, f"{name}任务进度汇总"),
         _leaders_sheet(c, f"{name}分牵头领导任务进度（含民生实事）"),
         _districts_sheet(c, f"{name}民生实事分区县完成情况"),
         _tasks_sheet("任务明细", f"{name}任务进度明细（含民生实事）", c.tasks),
@@ -282,22 +283,22 @@ def build_report_sheets(c: Consolidation, workspace: str) -> list[Sheet]:
     ]
 
 
-def leader_sheets(c: Consolidation, workspace: str, leader: str) -> list[Sheet]:
+def leader_sheets(c: Consolidation, leader: str) -> list[Sheet]:
     """A leader's companion workbook: the same tables as the brief, that leader's tasks only."""
-    name = f"{_name(c, workspace)}{leader}牵头任务"
+    name = f"{leader}牵头任务"
     tasks = c.tasks_of_leader(leader)
     ids = list(tasks["id"])
     unreported = [u for units in tasks.loc[tasks["category"] == UNREPORTED, "lead_units"] for u in units.split("、")]
     units = c.units[c.units["unit"].isin(unreported)]
     return [
-        _summary_sheet(c, f"{name}进度汇总（工作任务不含民生实事，合计含）", ids),
+        _summary_sheet(c, f"{name}进度汇总", ids),
         _tasks_sheet("滞后任务", f"{name}进度滞后任务", lagging_frame(tasks)),
         _tasks_sheet("任务明细", f"{name}任务进度明细", tasks),
         _units_sheet("未报送单位", f"{name}未报送的牵头单位", units),
     ]
 
 
-def district_sheets(c: Consolidation, workspace: str, district: str) -> list[Sheet]:
+def district_sheets(c: Consolidation, district: str) -> list[Sheet]:
     """A district's companion workbook: its reporting, its indicators with rank, its own answers on its tasks."""
     name = f"{district}{c.period.label}"
     row = c.districts[c.districts["district"] == district]
@@ -305,7 +306,7 @@ def district_sheets(c: Consolidation, workspace: str, district: str) -> list[She
     tasks = own_rows(c, unit)
     task_sheet = Sheet(
         "工作任务",
-        f"{name}承担的工作任务（全市进度为牵头单位报送，仅作参考）",
+        f"{name}承担的任务（全市进度仅作参考）",
         [
             Column("任务编号", 12, 14, wrap=False),
             Column("任务内容", 30, 50),
