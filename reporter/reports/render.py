@@ -37,6 +37,7 @@ from reporter.snapshot import PeriodSnapshot
 
 KIND_LABELS = {
     "excel": "汇总表",
+    "companion": "专报附表",
     "leader": "领导专报",
     "district": "区县专报",
     "unit": "单位专报",
@@ -124,7 +125,7 @@ def write_reports(
     def book(kind: str, name: str, sheets: list[Sheet]) -> None:
         target = folder / kind_folder(kind) / f"{safe_file_name(name)}.xlsx"
         write_report_workbook(sheets, target, font=workspace.font, title_font=workspace.title_font)
-        done(target, "excel")
+        done(target, "excel" if kind == "monthly" else "companion")
 
     emit("monthly", f"{period.label}目标任务督查通报", monthly_context(data))
     book("monthly", f"{period.label}督查汇总表", build_report_sheets(c))
