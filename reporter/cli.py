@@ -650,18 +650,20 @@ def _print_import(console: Console, result: ImportResult) -> None:
         table.add_column(heading, overflow="fold")
     status_labels = {"new": "新导入", "unchanged": "无变化", "updated": "已更新"}
     for outcome in result.outcomes:
-        if outcome.notice is None:
+        if outcome.notice is None and outcome.reused is None:
             table.add_row(outcome.path.name, "", "", "", "", "[red]无法解析[/]")
             continue
-        notice = outcome.notice
-        work = sum(1 for t in notice.tasks if t.kind == "work")
+        kinds = outcome.kinds
+        work = kinds.count("work")
         saved = status_labels.get(outcome.saved.status, "") if outcome.saved else "未导入"
+        if outcome.reused:
+            saved = "无变化（未重新解析）"
         table.add_row(
             outcome.path.name,
-            notice.meta.doc_number or notice.meta.code,
+            outcome.label,
             str(work),
-            str(len(notice.tasks) - work),
-            str(len(notice.all_problems())),
+            str(len(kinds) - work),
+            str(len(outcome.problems())),
             saved,
         )
     console.print(table)

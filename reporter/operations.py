@@ -5,11 +5,14 @@ The CLI calls exactly one of these per command and never opens the store itself.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 from reporter.contacts import Contact, read_contacts
 from reporter.errors import NoticeError, ReporterError, WorkspaceError
@@ -18,17 +21,18 @@ from reporter.forms.write import FormsResult, make_forms
 from reporter.ledger import LedgerOpenError, LedgerResult, check_ledger_closed, read_back, write_ledger
 from reporter.mail.jobs import SendResult, contacts_template, fetch_returns, send_mail
 from reporter.mail.transport import FetchResult
-from reporter.model import Notice, ProgressCallback, Task
+from reporter.model import Notice, ProgressCallback, StoredNotice, Task
 from reporter.notices.parser import near_duplicate_units, no_tasks_message, parse_notice
 from reporter.notices.read import NOTICE_SUFFIXES, read_notice_file
 from reporter.notices.units import District, UnitDirectory, district_candidates, own_place
 from reporter.periods import Period
-from reporter.problems import NOTICE_UNREADABLE, TABLE_CELL_MISSING, Location, Problem
+from reporter.problems import NOTICE_UNREADABLE, TABLE_CELL_MISSING, WARNING, Location, Problem
 from reporter.reports.render import ReportResult, write_reports
 from reporter.settings import CONFIG_NAME, CONFIG_TEMPLATE, Workspace
 from reporter.snapshot import latest_period, load_snapshot, resolve_period
 from reporter.status import StatusReport
 from reporter.store import SaveResult, Store
+from reporter.store.database import content_digest
 from reporter.store.edits import CONFIRMED
 
 
@@ -43,6 +47,24 @@ class ParseOutcome:
     sha256: str = ""
     saved: SaveResult | None = None
     proposed: list[District] = field(default_factory=list)  # districts found in it, for the office to confirm
+    reused: StoredNotice | None = None  # not parsed again: the file, the settings and the parser are unchanged
+    reused_kinds: list[str] = field(default_factory=list)  # its stored tasks' kinds, for the summary table
+
+    @property
+    def label(self) -> str:
+        """The notice's 文号, else its code."""
+        if self.notice:
+            return self.notice.meta.doc_number or self.notice.meta.code
+        return (self.reused.doc_number or self.reused.code) if self.reused else ""
+
+    @property
+    def kinds(self) -> list[str]:
+        return [t.kind for t in self.notice.tasks] if self.notice else self.reused_kinds
+
+    def problems(self) -> list[Problem]:
+        if self.notice:
+            return self.notice.all_problems()
+        return [_stored_problem(w) for w in self.reused.warnings] if self.reused else []
 
 
 @dataclass
@@ -51,15 +73,20 @@ class ImportResult:
 
     @property
     def failed(self) -> list[ParseOutcome]:
-        return [o for o in self.outcomes if o.notice is None]
+        return [o for o in self.outcomes if o.notice is None and o.reused is None]
 
     def problems(self) -> list[Problem]:
         """Every problem of the batch: unreadable files as errors, then each notice's warnings."""
         found = [NOTICE_UNREADABLE.at(Location(file=o.path.name), message=o.error) for o in self.failed]
         for outcome in self.outcomes:
-            if outcome.notice:
-                found += outcome.notice.all_problems()
+            found += outcome.problems()
         return found
+
+
+def _stored_problem(data: dict[str, Any]) -> Problem:
+    """A notice warning as stored (``Problem.to_dict``) back into a ``Problem``."""
+    location = {k: v for k, v in data.get("location", {}).items() if k in Location.__dataclass_fields__}
+    return Problem(str(data["code"]), str(data["message"]), str(data.get("severity", WARNING)), Location(**location))
 
 
 def parse_file(path: Path, directory: UnitDirectory, code: str | None = None) -> ParseOutcome:
@@ -141,10 +168,18 @@ def _with_confirmed(workspace: Workspace, store: Store) -> Workspace:
     return replace(workspace, districts=[*workspace.districts, *confirmed]) if confirmed else workspace
 
 
-def import_notices(workspace: Workspace, paths: list[Path], store: Store) -> ImportResult:
+def import_notices(workspace: Workspace, paths: list[Path], store: Store, *, reuse: bool = False) -> ImportResult:
     """Parse notices and save each parsed one into the store (one transaction per notice). Units that look like a
-    district's government or a zone's committee, and are not districts yet, are proposed to the office."""
+    district's government or a zone's committee, and are not districts yet, are proposed to the office.
+
+    ``reuse``: when every file, the workspace's parse settings (districts, aliases, lexicon, codes) and the parser
+    are what they were at the last import, nothing is parsed: the stored notices stand (``reporter run``)."""
     directory = workspace.directory()
+    keys = {path: notice_input_key(path, workspace) for path in paths}
+    if reuse and paths:
+        reused = _reused(paths, keys, store)
+        if reused is not None:
+            return reused
     result = parse_files(paths, directory, workspace.notice_codes)
     contacts, _ = read_contacts(workspace.contacts_path)
     known = [*contacts, *dict.fromkeys(entry.unit for entry in store.task_units())]  # full names of units
@@ -158,7 +193,57 @@ def import_notices(workspace: Workspace, paths: list[Path], store: Store) -> Imp
             outcome.proposed = store.propose_districts(
                 _districts_found(outcome.notice, directory, known), outcome.notice.meta.source
             )
+            store.record_notice_input(outcome.path.name, keys[outcome.path], outcome.notice.meta.code)
     return result
+
+
+def _reused(paths: list[Path], keys: dict[Path, str], store: Store) -> ImportResult | None:
+    """The stored notices as the import's result when none of the files needs parsing, else ``None``."""
+    inputs = store.notice_inputs()
+    if any(inputs.get(path.name, ("", ""))[0] != keys[path] for path in paths):
+        return None
+    stored = {n.code: n for n in store.notices()}
+    kinds = store.task_kinds()
+    outcomes = []
+    for path in paths:
+        code = inputs[path.name][1]
+        if code not in stored:
+            return None
+        outcome = ParseOutcome(path=path, sha256=stored[code].sha256, reused=stored[code])
+        outcome.reused_kinds = kinds.get(code, [])
+        outcome.saved = SaveResult(code, "unchanged", len(outcome.reused_kinds))
+        outcomes.append(outcome)
+    return ImportResult(outcomes)
+
+
+_PARSER_FILES = ("notices/*.py", "notices/*.toml", "data/*.toml", "text.py", "model.py", "problems.py")
+
+
+@cache
+def parser_fingerprint() -> str:
+    """A digest of the code and data the parser runs on: a new version of reporter parses every notice again."""
+    package = Path(__file__).parent
+    digest = hashlib.sha256()
+    for pattern in _PARSER_FILES:
+        for file in sorted(package.glob(pattern)):
+            digest.update(file.name.encode() + file.read_bytes())
+    return digest.hexdigest()
+
+
+def notice_input_key(path: Path, workspace: Workspace) -> str:
+    """What a notice's parse depends on: its bytes, the workspace's districts, aliases, lexicon and the code set
+    for it, and the parser itself. ``""`` when the file cannot be read (it is parsed, and the error reported)."""
+    try:
+        content = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
+    settings = {
+        "districts": [asdict(d) for d in workspace.districts],
+        "aliases": workspace.aliases,
+        "lexicon": asdict(workspace.lexicon),
+        "code": workspace.notice_codes.get(path.name, ""),
+    }
+    return content_digest([content, settings, parser_fingerprint()])
 
 
 def _districts_found(notice: Notice, directory: UnitDirectory, known: list[str]) -> list[District]:
@@ -217,7 +302,7 @@ def run_workspace(
     with _open(workspace) as (workspace, store):
         changes = read_back(workspace, store)  # the office's edits first: a re-parse must not undo them
         workspace = _with_confirmed(workspace, store)  # with the districts it may just have confirmed
-        imported = import_notices(workspace, files, store)
+        imported = import_notices(workspace, files, store, reuse=True)
         tasks = store.tasks()
         if not tasks:
             return RunResult(imported, None)

@@ -195,3 +195,38 @@ def test_notice_without_tasks_says_what_was_looked_for_and_what_was_seen(tmp_pat
     assert "开头几行是：“某县人民政府关于印发工作要点的通知”/“各乡镇人民政府：现将工作要点印发给你们。”" in text
     assert "整理成Excel（.xlsx，表头写序号、工作任务、牵头领导、牵头单位、配合单位）" in text
     assert "Traceback" not in result.output
+
+
+def test_run_does_not_parse_an_unchanged_notice_again(tmp_path, monkeypatch):
+    from tests.cycle_helpers import invoke, make_workspace
+
+    root = make_workspace(tmp_path / "ws")
+    first = invoke("-w", root, "run")  # parses, unless the notice was imported already
+    assert first.exit_code == 0, first.output
+    import reporter.operations
+
+    parsed: list[str] = []
+    original = reporter.operations.parse_file
+
+    def counting(path, *args, **kwargs):
+        parsed.append(path.name)
+        return original(path, *args, **kwargs)
+
+    monkeypatch.setattr(reporter.operations, "parse_file", counting)
+    again = invoke("-w", root, "run")
+    assert again.exit_code == 0, again.output
+    assert parsed == [] and "无变化（未重新解析）" in flat(again.output)
+    assert "工作任务" in flat(again.output)
+    # the workspace's parse settings changed (a district added): parsed again
+    with (root / "reporter.toml").open("a", encoding="utf-8") as config:
+        config.write('\n[[districts]]\nname = "鄞州区"\nshort = "鄞州"\n')
+    assert invoke("-w", root, "run").exit_code == 0
+    assert len(parsed) == 1
+    # the notice itself changed: parsed again, and its change is reported
+    notice = next((root / "input" / "notices").iterdir())
+    notice.write_text(notice.read_text(encoding="utf-8").replace("增长7%左右", "增长7.5%左右"), encoding="utf-8")
+    result = invoke("-w", root, "run")
+    assert len(parsed) == 2 and "已更新" in flat(result.output)
+    # `reporter parse` always parses
+    assert invoke("-w", root, "parse", notice).exit_code == 0
+    assert len(parsed) == 3

@@ -319,19 +319,40 @@ def near_duplicates(names: list[str]) -> list[tuple[str, str, str]]:
     Caught: quote placement (市“五水共治办” / 市“五水共治”办), one or two characters missing
     (市邮政局 / 市邮政管理局, 大数据局 / 市大数据局, 市委组织部（市人才办） / 市委组织部（市委人才办）),
     and a bracketed second name (市生态环境局 / 市生态环境局（市治水办）).
+
+    Near-linear in the number of names: candidates come from an index of each name's forms (without quotes,
+    without its trailing bracket, and with one or two characters deleted), not from comparing every pair.
     """
     unique = sorted(set(names), key=lambda n: (len(n), n))
+    rank = {name: i for i, name in enumerate(unique)}
     bare = {name: _QUOTE_MARKS.sub("", name) for name in unique}  # each name's forms worked out once
     unbracketed = {name: _TRAILING_BRACKET.sub("", name) for name in unique}
-    pairs: list[tuple[str, str, str]] = []
-    for i, short in enumerate(unique):
-        for long in unique[i + 1 :]:
-            if len(bare[long]) - len(bare[short]) > 2 and unbracketed[long] != short:
-                continue  # too far apart to be one unit (the common case, checked first)
-            reason = _near_duplicate_reason(short, long, bare[short], bare[long], unbracketed[long])
-            if reason:
-                pairs.append((short, long, reason))
+    by_bare: dict[str, list[str]] = {}
+    for name in unique:
+        by_bare.setdefault(bare[name], []).append(name)
+    candidates: set[tuple[str, str]] = set()
+    for name in unique:
+        others = [*by_bare[bare[name]]]  # the same name but for its quote marks
+        if unbracketed[name] in rank:
+            others.append(unbracketed[name])
+        for shorter in _deletions(bare[name]):  # one or two characters missing
+            others += by_bare.get(shorter, [])
+        for other in others:
+            if other != name:
+                candidates.add((name, other) if rank[name] < rank[other] else (other, name))
+    pairs = []
+    for short, long in sorted(candidates, key=lambda pair: (rank[pair[0]], rank[pair[1]])):
+        reason = _near_duplicate_reason(short, long, bare[short], bare[long], unbracketed[long])
+        if reason:
+            pairs.append((short, long, reason))
     return pairs
+
+
+def _deletions(text: str) -> set[str]:
+    """``text`` with any one or any two characters deleted (at least three characters left)."""
+    ones = {text[:i] + text[i + 1 :] for i in range(len(text))} if len(text) >= 4 else set()
+    twos = {one[:i] + one[i + 1 :] for one in ones for i in range(len(one))} if len(text) >= 5 else set()
+    return ones | twos
 
 
 _QUOTE_MARKS = re.compile(r"[“”‘’\"'《》]")

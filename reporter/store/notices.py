@@ -367,6 +367,26 @@ class NoticeTables(OfficeTables):
             ),
         )
 
+    def notice_inputs(self) -> dict[str, tuple[str, str]]:
+        """Notice file name -> (what it was parsed from, the code it was stored under)."""
+        rows = self.conn.execute("SELECT source, input_key, code FROM notice_inputs")
+        return {row["source"]: (row["input_key"], row["code"]) for row in rows}
+
+    def record_notice_input(self, source: str, input_key: str, code: str) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO notice_inputs (source, input_key, code, at) VALUES (?,?,?,?)"
+                " ON CONFLICT(source) DO UPDATE SET input_key=excluded.input_key, code=excluded.code, at=excluded.at",
+                (source, input_key, code, now()),
+            )
+
+    def task_kinds(self) -> dict[str, list[str]]:
+        """Notice code -> the kinds of its active tasks, in document order (without reading the tasks)."""
+        result: dict[str, list[str]] = {}
+        for row in self.conn.execute("SELECT notice_code, kind FROM tasks WHERE active = 1 ORDER BY notice_code, seq"):
+            result.setdefault(row["notice_code"], []).append(row["kind"])
+        return result
+
     def notices(self) -> list[StoredNotice]:
         """Stored notices, oldest year first."""
         rows = self.conn.execute(

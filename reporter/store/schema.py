@@ -218,4 +218,17 @@ MIGRATIONS: list[str] = [
         at TEXT NOT NULL
     );
     """,
+    # 7: indexes for the queries of a period (returns and their answers by period), and what each notice file was
+    # parsed from (its bytes, the workspace's settings, the parser), so that an unchanged notice is not parsed again
+    """
+    CREATE INDEX returns_period_current ON returns(period, current);
+    CREATE INDEX answers_return ON answers(return_id);
+    CREATE INDEX indicator_answers_return ON indicator_answers(return_id);
+    CREATE TABLE notice_inputs (
+        source TEXT PRIMARY KEY,
+        input_key TEXT NOT NULL,
+        code TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    """,
 ]
