@@ -714,3 +714,26 @@ def test_co_leads_are_all_leads_and_the_worst_sets_the_light(answers, lead, ligh
         [],
         missing,
     )
+
+
+def test_history_in_the_ledger_is_bounded_and_older_periods_go_to_a_yearly_archive(root):
+    assert invoke("-w", root, "forms", "--period", "2021-04").exit_code == 0
+    for month, percent in (("04", 20), ("05", 35), ("06", 50)):
+        period = f"2021-{month}"
+        folder = root / "input" / "returns" / period
+        fill_form(
+            form_path(root, "市发改委", period),
+            folder / "发改委.xlsx",
+            {"2021-G-001": {"progress": f"{month}月进展", "percent": percent, "status": "正常推进"}},
+        )
+        assert invoke("-w", root, "collect", folder, "--period", period).exit_code == 0
+    assert invoke("-w", root, "ledger").exit_code == 0
+    history = openpyxl.load_workbook(root / "output" / "台账.xlsx")["报送历史"]
+    assert sorted({r[0] for r in history.iter_rows(min_row=3, values_only=True)}) == ["2021-05", "2021-06"]
+    assert "更早的见 output/报送历史/" in history["A1"].value
+    archive = root / "output" / "报送历史" / "2021年报送历史.xlsx"
+    rows = list(openpyxl.load_workbook(archive)["报送历史"].iter_rows(min_row=3, values_only=True))
+    assert [(r[0], r[1], r[4]) for r in rows] == [("2021-04", "2021-G-001", "04月进展")]
+    written = archive.stat().st_mtime_ns
+    assert invoke("-w", root, "ledger").exit_code == 0  # nothing older changed: the archive is not written again
+    assert archive.stat().st_mtime_ns == written

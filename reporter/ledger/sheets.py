@@ -44,6 +44,7 @@ from reporter.settings import Workspace
 from reporter.snapshot import PeriodSnapshot
 from reporter.status import DEPARTMENT_KIND, StatusReport
 from reporter.store import Store
+from reporter.store.database import content_digest
 from reporter.store.edits import PROPOSED
 from reporter.store.notices import show_value
 
@@ -228,7 +229,9 @@ def _category_fills(rows: list[list[object]], column: int) -> dict[tuple[int, in
     }
 
 
-def build_sheets(workspace: Workspace, store: Store, snapshot: PeriodSnapshot) -> list[Sheet]:
+def build_sheets(
+    workspace: Workspace, store: Store, snapshot: PeriodSnapshot, history: list[Answer] | None = None
+) -> list[Sheet]:
     """Every sheet of the ledger: the snapshot's tasks with its period's progress, plus the store's notices
     (parse warnings) and every answer ever received (报送历史)."""
     name = workspace.name or "政府工作报告目标任务"
@@ -327,7 +330,7 @@ def build_sheets(workspace: Workspace, store: Store, snapshot: PeriodSnapshot) -
         _leaders_sheet(name, tasks),
         _status_sheet(name, snapshot.status),
         _indicators_sheet(name, snapshot),
-        _history_sheet(name, store.answers(current_only=False) + store.office_answers(current_only=False)),
+        _history_sheet(name, recent_history(snapshot, _all_answers(store) if history is None else history)[0]),
         _warnings_sheet(name, store.notices()),
     ]
 
@@ -578,9 +581,33 @@ def _indicators_sheet(name: str, snapshot: PeriodSnapshot) -> Sheet:
     )
 
 
-def _history_sheet(name: str, answers: list[Answer]) -> Sheet:
+HISTORY_FOLDER = "报送历史"  # output/报送历史/2021年报送历史.xlsx: the periods before the previous one, by year
+
+
+def _all_answers(store: Store) -> list[Answer]:
+    return store.answers(current_only=False) + store.office_answers(current_only=False)
+
+
+def recent_history(snapshot: PeriodSnapshot, answers: list[Answer]) -> tuple[list[Answer], dict[str, list[Answer]]]:
+    """报送历史 bounded: the snapshot's period and the one before in the ledger; older answers by year, for the
+    yearly archive workbooks. Without a period, the two latest periods with answers stay in the ledger."""
+    periods = sorted({a.period for a in answers})
+    if snapshot.period is not None:
+        recent = {snapshot.period.key, snapshot.period.previous().key}
+        recent |= {p for p in periods if p > snapshot.period.key}  # answers for later periods stay visible
+    else:
+        recent = set(periods[-2:])
+    kept = [a for a in answers if a.period in recent]
+    older: dict[str, list[Answer]] = {}
+    for answer in answers:
+        if answer.period not in recent:
+            older.setdefault(answer.period[:4], []).append(answer)
+    return kept, older
+
+
+def _history_rows(answers: list[Answer]) -> list[list[object]]:
     answers = sorted(answers, key=lambda a: (a.period, a.task_id))  # the office's corrections after the units'
-    rows: list[list[object]] = [
+    return [
         [
             a.period,
             a.task_id,
@@ -600,9 +627,12 @@ def _history_sheet(name: str, answers: list[Answer]) -> Sheet:
         ]
         for a in answers
     ]
+
+
+def _history_sheet(name: str, answers: list[Answer], title: str = "") -> Sheet:
     return Sheet(
         SHEET_HISTORY,
-        f"{name}（报送历史，每行一条报送记录）",
+        title or f"{name}（报送历史：本期和上期，每行一条报送记录；更早的见 output/{HISTORY_FOLDER}/ 中的年度文件）",
         [
             Column("报送期", 8, 9, wrap=False),
             Column("任务编号", 10, 14, wrap=False),
@@ -620,8 +650,30 @@ def _history_sheet(name: str, answers: list[Answer]) -> Sheet:
             Column("填报保存时间", 16, 20, wrap=False),
             Column("收集时间", 16, 20, wrap=False),
         ],
-        rows,
+        _history_rows(answers),
     )
+
+
+def write_history_archives(
+    workspace: Workspace, store: Store, snapshot: PeriodSnapshot, answers: list[Answer] | None = None
+) -> list[Path]:
+    """Write each year's archive of the answers no longer in the ledger's 报送历史, only when its rows changed
+    since it was last written (so a ledger write does not grow with the months). Returns the files written."""
+    _, older = recent_history(snapshot, _all_answers(store) if answers is None else answers)
+    meta = store.ledger_meta()
+    written, record = [], {}
+    for year, rows in sorted(older.items()):
+        path = workspace.output_dir / HISTORY_FOLDER / f"{year}年报送历史.xlsx"
+        sheet = _history_sheet(workspace.name, rows, f"{workspace.name}{year}年报送历史（每行一条报送记录）")
+        digest = content_digest([[cell_text(v) for v in row] for row in sheet.rows])
+        if meta.get(f"history:{year}") == digest and path.exists():
+            continue
+        write_workbook(path, [sheet], font=workspace.font, title_font=workspace.title_font)
+        written.append(path)
+        record[f"history:{year}"] = digest
+    if record:
+        store.save_ledger_meta(record)
+    return written
 
 
 def _breakdown_sheet(workspace: Workspace, name: str, projects: list[Task]) -> Sheet:
@@ -848,7 +900,9 @@ def write_ledger(
     editable cells show, for the next read-back. ``changes``: what was read back from the previous one.
 
     Progress columns show the snapshot's period (none when it was loaded without one)."""
-    sheets = build_sheets(workspace, store, snapshot)
+    history = _all_answers(store)
+    sheets = build_sheets(workspace, store, snapshot, history)
+    write_history_archives(workspace, store, snapshot, history)
     backup = write_workbook(
         workspace.ledger_path,
         sheets,

@@ -213,6 +213,13 @@ class OfficeTables(Database):
                 list(meta.items()),
             )
 
+    def save_ledger_meta(self, meta: dict[str, str]) -> None:
+        with self.transaction():
+            self.conn.executemany(
+                "INSERT INTO ledger_meta (key, value) VALUES (?,?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                list(meta.items()),
+            )
+
     def ledger_meta(self) -> dict[str, str]:
         return {r[0]: r[1] for r in self.conn.execute("SELECT key, value FROM ledger_meta")}
 
