@@ -166,9 +166,16 @@ def _emit_json(console: Console, json_out: Path | None, payload: object) -> None
 @click.group(cls=ReporterGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @workspace_option
 @click.option("--debug", is_flag=True, help="出错时显示完整的调用栈（供维护人员排查）。")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(1, 64),
+    metavar="N",
+    help="生成填报表和报告时同时使用的进程数（默认：本机 CPU 核数；1 为逐个生成）。",
+)
 @click.version_option(__version__, prog_name="reporter")
 @click.pass_context
-def main(ctx: click.Context, workspace_dir: Path | None, debug: bool) -> None:
+def main(ctx: click.Context, workspace_dir: Path | None, debug: bool, jobs: int | None) -> None:
     """reporter：政府工作报告目标任务督查工具。
 
     解析目标任务责任分解通知，生成台账，收集各单位报送，出具督查通报。
@@ -177,11 +184,14 @@ def main(ctx: click.Context, workspace_dir: Path | None, debug: bool) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["workspace_dir"] = workspace_dir
+    ctx.obj["jobs"] = jobs
     ctx.meta["debug"] = debug
 
 
 def _workspace(ctx: click.Context) -> Workspace:
-    return load_workspace(ctx.obj.get("workspace_dir"))
+    workspace = load_workspace(ctx.obj.get("workspace_dir"))
+    workspace.jobs = ctx.obj.get("jobs")
+    return workspace
 
 
 @main.command()

@@ -73,6 +73,7 @@ class Workspace:
     light_rules: LightRules = field(default_factory=LightRules)
     word_fonts: WordFonts = field(default_factory=WordFonts)
     briefs: BriefSettings = field(default_factory=BriefSettings)
+    jobs: int | None = None  # worker processes for forms and reports (--jobs); None: one per core
     mail: MailSettings = field(default_factory=MailSettings)
 
     @property

@@ -10,6 +10,7 @@ from reporter.errors import WorkspaceError
 from reporter.forms.plan import FORM_VERSION, FormPlan, indicator_key, plan_forms
 from reporter.io.formbook import write_form
 from reporter.io.xlsx import Column, Sheet, write_workbook
+from reporter.parallel import parallel_map
 from reporter.periods import Period
 from reporter.settings import Workspace
 from reporter.snapshot import PeriodSnapshot
@@ -63,10 +64,8 @@ def make_forms(workspace: Workspace, store: Store, snapshot: PeriodSnapshot, due
     )
     folder = workspace.forms_dir / period.key
     result = FormsResult(period, due, folder, folder / MANIFEST_NAME, plans)
-    for plan in plans:
-        path = folder / plan.file_name
-        write_form(plan, path, font=workspace.font, title_font=workspace.title_font)
-        result.paths.append(path)
+    jobs = [FormJob(plan, folder / plan.file_name, workspace.font, workspace.title_font) for plan in plans]
+    result.paths = list(parallel_map(write_form_job, jobs, workspace.jobs))
     store.set_period_due(period.key, due.isoformat())
     store.save_forms(
         period.key,
@@ -79,6 +78,21 @@ def make_forms(workspace: Workspace, store: Store, snapshot: PeriodSnapshot, due
         result.manifest, [_manifest_sheet(workspace, result)], font=workspace.font, title_font=workspace.title_font
     )
     return result
+
+
+@dataclass
+class FormJob:
+    """One form to write (picklable, for the worker processes)."""
+
+    plan: FormPlan
+    path: Path
+    font: str
+    title_font: str
+
+
+def write_form_job(job: FormJob) -> Path:
+    write_form(job.plan, job.path, font=job.font, title_font=job.title_font)
+    return job.path
 
 
 def _manifest_sheet(workspace: Workspace, result: FormsResult) -> Sheet:

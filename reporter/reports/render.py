@@ -12,6 +12,7 @@ from reporter.forms.plan import safe_file_name
 from reporter.io.office import OfficeError, convert_with_office, font_substitutions
 from reporter.io.xlsx import Sheet
 from reporter.model import ProgressCallback
+from reporter.parallel import parallel_map
 from reporter.reports.briefs import (
     ReportData,
     Row,
@@ -110,22 +111,16 @@ def write_reports(
     leaders = c.leaders()
     districts = list(c.districts["district"])
     unit_names = list(c.units["unit"]) if units else []
-    total = 2 + 2 * len(leaders) + 2 * len(districts) + len(unit_names)
-
-    def done(path: Path, kind: str) -> None:
-        result.files.append(ReportFile(path, kind))
-        if progress:
-            progress("出具报告", len(result.files), total)
+    jobs: list[ReportJob] = []
 
     def emit(kind: str, name: str, context: Row) -> None:
         target = folder / kind_folder(kind) / f"{safe_file_name(name)}.docx"
-        render(templates[kind], context, target)
-        done(target, kind)
+        jobs.append(ReportJob(kind, target, template=templates[kind], context=context))
 
     def book(kind: str, name: str, sheets: list[Sheet]) -> None:
         target = folder / kind_folder(kind) / f"{safe_file_name(name)}.xlsx"
-        write_report_workbook(sheets, target, font=workspace.font, title_font=workspace.title_font)
-        done(target, "excel" if kind == "monthly" else "companion")
+        label = "excel" if kind == "monthly" else "companion"
+        jobs.append(ReportJob(label, target, sheets=sheets, font=workspace.font, title_font=workspace.title_font))
 
     emit("monthly", f"{period.label}目标任务督查通报", monthly_context(data))
     book("monthly", f"{period.label}督查汇总表", build_report_sheets(c))
@@ -137,11 +132,38 @@ def write_reports(
         book("district", f"{district}-{period.key}督查专报", district_sheets(c, district))
     for unit in unit_names:
         emit("unit", f"{unit}-{period.key}", unit_context(data, unit))
+    for job in parallel_map(write_job, jobs, workspace.jobs):
+        result.files.append(ReportFile(job.target, job.kind))
+        if progress:
+            progress("出具报告", len(result.files), len(jobs))
     if pdf:
         result.files += to_pdf(
             [f.path for f in result.files if f.path.suffix == ".docx"], folder / "PDF", result, workspace.word_fonts
         )
     return result
+
+
+@dataclass
+class ReportJob:
+    """One file to write: a brief from its template and context, or a workbook from its sheets (picklable, for
+    the worker processes)."""
+
+    kind: str
+    target: Path
+    template: Path | None = None
+    context: Row | None = None
+    sheets: list[Sheet] | None = None
+    font: str = ""
+    title_font: str = ""
+
+
+def write_job(job: ReportJob) -> ReportJob:
+    """Write one report file (in a worker process); returns the job without its data."""
+    if job.template is not None and job.context is not None:
+        render(job.template, job.context, job.target)
+    elif job.sheets is not None:
+        write_report_workbook(job.sheets, job.target, font=job.font, title_font=job.title_font)
+    return ReportJob(job.kind, job.target)
 
 
 def kind_folder(kind: str) -> str:

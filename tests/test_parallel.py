@@ -1,0 +1,44 @@
+"""Files written by worker processes: the same files as one by one, in order, and errors raised in the parent."""
+
+from __future__ import annotations
+
+import shutil
+
+import openpyxl
+import pytest
+
+from reporter.errors import OutputError
+from reporter.parallel import parallel_map
+from tests.cycle_helpers import invoke, make_workspace
+
+
+def _square(value: int) -> int:
+    if value == 13:
+        raise OutputError("无法写入第13个文件")
+    return value * value
+
+
+def test_results_in_order_and_the_first_error_raised():
+    assert list(parallel_map(_square, list(range(12)), jobs=2)) == [v * v for v in range(12)]
+    assert list(parallel_map(_square, [3, 4], jobs=2)) == [9, 16]  # few items: serial
+    with pytest.raises(OutputError, match="无法写入第13个文件"):
+        list(parallel_map(_square, list(range(20)), jobs=2))
+
+
+def test_forms_and_reports_with_one_process_equal_those_with_several(tmp_path):
+    serial = make_workspace(tmp_path / "serial")
+    pooled = tmp_path / "pooled"
+    shutil.copytree(serial, pooled)
+    for root, jobs in ((serial, "1"), (pooled, "2")):
+        assert invoke("-w", root, "--jobs", jobs, "forms", "--period", "2021-06").exit_code == 0
+        assert invoke("-w", root, "--jobs", jobs, "report", "--period", "2021-06", "--units").exit_code == 0
+    for folder in ("output/forms/2021-06", "output/reports/2021-06"):
+        names = sorted(p.relative_to(serial / folder) for p in (serial / folder).rglob("*.*"))
+        assert names == sorted(p.relative_to(pooled / folder) for p in (pooled / folder).rglob("*.*"))
+        assert len(names) >= 8
+    form = "output/forms/2021-06/市发改委-2021-06-填报表.xlsx"
+    cells = [
+        [[c.value for c in row] for row in openpyxl.load_workbook(root / form)["填报任务"].iter_rows()]
+        for root in (serial, pooled)
+    ]
+    assert cells[0] == cells[1]
