@@ -18,6 +18,7 @@ from reporter.contacts import Contact, read_contacts
 from reporter.errors import NoticeError, ReporterError, WorkspaceError
 from reporter.forms.collect import ACCEPTED, CollectResult, collect_returns, return_files
 from reporter.forms.write import FormsResult, make_forms
+from reporter.freshness import inputs_digest, outputs_digest, up_to_date
 from reporter.ledger import LedgerOpenError, LedgerResult, check_ledger_closed, read_back, write_ledger
 from reporter.mail.jobs import SendResult, contacts_template, fetch_returns, send_mail
 from reporter.mail.transport import FetchResult
@@ -316,13 +317,25 @@ def run_workspace(
             )
         else:
             result.notes.append(f"{folder} 中没有报回的填报表，台账和报告只反映已收集的数据")
+        options: dict[str, object] = {"period": period.key, "signed": str(signed or ""), "pdf": pdf}
+        if up_to_date(workspace, store, period.key, inputs_digest(workspace, store, options)):
+            result.notes.append(
+                "台账和报告已是最新（通知、填报表、台账、设置和模板都没有变化），未重写；"
+                "其中的文件被删除或修改过时，再次运行会重新生成"
+            )
+            return result
         snapshot = load_snapshot(workspace, store, period, tasks=tasks, contacts=contacts)
         result.ledger = write_ledger(workspace, store, snapshot, changes)
+        written = [result.ledger.path]
         if snapshot.active:
             result.reports = write_reports(workspace, snapshot, pdf=pdf, signed=signed, progress=progress)
             result.notes += result.reports.notes
+            written += [f.path for f in result.reports.files]
         else:
             result.notes.append(f"{period.label}没有在办的任务，未出具报告（可用 --period 指定报送期）")
+        # recorded after writing: default templates written by this run are part of what the next one compares
+        inputs = inputs_digest(workspace, store, options)
+        store.save_run_record(period.key, inputs, outputs_digest(written, workspace.root))
     return result
 
 

@@ -123,7 +123,8 @@ def test_run_is_idempotent_and_reports_revisions(workspace):
     assert "新导入" in first.output and "已生成台账" in first.output
     assert (workspace / "output" / "台账.xlsx").is_file()
     second = invoke("--workspace", str(workspace), "run")
-    assert second.exit_code == 0 and "无变化" in second.output and "原台账已备份为" in second.output
+    assert second.exit_code == 0 and "无变化" in second.output and "原台账已备份为" not in second.output
+    assert "台账和报告已是最新" in flat(second.output)  # nothing changed: nothing written again
 
     path = workspace / "input" / "notices" / NOTICE_2021
     text = path.read_text(encoding="utf-8")
@@ -230,3 +231,36 @@ def test_run_does_not_parse_an_unchanged_notice_again(tmp_path, monkeypatch):
     # `reporter parse` always parses
     assert invoke("-w", root, "parse", notice).exit_code == 0
     assert len(parsed) == 3
+
+
+def test_a_run_with_nothing_changed_writes_nothing_and_a_change_writes_again(tmp_path):
+    from tests.cycle_helpers import fill_form, form_path, invoke, make_workspace
+
+    root = make_workspace(tmp_path / "ws")
+    assert invoke("-w", root, "forms", "--period", "2021-06").exit_code == 0
+    assert invoke("-w", root, "run").exit_code == 0
+    ledger = root / "output" / "台账.xlsx"
+    brief = root / "output" / "reports" / "2021-06" / "2021年6月目标任务督查通报.docx"
+    stamps = (ledger.stat().st_mtime_ns, brief.stat().st_mtime_ns)
+    again = invoke("-w", root, "run")
+    assert again.exit_code == 0 and "台账和报告已是最新" in flat(again.output)
+    assert (ledger.stat().st_mtime_ns, brief.stat().st_mtime_ns) == stamps
+    brief.unlink()  # an output deleted: written again
+    assert "台账和报告已是最新" not in flat(invoke("-w", root, "run").output) and brief.exists()
+    assert "台账和报告已是最新" in flat(invoke("-w", root, "run").output)
+    # a new return arrives
+    fill_form(
+        form_path(root, "市发改委"),
+        root / "input" / "returns" / "2021-06" / "a.xlsx",
+        {"2021-G-001": {"progress": "新进展", "percent": 50, "status": "正常推进"}},
+    )
+    result = invoke("-w", root, "run")
+    assert "接收1份" in flat(result.output) and "台账和报告已是最新" not in flat(result.output)
+    # the settings change (the office's name in reporter.toml)
+    config = root / "reporter.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace("市政府督查室", "县政府督查室"), encoding="utf-8")
+    assert "台账和报告已是最新" not in flat(invoke("-w", root, "run").output)
+    assert "县政府督查室" in "".join(p.text for p in __import__("docx").Document(brief).paragraphs)
+    # other options than last time
+    assert "台账和报告已是最新" not in flat(invoke("-w", root, "run", "--date", "2021-06-28").output)
+    assert "台账和报告已是最新" in flat(invoke("-w", root, "run", "--date", "2021-06-28").output)

@@ -220,6 +220,17 @@ class OfficeTables(Database):
                 list(meta.items()),
             )
 
+    def run_record(self, key: str) -> tuple[str, dict[str, str]] | None:
+        """What a run last wrote under ``key``: the digest of its inputs and its files with their SHA-256."""
+        row = self.conn.execute("SELECT value FROM ledger_meta WHERE key = ?", (f"run:{key}",)).fetchone()
+        if row is None:
+            return None
+        data = json.loads(row[0])
+        return str(data["inputs"]), {str(k): str(v) for k, v in data["files"].items()}
+
+    def save_run_record(self, key: str, inputs: str, files: dict[str, str]) -> None:
+        self.save_ledger_meta({f"run:{key}": json.dumps({"inputs": inputs, "files": files}, ensure_ascii=False)})
+
     def ledger_meta(self) -> dict[str, str]:
         return {r[0]: r[1] for r in self.conn.execute("SELECT key, value FROM ledger_meta")}
 
