@@ -2,7 +2,8 @@
 
 - no import cycle among `reporter` modules (module-level, function-level and `if TYPE_CHECKING:` imports all count);
 - `import reporter.settings` stays light: no office-file, template or mail libraries;
-- only `reporter/io/` imports openpyxl, python-docx, docxtpl, python-calamine or pdfplumber, or runs LibreOffice;
+- only `reporter/io/` imports openpyxl, xlsxwriter, python-docx, docxtpl, python-calamine or pdfplumber, or runs
+  LibreOffice;
 - every module starts with a docstring and uses `from __future__ import annotations`;
 - every CLI command has help text with an example (示例) and is documented in README.md.
 """
@@ -29,7 +30,7 @@ ROOT = "reporter"
 MODULE_FILES = sorted(p for p in PACKAGE_DIR.rglob("*.py") if "__pycache__" not in p.parts)
 
 # Third-party libraries only reporter/io/ may import (top-level import names).
-IO_ONLY_LIBRARIES = ("openpyxl", "docx", "docxtpl", "python_calamine", "pdfplumber")
+IO_ONLY_LIBRARIES = ("openpyxl", "xlsxwriter", "docx", "docxtpl", "python_calamine", "pdfplumber")
 
 # Libraries `import reporter.settings` must not load.
 HEAVY_FOR_SETTINGS = (

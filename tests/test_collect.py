@@ -147,7 +147,8 @@ def test_collect_merges_values_and_refreshes_ledger(root):
     assert lead["状态"].value == "正常推进"
     assert lead["序时进度（%）"].value == pytest.approx(49.6)
     assert lead["亮灯"].value == "绿灯"
-    assert lead["亮灯"].fill.fgColor.rgb == "00C6EFCE"
+    # the fill's RGB: Excel ignores the alpha byte before it (00 from openpyxl, FF from xlsxwriter)
+    assert lead["亮灯"].fill.fgColor.rgb[-6:] == "C6EFCE"
     assert lead["佐证材料"].value == "https://example.gov.cn/a"
     assert lead["报送单位"].value == "市经信局"
     assert lead["配合单位反馈"].value == "海曙区政府：正常推进；50%；本区新增40家"

@@ -88,7 +88,9 @@ def test_form_layout_protection_validation_metadata(forms_root):
     assert validations["I4:I5"].type == "decimal"
     assert (validations["I4:I5"].formula1, validations["I4:I5"].formula2) == ("0", "100")
     assert "0到100" in validations["I4:I5"].error
-    assert all(sheet.column_dimensions[c].hidden for c in ("P", "W"))
+    # the previous period's copies, P to W (one <col> element, which openpyxl files under its first letter only)
+    hidden = {i for d in sheet.column_dimensions.values() if d.hidden for i in range(d.min, d.max + 1)}
+    assert hidden == set(range(16, 24))
     instructions = "\n".join(str(c.value) for row in workbook["填报说明"].iter_rows() for c in row if c.value)
     assert "2021年6月25日前报送" in instructions
     assert "督查室 王五 0574-12345678" in instructions

@@ -92,10 +92,13 @@ def test_print_sheet_lists_the_periods_tasks_in_a_dozen_columns(ledger):
 def test_print_sheet_is_set_up_for_a3_landscape_at_a_readable_scale(ledger):
     ws = load_workbook(ledger)["打印"]
     assert ws.page_setup.paperSize == 8 and ws.page_setup.orientation == "landscape"  # A3
-    assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
+    # one page wide (fitToWidth 1 is the default, which xlsxwriter leaves out), as many pages tall as needed
+    assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight == 0
     assert ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws.print_title_rows == "$2:$2"  # the header row on every page
-    widths = [ws.column_dimensions[c.column_letter].width for c in ws[2]]
+    # one <col> element may span several columns of a width; openpyxl files it under its first letter only
+    spans = {i: d.width for d in ws.column_dimensions.values() for i in range(d.min, d.max + 1)}
+    widths = [spans[c.column] for c in ws[2]]
     total_mm = sum(widths) * PIXELS_PER_CHARACTER / 96 * 25.4
     printable_mm = A3_LANDSCAPE_MM - (ws.page_margins.left + ws.page_margins.right) * 25.4
     scale = min(1.0, printable_mm / total_mm)  # fit to one page wide only ever shrinks
@@ -126,9 +129,10 @@ def test_category_follows_the_light(ledger):
     )
     ws = wb["打印"]
     column = [c.value for c in ws[2]].index("进度分类") + 1
-    fills = {ws.cell(r, column).value: ws.cell(r, column).fill.fgColor.rgb for r in range(3, ws.max_row + 1)}
-    assert fills[ON_SCHEDULE] == fills[DONE] == "00C6EFCE"
-    assert (fills[SLIGHTLY_BEHIND], fills[WELL_BEHIND]) == ("00FFEB9C", "00FFC7CE")
+    # RGB: Excel ignores the alpha byte before it (00 from openpyxl, FF from xlsxwriter)
+    fills = {ws.cell(r, column).value: ws.cell(r, column).fill.fgColor.rgb[-6:] for r in range(3, ws.max_row + 1)}
+    assert fills[ON_SCHEDULE] == fills[DONE] == "C6EFCE"
+    assert (fills[SLIGHTLY_BEHIND], fills[WELL_BEHIND]) == ("FFEB9C", "FFC7CE")
 
 
 def test_units_sheet_counts_long_id_lists(ledger):
@@ -142,7 +146,8 @@ def test_units_sheet_counts_long_id_lists(ledger):
     row = next(r for r in range(3, ws.max_row + 1) if ws.cell(r, 1).value == "市发改委")
     note = ws.cell(row, headers["牵头任务编号"]).comment
     assert note is not None and len(note.text.split("：", 1)[1].split("、")) == lead["牵头任务数"]  # in full
-    assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+    assert ws.page_setup.orientation == "landscape"
+    assert ws.page_setup.fitToWidth in (None, 1)  # 1 is the default, which xlsxwriter leaves out
     assert ws.sheet_properties.pageSetUpPr.fitToPage
 
 

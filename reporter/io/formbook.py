@@ -1,16 +1,13 @@
-"""Writing a unit's fill-in workbook (填报表) with openpyxl: protected, validated, with hidden metadata."""
+"""Writing a unit's fill-in workbook (填报表) with xlsxwriter: protected, validated, with hidden metadata."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.worksheet import Worksheet
+from xlsxwriter.format import Format
+from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.worksheet import Worksheet
 
 from reporter.forms.plan import (
     FILL_COLUMNS,
@@ -27,23 +24,27 @@ from reporter.forms.plan import (
 )
 from reporter.forms.values import STATUSES
 from reporter.io.xlsx import (
-    BORDER,
+    BORDER_COLOUR,
+    FILL_COLOUR,
     PAPER_A3,
-    STYLE_CENTER,
-    STYLE_FILL_CENTER,
-    STYLE_FILL_TEXT,
-    STYLE_HEADER,
-    STYLE_TEXT,
-    STYLE_TITLE,
+    PAPER_A4,
+    Book,
     Column,
-    register_styles,
+    body_style,
+    clean_text,
+    colour,
+    footer,
+    header_style,
     row_height,
     save_atomic,
-    set_value,
+    set_width,
+    title_style,
+    write_value,
 )
 
-HEADER_ROW = 3
-CHANGED_FILL = PatternFill("solid", fgColor="FFF2CC")  # light yellow: changed since last period
+HEADER_ROW = 3  # Excel's numbering: the header is the third row, tasks start on the fourth
+CHANGED_FILL = "FFF2CC"  # light yellow: changed since last period
+HIDDEN_WIDTH = 13  # the hidden previous-period copies
 _WIDTHS = {
     "id": (12, False),
     "kind": (8, False),
@@ -61,37 +62,51 @@ _WIDTHS = {
     "reporter": (8, False),
     "phone": (13, False),
 }
+# Sheet protection without a password. xlsxwriter's options say what stays allowed; objects and scenarios are
+# left unprotected as before. The fill sheets also let a unit resize columns and rows, sort, filter and add links.
+_LOCKED = {"objects": True, "scenarios": True}
+_FILL_SHEET = _LOCKED | {
+    "format_columns": True,
+    "format_rows": True,
+    "insert_hyperlinks": True,
+    "sort": True,
+    "autofilter": True,
+}
 
 
 def write_form(plan: FormPlan, path: Path, *, font: str = "宋体", title_font: str = "黑体") -> None:
     """Write one unit's form atomically."""
-    workbook = Workbook()
-    register_styles(workbook, font, title_font)
-    instructions = workbook.active
-    assert isinstance(instructions, Worksheet)  # a new workbook starts with one worksheet
-    instructions.title = INSTRUCTIONS_SHEET
-    _instructions(instructions, plan, font, title_font)
-    _tasks_sheet(workbook.create_sheet(TASKS_SHEET), plan, font, title_font)
-    if plan.indicators:
-        _indicators_sheet(workbook.create_sheet(INDICATORS_SHEET), plan, font, title_font)
-    _metadata(workbook.create_sheet(META_SHEET), plan)
-    workbook.active = 1
-    save_atomic(workbook, path)
+
+    def write(temp: Path) -> None:
+        book = Book(temp, in_memory=True)  # a small workbook: no temporary files
+        _instructions(book, book.add_sheet(INSTRUCTIONS_SHEET), plan, font, title_font)
+        tasks = book.add_sheet(TASKS_SHEET)
+        _tasks_sheet(book, tasks, plan, font, title_font)
+        if plan.indicators:
+            _indicators_sheet(book, book.add_sheet(INDICATORS_SHEET), plan, font, title_font)
+        _metadata(book.add_sheet(META_SHEET), plan)
+        tasks.activate()
+        book.close()
+
+    save_atomic(write, path)
 
 
-def _title(ws: Worksheet, text: str, subtitle: str, ncols: int, title_font: str, font: str) -> None:
-    set_value(ws.cell(row=1, column=1), text)
-    ws.cell(row=1, column=1).style = STYLE_TITLE
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
-    ws.row_dimensions[1].height = 32
-    set_value(ws.cell(row=2, column=1), subtitle)
-    ws.cell(row=2, column=1).font = Font(name=font, size=10)
-    ws.cell(row=2, column=1).alignment = Alignment(horizontal="left", vertical="center")
-    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=ncols)
-    ws.row_dimensions[2].height = 20
+def _title(book: Book, ws: Worksheet, text: str, subtitle: str, ncols: int, title_font: str, font: str) -> None:
+    ws.merge_range(0, 0, 0, ncols - 1, clean_text(text), book.format(title_style(title_font)))
+    ws.set_row(0, 32)
+    subtitle_format = book.format({"font_name": font, "font_size": 10, "align": "left", "valign": "vcenter"})
+    ws.merge_range(1, 0, 1, ncols - 1, clean_text(subtitle), subtitle_format)
+    ws.set_row(1, 20)
 
 
-def _instructions(ws: Worksheet, plan: FormPlan, font: str, title_font: str) -> None:
+def _margins(ws: Worksheet, side: float) -> None:
+    """Page margins in inches: ``side`` left and right, 1 top and bottom, 0.5 for the header and footer."""
+    ws.set_margins(left=side, right=side, top=1, bottom=1)
+    ws.set_header("", {"margin": 0.5})
+    ws.set_footer("", {"margin": 0.5})
+
+
+def _instructions(book: Book, ws: Worksheet, plan: FormPlan, font: str, title_font: str) -> None:
     lines = [
         f"一、本表由{plan.office or '督查室'}下发，请{plan.unit}填报{plan.period.label}政府工作报告目标任务推进情况，"
         f"于{plan.due.year}年{plan.due.month}月{plan.due.day}日前报送。",
@@ -109,9 +124,7 @@ def _instructions(ws: Worksheet, plan: FormPlan, font: str, title_font: str) -> 
     )
     if plan.contact:
         lines.append(f"联系人：{plan.contact}")
-    _title(ws, f"{plan.period.label}目标任务推进情况填报说明", f"{plan.workspace}", 2, title_font, font)
-    body = Font(name=font, size=12)
-    row = 3
+    _title(book, ws, f"{plan.period.label}目标任务推进情况填报说明", f"{plan.workspace}", 2, title_font, font)
     facts = [
         ("填报单位", plan.unit),
         ("报送期", plan.period.label),
@@ -121,72 +134,66 @@ def _instructions(ws: Worksheet, plan: FormPlan, font: str, title_font: str) -> 
     ]
     if plan.indicators:
         facts.append(("民生实事指标", f"{len(plan.indicators)}项"))
+    border = {"border": 1, "border_color": colour(BORDER_COLOUR), "font_size": 12}
+    label_format = book.format(border | {"font_name": title_font})
+    value_format = book.format(border | {"font_name": font})
+    row = 2
     for label, value in facts:
-        set_value(ws.cell(row=row, column=1), label)
-        set_value(ws.cell(row=row, column=2), value)
-        for column in (1, 2):
-            ws.cell(row=row, column=column).font = Font(name=title_font if column == 1 else font, size=12)
-            ws.cell(row=row, column=column).border = BORDER
+        ws.write_string(row, 0, clean_text(label), label_format)
+        ws.write_string(row, 1, clean_text(value), value_format)
         row += 1
     row += 1
+    line_format = book.format({"font_name": font, "font_size": 12, "text_wrap": True, "valign": "top"})
     for line in lines:
-        cell = ws.cell(row=row, column=1)
-        set_value(cell, line)
-        cell.font = body
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
-        ws.row_dimensions[row].height = row_height([line], [100], [Column("", wrap=True)], 12)
+        ws.set_row(row, row_height([line], [100], [Column("", wrap=True)], 12))
+        ws.merge_range(row, 0, row, 1, clean_text(line), line_format)
         row += 1
-    ws.column_dimensions["A"].width = 16
-    ws.column_dimensions["B"].width = 86
-    ws.page_setup.paperSize = 9
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    assert ws.sheet_properties.pageSetUpPr is not None  # openpyxl creates it with the sheet
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.protection.sheet = True
+    set_width(ws, 0, 0, 16)
+    set_width(ws, 1, 1, 86)
+    ws.set_paper(PAPER_A4)
+    ws.fit_to_pages(1, 0)
+    _margins(ws, 0.75)
+    ws.protect("", _LOCKED)
 
 
-def _header(ws: Worksheet, titles: list[str], font: str) -> None:
-    for index, title in enumerate(titles, start=1):
-        cell = ws.cell(row=HEADER_ROW, column=index)
-        set_value(cell, title)
-        cell.style = STYLE_HEADER
-    ws.row_dimensions[HEADER_ROW].height = 30
-
-
-def _protect(ws: Worksheet) -> None:
-    """Lock the sheet but let units resize, sort, filter and add links."""
-    protection = ws.protection
-    protection.sheet = True
-    protection.formatColumns = False
-    protection.formatRows = False
-    protection.insertHyperlinks = False
-    protection.sort = False
-    protection.autoFilter = False
+def _header(book: Book, ws: Worksheet, titles: list[str], title_font: str) -> None:
+    header = book.format(header_style(title_font))
+    ws.set_row(HEADER_ROW - 1, 30)
+    for index, title in enumerate(titles):
+        ws.write_string(HEADER_ROW - 1, index, clean_text(title), header)
 
 
 def _print_setup(ws: Worksheet, last_column: int, last_row: int) -> None:
-    ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=2).coordinate
-    ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(last_column)}{max(last_row, HEADER_ROW)}"
-    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
-    ws.page_setup.paperSize = PAPER_A3
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    assert ws.sheet_properties.pageSetUpPr is not None  # openpyxl creates it with the sheet
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    assert ws.oddFooter is not None  # openpyxl creates it with the sheet
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    """Frozen ids and header, a filter over the table, A3 landscape one page wide, the header on every page.
+    ``last_column`` and ``last_row`` count from 1, as in Excel."""
+    ws.freeze_panes(HEADER_ROW, 1)
+    ws.autofilter(HEADER_ROW - 1, 0, max(last_row, HEADER_ROW) - 1, last_column - 1)
+    ws.repeat_rows(HEADER_ROW - 1)
+    ws.set_paper(PAPER_A3)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    _margins(ws, 0.4)
+    ws.set_footer(footer(), {"margin": 0.5})
 
 
-def _tasks_sheet(ws: Worksheet, plan: FormPlan, font: str, title_font: str) -> None:
+def _cell_formats(book: Book, font: str, wraps: list[bool], fill_columns: set[int]) -> list[Format]:
+    """A format per column (0-based): wrapped or centred text, light green and unlocked where the unit fills."""
+    formats = []
+    for index, wrap in enumerate(wraps):
+        filled = index in fill_columns
+        align = "left" if wrap else "center"
+        style = body_style(font, align, wrap=wrap, fill=FILL_COLOUR if filled else "", unlocked=filled)
+        formats.append(book.format(style))
+    return formats
+
+
+def _tasks_sheet(book: Book, ws: Worksheet, plan: FormPlan, font: str, title_font: str) -> None:
     fields = [f for f, _ in FIXED_COLUMNS] + [f for f, _ in FILL_COLUMNS]
     titles = [h for _, h in FIXED_COLUMNS] + [h for _, h in FILL_COLUMNS]
     previous_titles = [f"{PREVIOUS_PREFIX}{h}" for _, h in FILL_COLUMNS]
     ncols = len(titles)
     _title(
+        book,
         ws,
         f"{plan.unit}{plan.period.label}目标任务推进情况填报表",
         f"报送期：{plan.period.label}    截止日期：{plan.due.isoformat()}    "
@@ -195,86 +202,75 @@ def _tasks_sheet(ws: Worksheet, plan: FormPlan, font: str, title_font: str) -> N
         title_font,
         font,
     )
-    _header(ws, titles + previous_titles, title_font)
-    first_fill = len(FIXED_COLUMNS) + 1
+    _header(book, ws, titles + previous_titles, title_font)
+    first_fill = len(FIXED_COLUMNS)  # 0-based: the first column a unit fills
     columns = [Column(t, _WIDTHS[f][0], _WIDTHS[f][0], wrap=_WIDTHS[f][1]) for f, t in zip(fields, titles, strict=True)]
+    wraps = [c.wrap for c in columns] + [True] * len(previous_titles)  # the hidden copies as wrapped text
+    formats = _cell_formats(book, font, wraps, set(range(first_fill, ncols)))
+    widths = [c.max_width for c in columns]
     for offset, task in enumerate(plan.tasks):
-        r = HEADER_ROW + 1 + offset
-        fixed = [
-            task.id,
-            task.kind,
-            task.text,
-            task.leaders,
-            task.role_label,
-            task.targets,
-            task.expected,
-        ]
+        r = HEADER_ROW + offset  # 0-based: the row below the header
+        fixed = [task.id, task.kind, task.text, task.leaders, task.role_label, task.targets, task.expected]
         filled = task.previous_values()
-        for c, value in enumerate(fixed + filled + filled, start=1):
-            cell = ws.cell(row=r, column=c)
-            set_value(cell, value)
-            field_name = fields[c - 1] if c <= ncols else ""
-            wrap = _WIDTHS.get(field_name, (0, True))[1]
-            if first_fill <= c <= ncols:
-                cell.style = STYLE_FILL_TEXT if wrap else STYLE_FILL_CENTER
-            else:
-                cell.style = STYLE_TEXT if wrap else STYLE_CENTER
-        ws.row_dimensions[r].height = max(
-            30, row_height(fixed + [v or "" for v in filled], [c.max_width for c in columns], columns, 10)
-        )
-    last_row = HEADER_ROW + len(plan.tasks)
-    for index, column in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = column.max_width
-    for index in range(ncols + 1, ncols + len(previous_titles) + 1):
-        ws.column_dimensions[get_column_letter(index)].hidden = True
-    ws.column_dimensions[get_column_letter(fields.index("percent") + 1)].number_format = "0"
+        ws.set_row(r, max(30, row_height(fixed + [v or "" for v in filled], widths, columns, 10)))
+        for c, value in enumerate(fixed + filled + filled):
+            write_value(ws, r, c, value, formats[c])
+    last_row = HEADER_ROW + len(plan.tasks)  # Excel's numbering
+    percent_column = fields.index("percent")
+    for index, column in enumerate(columns):
+        number_format = book.format({"num_format": "0"}) if index == percent_column else None  # for rows typed below
+        set_width(ws, index, index, column.max_width, number_format)
+    set_width(ws, ncols, ncols + len(previous_titles) - 1, HIDDEN_WIDTH, hidden=True)
     if plan.tasks:
-        first, last = HEADER_ROW + 1, last_row
-        for offset in range(len(FILL_COLUMNS)):
-            letter = get_column_letter(first_fill + offset)
-            shadow = get_column_letter(ncols + 1 + offset)
-            ws.conditional_formatting.add(
-                f"{letter}{first}:{letter}{last}",
-                FormulaRule(formula=[f'TRIM({letter}{first}&"")<>TRIM({shadow}{first}&"")'], fill=CHANGED_FILL),
-            )
-        percent = get_column_letter(fields.index("percent") + 1)
-        status = get_column_letter(fields.index("status") + 1)
-        percent_rule = DataValidation(
-            type="decimal",
-            operator="between",
-            formula1="0",
-            formula2="100",
-            allow_blank=True,
-            showInputMessage=True,
-            showErrorMessage=True,
-            promptTitle="完成进度",
-            prompt="填写0到100之间的数字，如 80 表示完成80%",
-            errorTitle="完成进度填写有误",
-            error="完成进度应为0到100之间的数字",
+        top, bottom = HEADER_ROW, last_row - 1  # 0-based: the first and the last task row
+        changed = book.format({"bg_color": colour(CHANGED_FILL)})
+        for offset in range(len(FILL_COLUMNS)):  # a cell unlike its hidden copy of last period's answer turns yellow
+            at = first_fill + offset
+            cell, copy = f"{xl_col_to_name(at)}{top + 1}", f"{xl_col_to_name(ncols + offset)}{top + 1}"
+            rule = {"type": "formula", "criteria": f'=TRIM({cell}&"")<>TRIM({copy}&"")', "format": changed}
+            ws.conditional_format(top, at, bottom, at, rule)
+        ws.data_validation(
+            top,
+            percent_column,
+            bottom,
+            percent_column,
+            {
+                "validate": "decimal",
+                "criteria": "between",
+                "minimum": 0,
+                "maximum": 100,
+                "ignore_blank": True,
+                "input_title": "完成进度",
+                "input_message": "填写0到100之间的数字，如 80 表示完成80%",
+                "error_title": "完成进度填写有误",
+                "error_message": "完成进度应为0到100之间的数字",
+            },
         )
-        percent_rule.add(f"{percent}{first}:{percent}{last}")
-        status_rule = DataValidation(
-            type="list",
-            formula1='"' + ",".join(STATUSES) + '"',
-            allow_blank=True,
-            showInputMessage=True,
-            showErrorMessage=True,
-            promptTitle="状态",
-            prompt="请从下拉列表中选择：" + "、".join(STATUSES),
-            errorTitle="状态填写有误",
-            error="请从下拉列表中选择：" + "、".join(STATUSES),
+        status_column = fields.index("status")
+        ws.data_validation(
+            top,
+            status_column,
+            bottom,
+            status_column,
+            {
+                "validate": "list",
+                "source": list(STATUSES),
+                "ignore_blank": True,
+                "input_title": "状态",
+                "input_message": "请从下拉列表中选择：" + "、".join(STATUSES),
+                "error_title": "状态填写有误",
+                "error_message": "请从下拉列表中选择：" + "、".join(STATUSES),
+            },
         )
-        status_rule.add(f"{status}{first}:{status}{last}")
-        ws.add_data_validation(percent_rule)
-        ws.add_data_validation(status_rule)
-    _protect(ws)
+    ws.protect("", _FILL_SHEET)
     _print_setup(ws, ncols, last_row)
-    ws.print_area = f"A1:{get_column_letter(ncols)}{max(last_row, HEADER_ROW)}"
+    ws.print_area(0, 0, max(last_row, HEADER_ROW) - 1, ncols - 1)
 
 
-def _indicators_sheet(ws: Worksheet, plan: FormPlan, font: str, title_font: str) -> None:
+def _indicators_sheet(book: Book, ws: Worksheet, plan: FormPlan, font: str, title_font: str) -> None:
     titles = [h for _, h in INDICATOR_COLUMNS]
     _title(
+        book,
         ws,
         f"{plan.unit}{plan.period.label}民生实事项目指标完成情况",
         "请在“累计完成”列填写截至报送期末的累计完成数（只填数字，计量单位见左侧）",
@@ -282,42 +278,43 @@ def _indicators_sheet(ws: Worksheet, plan: FormPlan, font: str, title_font: str)
         title_font,
         font,
     )
-    _header(ws, titles, title_font)
+    _header(book, ws, titles, title_font)
     widths = [14, 24, 30, 10, 12, 12, 10, 24]
-    fill_columns = {titles.index("累计完成") + 1, titles.index("备注") + 1}
+    completed, rate = titles.index("累计完成"), titles.index("完成率")
+    wraps = [index in (1, 2, 7) for index in range(len(titles))]
+    formats = _cell_formats(book, font, wraps, {completed, titles.index("备注")})
+    rate_format = book.format(body_style(font, "center", number_format="0.0%"))
     for offset, item in enumerate(plan.indicators):
-        r = HEADER_ROW + 1 + offset
+        r = HEADER_ROW + offset  # 0-based
+        n = r + 1  # Excel's numbering, in the formula
         values = [item.key, item.project, item.indicator, item.unit, item.target, item.previous, None, None]
-        for c, value in enumerate(values, start=1):
-            cell = ws.cell(row=r, column=c)
-            set_value(cell, value)
-            wrap = c in (2, 3, 8)
-            if c in fill_columns:
-                cell.style = STYLE_FILL_TEXT if wrap else STYLE_FILL_CENTER
-            else:
-                cell.style = STYLE_TEXT if wrap else STYLE_CENTER
-        rate = ws.cell(row=r, column=7)
-        rate.value = f'=IF(AND(ISNUMBER(F{r}),E{r}>0),F{r}/E{r},"")'
-        rate.number_format = "0.0%"
-        ws.row_dimensions[r].height = 30
-    for index, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = width
+        for c, value in enumerate(values):
+            if c != rate:
+                write_value(ws, r, c, value, formats[c])
+        done, target = item.previous, item.target
+        cached: float | str = done / target if isinstance(done, int | float) and target > 0 else ""  # as Excel has it
+        ws.write_formula(r, rate, f'=IF(AND(ISNUMBER(F{n}),E{n}>0),F{n}/E{n},"")', rate_format, cached)
+        ws.set_row(r, 30)
+    for index, width in enumerate(widths):
+        set_width(ws, index, index, width)
     last_row = HEADER_ROW + len(plan.indicators)
-    rule = DataValidation(
-        type="decimal",
-        operator="greaterThanOrEqual",
-        formula1="0",
-        allow_blank=True,
-        showInputMessage=True,
-        showErrorMessage=True,
-        promptTitle="累计完成",
-        prompt="填写截至报送期末的累计完成数，只填数字",
-        errorTitle="累计完成填写有误",
-        error="累计完成应为不小于0的数字",
+    ws.data_validation(
+        HEADER_ROW,
+        completed,
+        last_row - 1,
+        completed,
+        {
+            "validate": "decimal",
+            "criteria": ">=",
+            "value": 0,
+            "ignore_blank": True,
+            "input_title": "累计完成",
+            "input_message": "填写截至报送期末的累计完成数，只填数字",
+            "error_title": "累计完成填写有误",
+            "error_message": "累计完成应为不小于0的数字",
+        },
     )
-    rule.add(f"F{HEADER_ROW + 1}:F{last_row}")
-    ws.add_data_validation(rule)
-    _protect(ws)
+    ws.protect("", _FILL_SHEET)
     _print_setup(ws, len(titles), last_row)
 
 
@@ -335,8 +332,9 @@ def _metadata(ws: Worksheet, plan: FormPlan) -> None:
     ]
     rows += [["task", task.id, task.role] for task in plan.tasks]
     rows += [["indicator", item.key, item.task_id, item.row, item.district] for item in plan.indicators]
-    for r, values in enumerate(rows, start=1):
-        for c, value in enumerate(values, start=1):
-            set_value(ws.cell(row=r, column=c), value)
-    ws.sheet_state = "veryHidden"
-    ws.protection.sheet = True
+    for r, values in enumerate(rows):
+        for c, value in enumerate(values):
+            write_value(ws, r, c, value)
+    _margins(ws, 0.75)
+    ws.very_hidden()
+    ws.protect("", _LOCKED)
