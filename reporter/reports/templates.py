@@ -179,17 +179,8 @@ def _leader_template(document: WordDocument, fonts: WordFonts) -> None:
     _attachment(document, 1, "各项任务推进情况")
     _loop_table(
         document,
-        ["序号", "任务编号", "任务内容", "牵头单位", "完成进度\n（%）", "序时进度\n（%）", "进度分类", "最新进展"],
-        [
-            "{{ t.index }}",
-            "{{ t.id }}",
-            "{{ t.short_text }}",
-            "{{ t.lead_unit }}",
-            "{{ t.percent }}",
-            "{{ t.expected }}",
-            "{{ t.category }}",
-            "{{ t.progress_short }}",
-        ],
+        [*_LAGGING_HEADERS[:-1], "最新进展"],  # the lagging list's columns, progress instead of problems
+        [*_LAGGING_CELLS[:-1], "{{ t.progress_short }}"],
         "for t in tasks",
         [12, 28, 47, 28, 19, 19, 27, 45],
         fonts,
