@@ -1,3 +1,3 @@
-"""The only modules that touch openpyxl, python-docx, docxtpl, python-calamine, pdfplumber and LibreOffice."""
+"""The only modules that touch xlsxwriter (writing workbooks), openpyxl, python-docx, docxtpl, python-calamine, pdfplumber and LibreOffice."""
 
 from __future__ import annotations
