@@ -32,7 +32,7 @@ Set-up, not timed:
 
 Every command imports a copy of ``reporter/`` taken when the bench starts (one run, one version of the package).
 
-Run: ``python bench/province.py`` (about half an hour on 2 cores), or ``--quick`` (CI, under a minute: 120 tasks,
+Run: ``python bench/province.py`` (about 20 minutes on 2 cores), or ``--quick`` (CI, under a minute: 120 tasks,
 20 units, 4 districts, 20 returns, 2 months of history; the counts are what it checks). Options: ``--tasks N
 --units N --returns N --months N --districts N --keep DIR`` (build in DIR and keep it).
 """
