@@ -69,8 +69,9 @@ def strip_punctuation(text: str) -> str:
 
 
 def display_width(text: str) -> int:
-    """Width in monospace cells: CJK and full-width characters count 2."""
-    return sum(1 if ch.isascii() else 2 for ch in text)
+    """Width in monospace cells: CJK and full-width characters count 2 (every non-ASCII character does; counted by
+    the codec in C, which matters for the widths of a province's ledger)."""
+    return 2 * len(text) - len(text.encode("ascii", "ignore"))
 
 
 @cache

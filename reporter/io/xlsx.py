@@ -27,6 +27,7 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from reporter.errors import OutputError
+from reporter.text import display_width
 
 PAPER_A3 = 8
 PAPER_A4 = 9
@@ -93,11 +94,6 @@ def safe_sheet_title(name: str) -> str:
 def clean_text(text: str) -> str:
     """Text without the control characters XML cannot hold (tab, line feed and carriage return stay)."""
     return text if text.isprintable() else _ILLEGAL_XML.sub("", text)  # most text has no control character
-
-
-def display_width(text: str) -> int:
-    """Width in monospace cells, CJK and other non-ASCII characters 2 (``reporter.text.display_width``, in C)."""
-    return 2 * len(text) - len(text.encode("ascii", "ignore"))
 
 
 def colour(rgb: str) -> str:
