@@ -43,7 +43,7 @@ from reporter.operations import (
     write_period_forms,
 )
 from reporter.problems import SEVERITY_LABELS, Problem, count_by_code
-from reporter.reports.render import KIND_LABELS
+from reporter.reports import KIND_LABELS
 from reporter.settings import Workspace, load_workspace
 
 MAX_PROBLEMS_SHOWN = 60

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reporter.contacts import Contact, read_contacts
 from reporter.errors import NoticeError, ReporterError, WorkspaceError
@@ -28,13 +28,15 @@ from reporter.notices.read import NOTICE_SUFFIXES, read_notice_file
 from reporter.notices.units import District, UnitDirectory, district_candidates, own_place
 from reporter.periods import Period
 from reporter.problems import NOTICE_UNREADABLE, TABLE_CELL_MISSING, WARNING, Location, Problem
-from reporter.reports.render import ReportResult, write_reports
 from reporter.settings import CONFIG_NAME, CONFIG_TEMPLATE, Workspace
 from reporter.snapshot import latest_period, load_snapshot, resolve_period
 from reporter.status import StatusReport
 from reporter.store import SaveResult, Store
 from reporter.store.database import content_digest
 from reporter.store.edits import CONFIRMED
+
+if TYPE_CHECKING:  # imported where reports are written: pandas and python-docx load only then
+    from reporter.reports.render import ReportResult
 
 
 @dataclass
@@ -328,6 +330,8 @@ def run_workspace(
         result.ledger = write_ledger(workspace, store, snapshot, changes)
         written = [result.ledger.path]
         if snapshot.active:
+            from reporter.reports.render import write_reports  # pandas and python-docx: loaded when needed
+
             result.reports = write_reports(workspace, snapshot, pdf=pdf, signed=signed, progress=progress)
             result.notes += result.reports.notes
             written += [f.path for f in result.reports.files]
@@ -447,6 +451,8 @@ def render_reports(
     with _open(workspace) as (workspace, store):
         period = resolve_period(workspace, store, period_key)
         snapshot = load_snapshot(workspace, store, period)
+    from reporter.reports.render import write_reports  # pandas and python-docx: loaded when needed
+
     return write_reports(workspace, snapshot, units=units, pdf=pdf, signed=signed)
 
 

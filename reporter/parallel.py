@@ -1,16 +1,31 @@
-"""Independent files written by a small pool of worker processes (forms, briefs, Excel reports).
+"""Work spread over a small pool of worker processes.
 
-Writing a workbook or a Word document is CPU-bound Python (openpyxl, xlsxwriter, docxtpl), so threads do not
-help; a process per core does. The work items and results must be picklable; the first error raised in a worker
-is raised again in the parent, as it would have been in a serial run. ``jobs`` 1, or few items, runs serially.
+``parallel_map``: independent files written in parallel (forms, briefs, Excel reports). Writing a workbook or a
+Word document is CPU-bound Python (openpyxl, xlsxwriter, docxtpl), so threads do not help; a process per core
+does. The work items and results must be picklable; the first error raised in a worker is raised again in the
+parent, as it would have been in a serial run. ``jobs`` 1, or few items, runs serially.
+
+``isolated_map``: untrusted files read in workers, each item isolated from the others and from the parent. A
+returned workbook can be crafted to crash the reader (an abort in native code), to make it run for ever or to
+exhaust memory. Each item goes to one of a few long-lived worker processes, with a time limit per item and, where
+the system allows it, a memory limit per worker; an item that kills or stalls its worker is reported as a
+``WorkerFailure``, the worker is replaced, and the other items go on. The parent never runs the function itself,
+so nothing an item does can take the batch down with it.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import sys
+import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import TypeVar
+from contextlib import contextmanager
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any, Generic, TypeVar
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -37,3 +52,163 @@ def parallel_map(
     chunk = max(1, len(items) // (workers * 8))
     with ProcessPoolExecutor(max_workers=workers) as pool:
         yield from pool.map(function, items, chunksize=chunk)
+
+
+@contextmanager
+def beside(function: Callable[..., Result], *args: Any, jobs: int | None = None) -> Iterator[Callable[[], Result]]:
+    """Run ``function(*args)`` in a worker process while the caller goes on with other work; the callable yielded
+    waits for it and returns its result (or raises its error). With ``jobs`` 1 it runs when that callable is
+    called, in this process."""
+    if (jobs or default_jobs()) <= 1:
+        yield lambda: function(*args)
+        return
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(function, *args)
+        yield future.result
+
+
+# -- isolated_map: one untrusted item at a time per worker ----------------------------------------------
+
+Shared = TypeVar("Shared")
+
+ITEM_TIMEOUT_SECONDS = 120.0
+WORKER_MEMORY_BYTES = 2 * 1024 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class WorkerFailure:
+    """An item the worker could not finish: ``reason`` is ``timeout``, ``crashed`` (the process died, e.g. out of
+    memory or an abort in native code) or ``error`` (an exception escaped the function: ``detail`` names it)."""
+
+    reason: str
+    detail: str = ""
+
+
+def _limit_memory(limit: int | None) -> None:  # pragma: no cover - runs in the worker
+    if not limit:
+        return
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ImportError, ValueError, OSError):  # Windows, or a system that does not allow it
+        pass
+
+
+def _serve(
+    conn: Connection, function: Callable[[Any, Any], Any], shared: Any, memory: int | None
+) -> None:  # pragma: no cover - runs in the worker
+    _limit_memory(memory)
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        index, item = message
+        try:
+            reply = (index, True, function(shared, item))
+        except Exception as exc:  # MemoryError too: reported as this item's failure, and the worker goes on
+            reply = (index, False, type(exc).__name__)
+        conn.send(reply)
+
+
+def _context() -> Any:
+    """``forkserver`` where the system has it (cheap workers, no fork of a threaded parent), else ``spawn``."""
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+@dataclass
+class _Worker(Generic[Item]):
+    process: Any
+    conn: Connection
+    index: int = -1
+    started: float = 0.0
+
+    @property
+    def busy(self) -> bool:
+        return self.index >= 0
+
+    def stop(self, *, kill: bool = False) -> None:
+        if kill:
+            self.process.kill()
+        else:
+            try:
+                self.conn.send(None)
+            except (OSError, ValueError):
+                self.process.kill()
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.conn.close()
+
+
+def isolated_map(
+    function: Callable[[Shared, Item], Result],
+    items: Sequence[Item],
+    shared: Shared,
+    *,
+    jobs: int = 1,
+    timeout: float = ITEM_TIMEOUT_SECONDS,
+    memory: int | None = WORKER_MEMORY_BYTES,
+) -> Iterator[tuple[int, Result | WorkerFailure]]:
+    """``function(shared, item)`` for every item in worker processes; yields ``(index, result)`` as each is done
+    (not in order), a ``WorkerFailure`` in place of the result of an item that failed.
+
+    ``function`` must be a module-level function; ``shared`` (sent once to each worker), the items and the
+    results must be picklable."""
+    if not items:
+        return
+    context = _context()
+    if context.get_start_method() == "forkserver":
+        context.set_forkserver_preload([function.__module__])
+    pending = deque(enumerate(items))
+    workers: list[_Worker[Item]] = []
+
+    def start() -> _Worker[Item]:
+        parent, child = context.Pipe()
+        process = context.Process(target=_serve, args=(child, function, shared, memory), daemon=True)
+        process.start()
+        child.close()
+        return _Worker(process, parent)
+
+    def assign(worker: _Worker[Item]) -> None:
+        index, item = pending.popleft()
+        worker.index, worker.started = index, time.monotonic()
+        worker.conn.send((index, item))
+
+    try:
+        workers = [start() for _ in range(max(1, min(jobs, len(items))))]
+        while pending or any(w.busy for w in workers):
+            for worker in workers:
+                if not worker.busy and pending:
+                    assign(worker)
+            busy = [w for w in workers if w.busy]
+            wait_for = max(0.0, min(w.started + timeout for w in busy) - time.monotonic())
+            ready = set(wait([w.conn for w in busy], timeout=wait_for))
+            for position, worker in enumerate(workers):
+                if not worker.busy:
+                    continue
+                index = worker.index
+                if worker.conn in ready:
+                    try:
+                        _, ok, value = worker.conn.recv()
+                    except (EOFError, OSError):  # the worker died on this item
+                        worker.process.join(timeout=5)
+                        code = worker.process.exitcode
+                        worker.stop(kill=True)
+                        workers[position] = start()
+                        yield index, WorkerFailure("crashed", f"exit {code}")
+                        continue
+                    worker.index = -1
+                    yield index, value if ok else WorkerFailure("error", value)
+                elif time.monotonic() - worker.started >= timeout:
+                    worker.stop(kill=True)
+                    workers[position] = start()
+                    yield index, WorkerFailure("timeout", f"{timeout:.0f} s")
+    finally:
+        for worker in workers:
+            worker.stop(kill=sys.exc_info()[0] is not None)

@@ -157,6 +157,12 @@ FILE_XML_DTD = _register(
     "file.xml-dtd", ERROR, "文件含有 DTD/实体声明", "文件部件 {part} 含有 DTD/实体声明，存在安全风险，已拒绝读取"
 )
 FILE_TIMEOUT = _register("file.timeout", ERROR, "读取超时", "读取{label}文件超时，文件可能异常。" + RESAVE_ADVICE)
+FILE_CRASHED = _register(
+    "file.crashed",
+    ERROR,
+    "读取时程序异常退出",
+    "读取该文件时读取程序异常退出（文件可能被恶意构造，或内容远超正常填报表），已拒绝读取。" + RESAVE_ADVICE,
+)
 FILE_LEGACY_UNREADABLE = _register(
     "file.legacy-unreadable", ERROR, "无法读取旧格式表格", "无法读取{label}文件。" + RESAVE_ADVICE
 )

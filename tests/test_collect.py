@@ -499,9 +499,12 @@ def test_newer_return_supersedes_and_both_stay_in_history(root):
     result = invoke("-w", root, "collect", old)
     assert "已接收（早于本单位已收的报送，仅存档）" in flat(result.output)
     assert ledger_rows(root)["2021-G-001"]["最新进展"].value == "更正后的进展"
-    history = openpyxl.load_workbook(root / "output" / "台账.xlsx")["报送历史"]
-    rows = [r for r in history.iter_rows(min_row=3, values_only=True) if r[1] == "2021-G-001"]
+    records = openpyxl.load_workbook(root / "output" / "报送历史" / "2021-06报送记录.xlsx")["报送记录"]
+    rows = [r for r in records.iter_rows(min_row=3, values_only=True) if r[1] == "2021-G-001"]
     assert sorted((r[4], r[10]) for r in rows) == [("上半年增长7.5%", "否（已被替代）"), ("更正后的进展", "是")]
+    history = openpyxl.load_workbook(root / "output" / "台账.xlsx")["报送历史"]
+    june = next(r for r in history.iter_rows(min_row=3, values_only=True) if r[0] == "2021-06")
+    assert june[1:6] == ("2021年6月", 3, 1, 2, 0)  # records, units, superseded (the first return's two), corrections
     status = openpyxl.load_workbook(root / "output" / "台账.xlsx")["报送情况"]
     row = next(r for r in status.iter_rows(min_row=3, values_only=True) if r[0] == "市发改委")
     assert row[4:7] == ("按时报送", "2021-06-20T09:00:00", 2)
@@ -584,23 +587,19 @@ def test_any_order_of_collects_leaves_the_same_store(base, batch, tmp_path_facto
 def test_crash_mid_file_leaves_store_as_before(root, monkeypatch):
     good_return(root)
     workspace = load_workspace(root)
-    calls = {"n": 0}
-    original = Store._insert_answer
+    original = Store._refresh_current  # runs after the file's answers were inserted, in the same transaction
 
-    def failing(self, return_id, answer):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise RuntimeError("模拟中途崩溃")
-        original(self, return_id, answer)
+    def failing(self, unit, period):
+        raise RuntimeError("模拟中途崩溃")
 
-    monkeypatch.setattr(Store, "_insert_answer", failing)
+    monkeypatch.setattr(Store, "_refresh_current", failing)
     with Store(workspace.store_path) as store, pytest.raises(RuntimeError):
         collect_returns(workspace, store, [returns(root)])
     connection = sqlite3.connect(workspace.store_path)
     assert connection.execute("SELECT COUNT(*) FROM returns").fetchone()[0] == 0
     assert connection.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == 0
     connection.close()
-    monkeypatch.setattr(Store, "_insert_answer", original)
+    monkeypatch.setattr(Store, "_refresh_current", original)
     assert invoke("-w", root, "collect", returns(root)).exit_code == 0
     assert len(stored(root)) == 2
 
@@ -717,7 +716,7 @@ def test_co_leads_are_all_leads_and_the_worst_sets_the_light(answers, lead, ligh
     )
 
 
-def test_history_in_the_ledger_is_bounded_and_older_periods_go_to_a_yearly_archive(root):
+def test_history_in_the_ledger_is_one_row_per_period_and_each_period_has_its_records_workbook(root):
     assert invoke("-w", root, "forms", "--period", "2021-04").exit_code == 0
     for month, percent in (("04", 20), ("05", 35), ("06", 50)):
         period = f"2021-{month}"
@@ -728,13 +727,29 @@ def test_history_in_the_ledger_is_bounded_and_older_periods_go_to_a_yearly_archi
             {"2021-G-001": {"progress": f"{month}月进展", "percent": percent, "status": "正常推进"}},
         )
         assert invoke("-w", root, "collect", folder, "--period", period).exit_code == 0
-    assert invoke("-w", root, "ledger").exit_code == 0
-    history = openpyxl.load_workbook(root / "output" / "台账.xlsx")["报送历史"]
-    assert sorted({r[0] for r in history.iter_rows(min_row=3, values_only=True)}) == ["2021-05", "2021-06"]
-    assert "更早的见 output/报送历史/" in history["A1"].value
-    archive = root / "output" / "报送历史" / "2021年报送历史.xlsx"
-    rows = list(openpyxl.load_workbook(archive)["报送历史"].iter_rows(min_row=3, values_only=True))
-    assert [(r[0], r[1], r[4]) for r in rows] == [("2021-04", "2021-G-001", "04月进展")]
-    written = archive.stat().st_mtime_ns
-    assert invoke("-w", root, "ledger").exit_code == 0  # nothing older changed: the archive is not written again
-    assert archive.stat().st_mtime_ns == written
+    ledger = openpyxl.load_workbook(root / "output" / "台账.xlsx")["报送历史"]
+    rows = list(ledger.iter_rows(min_row=3, values_only=True))
+    assert [r[:4] for r in rows] == [
+        ("2021-06", "2021年6月", rows[0][2], 1),
+        ("2021-05", "2021年5月", rows[1][2], 1),
+        ("2021-04", "2021年4月", rows[2][2], 1),
+    ]
+    assert ledger.cell(3, 8).hyperlink.target.replace("\\", "/") == "报送历史/2021-06报送记录.xlsx"
+    folder = root / "output" / "报送历史"
+    april = folder / "2021-04报送记录.xlsx"
+    records = list(openpyxl.load_workbook(april)["报送记录"].iter_rows(min_row=3, values_only=True))
+    assert ("2021-04", "2021-G-001", "04月进展") in [(r[0], r[1], r[4]) for r in records]
+    assert rows[2][2] == len(records)
+    written = {path.name: path.stat().st_mtime_ns for path in folder.iterdir()}
+    assert sorted(written) == ["2021-04报送记录.xlsx", "2021-05报送记录.xlsx", "2021-06报送记录.xlsx"]
+    assert invoke("-w", root, "ledger").exit_code == 0  # no answer changed: no records workbook is written again
+    assert {path.name: path.stat().st_mtime_ns for path in folder.iterdir()} == written
+    late = fill_form(
+        form_path(root, "市经信局", "2021-05"),
+        root / "late.xlsx",
+        every_row={"progress": "补报的进展", "percent": 40, "status": "正常推进"},
+        saved=datetime(2021, 5, 30, 9, 0),
+    )
+    assert invoke("-w", root, "collect", late, "--period", "2021-05").exit_code == 0
+    again = {path.name: path.stat().st_mtime_ns for path in folder.iterdir()}
+    assert [name for name in sorted(again) if again[name] != written[name]] == ["2021-05报送记录.xlsx"]

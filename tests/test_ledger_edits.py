@@ -291,8 +291,8 @@ def test_a_corrected_percent_is_an_answer_from_the_office(tmp_path):
     result = invoke(root, "ledger")
     assert "进度更正" in result.output
     assert cells(root, task_id, "完成进度（%）", "状态", "亮灯", "报送单位") == [100, "已完成", "绿灯", "市政府督查室"]
-    history = load_workbook(ledger_path(root))["报送历史"]
-    rows = [r for r in history.iter_rows(min_row=3, values_only=True) if r[1] == task_id and r[0] == "2021-06"]
+    records = load_workbook(ledger_path(root).parent / "报送历史" / "2021-06报送记录.xlsx")["报送记录"]
+    rows = [r for r in records.iter_rows(min_row=3, values_only=True) if r[1] == task_id and r[0] == "2021-06"]
     assert [(r[2], r[3], r[5]) for r in rows][-1] == ("市政府督查室", "督查室核实", 100)
     assert any(r[2] == lead for r in rows)  # the unit's own answer is kept beside it
 

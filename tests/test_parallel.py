@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 
 from reporter.errors import OutputError
-from reporter.parallel import parallel_map
+from reporter.parallel import WorkerFailure, isolated_map, parallel_map
 from tests.cycle_helpers import invoke, make_workspace
 
 
@@ -23,6 +23,35 @@ def test_results_in_order_and_the_first_error_raised():
     assert list(parallel_map(_square, [3, 4], jobs=2)) == [9, 16]  # few items: serial
     with pytest.raises(OutputError, match="无法写入第13个文件"):
         list(parallel_map(_square, list(range(20)), jobs=2))
+
+
+def _hostile(offset: int, value: int) -> int:
+    """Item 3 aborts its worker (as a crafted file aborts native code), 5 never ends, 7 raises, 9 eats memory."""
+    import os
+    import time
+
+    if value == 3:
+        os.abort()
+    if value == 5:
+        time.sleep(600)
+    if value == 7:
+        raise ValueError("第7项出错")
+    if value == 9:
+        return len(bytearray(8 * 1024 * 1024 * 1024))
+    return value + offset
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_an_item_that_crashes_hangs_or_raises_fails_alone_and_the_rest_go_on(jobs):
+    results = dict(isolated_map(_hostile, list(range(12)), 100, jobs=jobs, timeout=3, memory=1024 * 1024 * 1024))
+    assert sorted(results) == list(range(12))
+    assert {i: r for i, r in results.items() if not isinstance(r, WorkerFailure)} == {
+        i: i + 100 for i in range(12) if i not in (3, 5, 7, 9)
+    }
+    assert results[3].reason == "crashed"
+    assert results[5] == WorkerFailure("timeout", "3 s")
+    assert results[7] == WorkerFailure("error", "ValueError")
+    assert results[9].reason in ("error", "crashed")  # MemoryError under the cap, or killed by the system
 
 
 def test_forms_and_reports_with_one_process_equal_those_with_several(tmp_path):

@@ -1,7 +1,8 @@
 """Collecting returned forms: check each file, merge its answers into the store, archive the original.
 
-Files are handled one at a time, each in one transaction; a file with any error is rejected whole and the batch
-goes on.
+Files are read and checked in worker processes (``isolated_map``: a file that crashes, stalls or exhausts the
+reader is refused alone), then merged by this process in the order given, each in one transaction; a file with
+any error is rejected whole and the batch goes on.
 """
 
 from __future__ import annotations
@@ -14,12 +15,15 @@ from pathlib import Path
 
 from reporter.contacts import Contact, read_contacts
 from reporter.errors import OutputError, ReporterError, WorkspaceError
-from reporter.forms.read import read_content, read_meta
+from reporter.forms.read import FormMeta, ReturnContent, read_content, read_meta
 from reporter.io.workbooks import WorkbookRejected, file_sha256, read_workbook
-from reporter.model import ProgressCallback, Task
+from reporter.model import ProgressCallback, ReturnRow, Task
+from reporter.parallel import WorkerFailure, default_jobs, isolated_map
 from reporter.periods import Period
 from reporter.problems import (
+    FILE_CRASHED,
     FILE_MISSING,
+    FILE_TIMEOUT,
     FILE_UNEXPECTED,
     FILE_UNREADABLE,
     FORM_BAD_METADATA,
@@ -130,6 +134,45 @@ def return_files(paths: list[Path]) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
+@dataclass
+class ReadReturn:
+    """What a worker found in one file: its bytes' identity, the form's metadata and content, or why not."""
+
+    path: Path
+    sha256: str = ""
+    kind: str = ""
+    saved_at: str = ""
+    meta: FormMeta | None = None
+    content: ReturnContent | None = None
+    rejection: Problem | None = None  # the file cannot be read as a workbook
+    content_error: Problem | None = None  # the metadata was read, the rest raised an unforeseen error
+
+
+def read_return(texts: dict[str, str], path: Path) -> ReadReturn:
+    """Read and interpret one returned file (in a worker process: see ``isolated_map``)."""
+    location = Location(file=path.name)
+    try:
+        raw = read_workbook(path)
+    except WorkbookRejected as exc:
+        return ReadReturn(path, rejection=exc.kind.at(location, **exc.fields))
+    result = ReadReturn(path, raw.sha256, raw.kind, raw.saved_at, read_meta(raw))
+    if result.meta is not None:
+        try:
+            result.content = read_content(raw, result.meta, texts)
+        except Exception as exc:  # an unforeseen shape of file must not stop the batch
+            result.content_error = FILE_UNEXPECTED.at(location, error_type=type(exc).__name__)
+    return result
+
+
+def _failed_read(path: Path, failure: WorkerFailure) -> ReadReturn:
+    location = Location(file=path.name)
+    if failure.reason == "timeout":
+        return ReadReturn(path, rejection=FILE_TIMEOUT.at(location, label="该"))
+    if failure.reason == "crashed":
+        return ReadReturn(path, rejection=FILE_CRASHED.at(location))
+    return ReadReturn(path, rejection=FILE_UNEXPECTED.at(location, error_type=failure.detail))
+
+
 def collect_returns(
     workspace: Workspace,
     store: Store,
@@ -142,56 +185,94 @@ def collect_returns(
 ) -> CollectResult:
     """Check and merge returned forms, one transaction per file; the rest go on when one is rejected.
 
-    ``tasks`` / ``contacts``: the store's tasks and the address book, when the caller has them already.
+    Files whose bytes were accepted before are not read again; the others are read by ``workspace.jobs`` worker
+    processes (one per core by default). ``tasks`` / ``contacts``: the store's tasks and the address book, when
+    the caller has them already.
     """
     files = return_files(paths)
     if not files:
         raise WorkspaceError("没有找到要收集的文件：" + "、".join(str(p) for p in paths))
     by_id = {t.id: t for t in (store.tasks() if tasks is None else tasks)}
     units = {e.unit for e in store.task_units()} | set(store.office_aliases())  # a form sent before a merge too
-    texts = {task_id: task.full_text for task_id, task in by_id.items()}
     if contacts is None:
         contacts, _ = read_contacts(workspace.contacts_path)
+    early: dict[int, FileOutcome] = {}
+    to_read: list[int] = []
+    for index, path in enumerate(files):
+        outcome = _known(store, path)
+        if outcome is None:
+            to_read.append(index)
+        else:
+            early[index] = outcome
+    texts = {task_id: task.full_text for task_id, task in by_id.items()}
+    reading = isolated_map(read_return, [files[i] for i in to_read], texts, jobs=workspace.jobs or default_jobs())
+    read: dict[int, ReadReturn] = {}
     result = CollectResult()
-    for done, path in enumerate(files, start=1):
-        result.outcomes.append(_collect_one(workspace, store, path, period, by_id, texts, units, contacts))
-        if progress:
-            progress("收集填报表", done, len(files))
+
+    def merge_ready() -> None:  # in the order given, as soon as the next file is read: merging overlaps reading
+        while len(result.outcomes) < len(files):
+            index = len(result.outcomes)
+            outcome = early.get(index)
+            if outcome is None:
+                if index not in read:
+                    return
+                outcome = _merge(workspace, store, read.pop(index), period, by_id, units, contacts)
+            result.outcomes.append(outcome)
+            if progress:
+                progress("收集填报表", len(result.outcomes), len(files))
+
+    merge_ready()
+    for position, value in reading:
+        path = files[to_read[position]]
+        read[to_read[position]] = _failed_read(path, value) if isinstance(value, WorkerFailure) else value
+        merge_ready()
     return result
 
 
-def _collect_one(
+def _known(store: Store, path: Path) -> FileOutcome | None:
+    """The outcome of a file that needs no reading: missing, unreadable, or bytes already accepted; else None."""
+    outcome = FileOutcome(path, REJECTED)
+    if not path.exists():
+        outcome.problems.append(FILE_MISSING.at(Location(file=path.name)))
+        return outcome
+    try:
+        known = store.return_by_sha(file_sha256(path))
+    except OSError as exc:
+        outcome.problems.append(FILE_UNREADABLE.at(Location(file=path.name), reason=exc.strerror or exc))
+        return outcome
+    return _duplicate(outcome, known) if known is not None else None
+
+
+def _duplicate(outcome: FileOutcome, known: ReturnRow) -> FileOutcome:
+    outcome.status, outcome.unit, outcome.period = DUPLICATE, known.unit, known.period
+    outcome.sha256, outcome.current = known.sha256, known.current
+    return outcome
+
+
+def _merge(
     workspace: Workspace,
     store: Store,
-    path: Path,
+    raw: ReadReturn,
     period: Period | None,
     tasks: dict[str, Task],
-    texts: dict[str, str],
     units: set[str],
     contacts: dict[str, Contact],
 ) -> FileOutcome:
+    path = raw.path
     outcome = FileOutcome(path, REJECTED)
 
     def reject(kind: ProblemType, **fields: object) -> FileOutcome:
         outcome.problems.append(kind.at(Location(file=path.name), **fields))
         return outcome
 
-    if not path.exists():
-        return reject(FILE_MISSING)
-    try:
-        known = store.return_by_sha(file_sha256(path))
-    except OSError as exc:
-        return reject(FILE_UNREADABLE, reason=exc.strerror or exc)
-    if known is not None:  # the same bytes were accepted before: nothing to read
-        outcome.status, outcome.unit, outcome.period = DUPLICATE, known.unit, known.period
-        outcome.sha256, outcome.current = known.sha256, known.current
+    if raw.rejection is not None:
+        outcome.problems.append(raw.rejection)
         return outcome
-    try:
-        raw = read_workbook(path)
-    except WorkbookRejected as exc:
-        return reject(exc.kind, **exc.fields)
+    known = store.return_by_sha(raw.sha256)  # the same bytes twice in one batch: the first one was just merged
+    if known is not None:
+        return _duplicate(outcome, known)
     outcome.sha256 = raw.sha256
-    meta = read_meta(raw)
+    meta = raw.meta
     if meta is None:
         return reject(FORM_NO_METADATA)
     outcome.unit, outcome.period = meta.unit, meta.period
@@ -205,10 +286,10 @@ def _collect_one(
         return reject(FORM_BAD_METADATA, period=meta.period)
     if period is not None and form_period.key != period.key:
         return reject(FORM_WRONG_PERIOD, form_period=form_period.label, period=period.label)
-    try:
-        content = read_content(raw, meta, texts)
-    except Exception as exc:  # an unforeseen shape of file must not stop the batch
-        return reject(FILE_UNEXPECTED, error_type=type(exc).__name__)
+    if raw.content_error is not None or raw.content is None:
+        outcome.problems.append(raw.content_error or FILE_UNEXPECTED.at(Location(file=path.name), error_type="-"))
+        return outcome
+    content = raw.content
     outcome.problems += content.problems
     if content.errors:
         return outcome
@@ -233,7 +314,7 @@ def _collect_one(
     if mismatch:
         outcome.problems.append(mismatch)
     fetched = store.fetched_file(raw.sha256)
-    archive = _archive(workspace, raw.path, raw.sha256, form_period.key, raw.kind)
+    archive = _archive(workspace, path, raw.sha256, form_period.key, raw.kind)
     had_earlier = store.has_return(meta.unit, form_period.key)
     record = ReturnRecord(
         sha256=raw.sha256,

@@ -68,6 +68,7 @@ class Sheet:
     charts: list[ChartSpec] = field(default_factory=list)
     notes: dict[tuple[int, int], str] = field(default_factory=dict)  # (row index, column index) -> cell note
     choices: dict[int, list[str]] = field(default_factory=dict)  # column index -> the values a dropdown offers
+    links: dict[tuple[int, int], str] = field(default_factory=dict)  # (row index, column index) -> relative path
 
 
 @dataclass
@@ -373,14 +374,20 @@ def _write_rows(book: Book, ws: Worksheet, spec: Sheet, widths: list[float], fon
     notes: dict[int, dict[int, str]] = {}
     for (r, c), text in spec.notes.items():
         notes.setdefault(r, {})[c] = text
+    links: dict[int, dict[int, str]] = {}
+    for (r, c), target in spec.links.items():
+        links.setdefault(r, {})[c] = target
     write_string = ws.write_string
     for r, row in enumerate(spec.rows):
         excel_row = r + 2
         ws.set_row(excel_row, row_height(row, widths, columns, 10))
-        row_fills = fills.get(r, {})
+        row_fills, row_links = fills.get(r, {}), links.get(r, {})
         for c, value in enumerate(row):
             if type(value) is str and c not in row_fills and (text := clean_text(value)):  # most cells: text
-                write_string(excel_row, c, text, text_formats[c])
+                if c in row_links:  # a file beside the workbook, opened by a click
+                    ws.write_url(excel_row, c, "external:" + row_links[c], text_formats[c], string=text)
+                else:
+                    write_string(excel_row, c, text, text_formats[c])
                 continue
             numeric = isinstance(value, int | float) and not isinstance(value, bool)
             if c in row_fills or isinstance(value, date | time):

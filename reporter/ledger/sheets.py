@@ -13,8 +13,9 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 from reporter.contacts import Contact
+from reporter.errors import ReporterError
 from reporter.io.workbooks import whole_file_sha256
-from reporter.io.xlsx import PAPER_A3, Column, Sheet, write_workbook
+from reporter.io.xlsx import PAPER_A3, PAPER_A4, Column, Sheet, write_workbook
 from reporter.ledger.changes import LedgerChanges
 from reporter.model import (
     COOPERATING,
@@ -30,6 +31,7 @@ from reporter.model import (
     Task,
 )
 from reporter.notices.units import DISTRICT_KIND, ZONE_KIND
+from reporter.parallel import beside
 from reporter.periods import GREEN, LIGHT_LABELS, RED, YELLOW, Period
 from reporter.progress import (
     DONE,
@@ -44,9 +46,9 @@ from reporter.settings import Workspace
 from reporter.snapshot import PeriodSnapshot
 from reporter.status import DEPARTMENT_KIND, StatusReport
 from reporter.store import Store
-from reporter.store.database import content_digest
 from reporter.store.edits import PROPOSED
 from reporter.store.notices import show_value
+from reporter.store.returns import PeriodRecords
 
 PROGRESS_COLUMNS = [
     "报送期",
@@ -230,10 +232,10 @@ def _category_fills(rows: list[list[object]], column: int) -> dict[tuple[int, in
 
 
 def build_sheets(
-    workspace: Workspace, store: Store, snapshot: PeriodSnapshot, history: list[Answer] | None = None
+    workspace: Workspace, store: Store, snapshot: PeriodSnapshot, periods: dict[str, PeriodRecords] | None = None
 ) -> list[Sheet]:
     """Every sheet of the ledger: the snapshot's tasks with its period's progress, plus the store's notices
-    (parse warnings) and every answer ever received (报送历史)."""
+    (parse warnings) and the periods answered, with their records workbooks (报送历史)."""
     name = workspace.name or "政府工作报告目标任务"
     tasks = snapshot.tasks
     work = [t for t in tasks if t.kind == WORK]
@@ -330,7 +332,7 @@ def build_sheets(
         _leaders_sheet(name, tasks),
         _status_sheet(name, snapshot.status),
         _indicators_sheet(name, snapshot),
-        _history_sheet(name, recent_history(snapshot, _all_answers(store) if history is None else history)[0]),
+        _history_sheet(workspace, name, store.period_records() if periods is None else periods),
         _warnings_sheet(name, store.notices()),
     ]
 
@@ -581,32 +583,24 @@ def _indicators_sheet(name: str, snapshot: PeriodSnapshot) -> Sheet:
     )
 
 
-HISTORY_FOLDER = "报送历史"  # output/报送历史/2021年报送历史.xlsx: the periods before the previous one, by year
+HISTORY_FOLDER = "报送历史"  # output/报送历史/2021-06报送记录.xlsx: every answer received for one period
+RECORDS_FORMAT = "1"  # bumped when the records files' layout changes: each is written again
 
 
-def _all_answers(store: Store) -> list[Answer]:
-    return store.answers(current_only=False) + store.office_answers(current_only=False)
+def records_path(workspace: Workspace, period: str) -> Path:
+    """The workbook of every answer received for ``period`` (the units' returns and the office's corrections)."""
+    return workspace.output_dir / HISTORY_FOLDER / f"{period}报送记录.xlsx"
 
 
-def recent_history(snapshot: PeriodSnapshot, answers: list[Answer]) -> tuple[list[Answer], dict[str, list[Answer]]]:
-    """报送历史 bounded: the snapshot's period and the one before in the ledger; older answers by year, for the
-    yearly archive workbooks. Without a period, the two latest periods with answers stay in the ledger."""
-    periods = sorted({a.period for a in answers})
-    if snapshot.period is not None:
-        recent = {snapshot.period.key, snapshot.period.previous().key}
-        recent |= {p for p in periods if p > snapshot.period.key}  # answers for later periods stay visible
-    else:
-        recent = set(periods[-2:])
-    kept = [a for a in answers if a.period in recent]
-    older: dict[str, list[Answer]] = {}
-    for answer in answers:
-        if answer.period not in recent:
-            older.setdefault(answer.period[:4], []).append(answer)
-    return kept, older
+def _period_label(workspace: Workspace, period: str) -> str:
+    try:
+        return workspace.period(period).label
+    except ReporterError:  # a period of another schedule (the workspace's frequency changed)
+        return period
 
 
-def _history_rows(answers: list[Answer]) -> list[list[object]]:
-    answers = sorted(answers, key=lambda a: (a.period, a.task_id))  # the office's corrections after the units'
+def _records_rows(answers: list[Answer]) -> list[list[object]]:
+    answers = sorted(answers, key=lambda a: a.task_id)  # stable: the office's corrections after the units'
     return [
         [
             a.period,
@@ -629,10 +623,11 @@ def _history_rows(answers: list[Answer]) -> list[list[object]]:
     ]
 
 
-def _history_sheet(name: str, answers: list[Answer], title: str = "") -> Sheet:
+def _records_sheet(workspace: Workspace, period: str, answers: list[Answer]) -> Sheet:
+    name = workspace.name or "政府工作报告目标任务"
     return Sheet(
-        SHEET_HISTORY,
-        title or f"{name}（报送历史：本期和上期，每行一条报送记录；更早的见 output/{HISTORY_FOLDER}/ 中的年度文件）",
+        "报送记录",
+        f"{name}{_period_label(workspace, period)}报送记录（每行一条，含被替代的报送和督查室更正）",
         [
             Column("报送期", 8, 9, wrap=False),
             Column("任务编号", 10, 14, wrap=False),
@@ -650,29 +645,72 @@ def _history_sheet(name: str, answers: list[Answer], title: str = "") -> Sheet:
             Column("填报保存时间", 16, 20, wrap=False),
             Column("收集时间", 16, 20, wrap=False),
         ],
-        _history_rows(answers),
+        _records_rows(answers),
     )
 
 
-def write_history_archives(
-    workspace: Workspace, store: Store, snapshot: PeriodSnapshot, answers: list[Answer] | None = None
-) -> list[Path]:
-    """Write each year's archive of the answers no longer in the ledger's 报送历史, only when its rows changed
-    since it was last written (so a ledger write does not grow with the months). Returns the files written."""
-    _, older = recent_history(snapshot, _all_answers(store) if answers is None else answers)
+def _history_sheet(workspace: Workspace, name: str, periods: dict[str, PeriodRecords]) -> Sheet:
+    """报送历史: one row per period, newest first, with its counts and the workbook holding its records (so that a
+    ledger write does not grow with the months)."""
+    rows, links = [], {}
+    for index, info in enumerate(sorted(periods.values(), key=lambda p: p.period, reverse=True)):
+        target = f"{HISTORY_FOLDER}/{records_path(workspace, info.period).name}"
+        rows.append(
+            [
+                info.period,
+                _period_label(workspace, info.period),
+                info.records,
+                info.units,
+                info.superseded,
+                info.corrections,
+                info.last_received,
+                target,
+            ]
+        )
+        links[(index, 7)] = target
+    return Sheet(
+        SHEET_HISTORY,
+        f"{name}（报送历史：每期一行；每期的全部报送记录在 output/{HISTORY_FOLDER}/ 中，点击文件名打开）",
+        [
+            Column("报送期", 8, 9, wrap=False),
+            Column("期间", 10, 16, wrap=False),
+            Column("报送记录（条）", 8, 10, wrap=False),
+            Column("报送单位（个）", 8, 10, wrap=False),
+            Column("被替代的记录（条）", 10, 12, wrap=False),
+            Column("督查室更正（条）", 10, 12, wrap=False),
+            Column("最近收集时间", 16, 20, wrap=False),
+            Column("报送记录文件", 20, 40, wrap=False),
+        ],
+        rows,
+        landscape=False,
+        paper=PAPER_A4,
+        links=links,
+    )
+
+
+def stale_records(workspace: Workspace, store: Store, periods: dict[str, PeriodRecords]) -> dict[str, str]:
+    """The periods whose records workbook is missing or older than their answers, with their new signature."""
     meta = store.ledger_meta()
-    written, record = [], {}
-    for year, rows in sorted(older.items()):
-        path = workspace.output_dir / HISTORY_FOLDER / f"{year}年报送历史.xlsx"
-        sheet = _history_sheet(workspace.name, rows, f"{workspace.name}{year}年报送历史（每行一条报送记录）")
-        digest = content_digest([[cell_text(v) for v in row] for row in sheet.rows])
-        if meta.get(f"history:{year}") == digest and path.exists():
-            continue
-        write_workbook(path, [sheet], font=workspace.font, title_font=workspace.title_font)
-        written.append(path)
-        record[f"history:{year}"] = digest
-    if record:
-        store.save_ledger_meta(record)
+    stale = {}
+    for period, info in periods.items():
+        signature = f"{RECORDS_FORMAT}:{workspace.name}:{workspace.font}:{info.signature}"
+        if meta.get(f"records:{period}") != signature or not records_path(workspace, period).exists():
+            stale[period] = signature
+    return stale
+
+
+def write_period_records(workspace: Workspace, periods: list[str]) -> list[Path]:
+    """Write the records workbook of each period given (reading the store itself: it may run in a worker)."""
+    written: list[Path] = []
+    if not periods:
+        return written
+    with Store(workspace.store_path) as store:
+        for period in periods:
+            answers = store.answers(period, current_only=False) + store.office_answers(period, current_only=False)
+            path = records_path(workspace, period)
+            sheet = _records_sheet(workspace, period, answers)
+            write_workbook(path, [sheet], font=workspace.font, title_font=workspace.title_font)
+            written.append(path)
     return written
 
 
@@ -900,16 +938,20 @@ def write_ledger(
     editable cells show, for the next read-back. ``changes``: what was read back from the previous one.
 
     Progress columns show the snapshot's period (none when it was loaded without one)."""
-    history = _all_answers(store)
-    sheets = build_sheets(workspace, store, snapshot, history)
-    write_history_archives(workspace, store, snapshot, history)
-    backup = write_workbook(
-        workspace.ledger_path,
-        sheets,
-        font=workspace.font,
-        title_font=workspace.title_font,
-        backup_dir=workspace.output_dir / "备份",
-    )
+    periods = store.period_records()
+    stale = stale_records(workspace, store, periods)  # a month's collect: that month's records workbook
+    with beside(write_period_records, workspace, list(stale), jobs=workspace.jobs if stale else 1) as records:
+        sheets = build_sheets(workspace, store, snapshot, periods)
+        backup = write_workbook(
+            workspace.ledger_path,
+            sheets,
+            font=workspace.font,
+            title_font=workspace.title_font,
+            backup_dir=workspace.output_dir / "备份",
+        )
+        records()
+    if stale:
+        store.save_ledger_meta({f"records:{period}": signature for period, signature in stale.items()})
     by_name = {s.name: s for s in sheets}
     cells: dict[tuple[str, str, str], str] = {}
     for name, id_column in ID_COLUMNS.items():

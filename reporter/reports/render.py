@@ -36,16 +36,6 @@ from reporter.reports.workbook import build_report_sheets, district_sheets, lead
 from reporter.settings import WordFonts, Workspace
 from reporter.snapshot import PeriodSnapshot
 
-KIND_LABELS = {
-    "excel": "汇总表",
-    "companion": "专报附表",
-    "leader": "领导专报",
-    "district": "区县专报",
-    "unit": "单位专报",
-    "monthly": "月度通报",
-    "pdf": "PDF",
-}
-
 
 @dataclass
 class ReportFile:

@@ -68,6 +68,20 @@ def _answer(row: sqlite3.Row) -> Answer:
     )
 
 
+@dataclass(frozen=True)
+class PeriodRecords:
+    """How many answers a period holds (the units' and the office's corrections), and a signature that changes
+    whenever any of them is added or stops being current; counted in SQL, no row is loaded."""
+
+    period: str
+    records: int
+    units: int
+    superseded: int
+    corrections: int
+    last_received: str
+    signature: str
+
+
 class ReturnTables(Database):
     """The periods, forms, returns, answers and indicator_answers tables."""
 
@@ -138,8 +152,11 @@ class ReturnTables(Database):
                 ),
             )
             return_id = int(cursor.lastrowid or 0)
-            for answer in record.answers:
-                self._insert_answer(return_id, answer)
+            self.conn.executemany(
+                "INSERT INTO answers (return_id, task_id, role, " + ", ".join(ANSWER_FIELDS) + ")"
+                " VALUES (?,?,?," + ",".join("?" * len(ANSWER_FIELDS)) + ")",
+                [(return_id, a.task_id, a.role, *(getattr(a, f) for f in ANSWER_FIELDS)) for a in record.answers],
+            )
             self.conn.executemany(
                 "INSERT INTO indicator_answers (return_id, task_id, row, district, indicator, unit, target,"
                 " completed, note) VALUES (?,?,?,?,?,?,?,?,?)",
@@ -150,13 +167,6 @@ class ReturnTables(Database):
             )
             current = self._refresh_current(record.unit, record.period)
         return return_id, current == return_id
-
-    def _insert_answer(self, return_id: int, answer: AnswerValues) -> None:
-        self.conn.execute(
-            "INSERT INTO answers (return_id, task_id, role, " + ", ".join(ANSWER_FIELDS) + ")"
-            " VALUES (?,?,?," + ",".join("?" * len(ANSWER_FIELDS)) + ")",
-            (return_id, answer.task_id, answer.role, *(getattr(answer, f) for f in ANSWER_FIELDS)),
-        )
 
     def _refresh_current(self, unit: str, period: str) -> int:
         """Mark the newest return (by the time the unit saved it, then by hash) as the unit's current one."""
@@ -195,6 +205,29 @@ class ReturnTables(Database):
             params,
         )
         return [_answer(r) for r in rows]
+
+    def period_records(self) -> dict[str, PeriodRecords]:
+        """Each period's answer counts and signature (see ``PeriodRecords``)."""
+        units = dict(self.conn.execute("SELECT period, COUNT(DISTINCT unit) FROM returns GROUP BY period").fetchall())
+        found: dict[str, list[Any]] = {}
+        for row in self.conn.execute(
+            "SELECT r.period, COUNT(*), MAX(a.return_id), SUM(1 - r.current), SUM(r.current * r.id), MAX(r.received_at)"
+            " FROM answers a JOIN returns r ON r.id = a.return_id GROUP BY r.period"
+        ):
+            found[row[0]] = [row[1], row[3], 0, row[5], f"{row[1]}:{row[2]}:{row[4]}"]
+        for row in self.conn.execute(
+            "SELECT period, COUNT(*), MAX(id), COUNT(DISTINCT task_id), MAX(at) FROM office_answers GROUP BY period"
+        ):
+            entry = found.setdefault(row[0], [0, 0, 0, "", ""])
+            entry[0] += row[1]
+            entry[1] += row[1] - row[3]  # an office correction is superseded by a later one of the same task
+            entry[2] = row[1]
+            entry[3] = max(entry[3], row[4])
+            entry[4] += f"|{row[1]}:{row[2]}"
+        return {
+            period: PeriodRecords(period, records, units.get(period, 0), superseded, corrections, last, signature)
+            for period, (records, superseded, corrections, last, signature) in sorted(found.items())
+        }
 
     def latest_answers_before(self, unit: str, period: str) -> dict[str, Answer]:
         """A unit's most recent current answers from periods before ``period``, by task id (for pre-filling)."""
