@@ -246,30 +246,60 @@ def fill_forms(sources: list[Path], folder: Path) -> list[Path]:
     return [target for _, target, _ in jobs]
 
 
-def repoint(job: tuple[Path, Path, str, str]) -> None:
-    """Copy a filled form with its period changed: the one XML text equal to the period key becomes ``new``."""
-    source, target, old, new = job
+def repoint(job: tuple[Path, Path, str, str, str]) -> None:
+    """Copy a filled form with its period changed, as the office would have sent it for that period: the one XML
+    text equal to the period key becomes ``new``, and the form's identity is signed again with the workspace's key
+    (``key``, hex) for the new period."""
+    from reporter.forms.identity import identity_digest
+    from reporter.forms.read import read_meta
+    from reporter.io.workbooks import read_workbook
+
+    source, target, old, new, key = job
+    meta = read_meta(read_workbook(source))
+    if meta is None or not meta.identity:
+        raise BenchError(f"{source.name}: no form identity in the _reporter sheet")
+    indicators = [(k, task, row, district) for k, (task, row, district) in meta.indicators.items()]
+    identity = identity_digest(bytes.fromhex(key), meta.workspace, meta.unit, new, meta.tasks.items(), indicators)
     target.parent.mkdir(parents=True, exist_ok=True)
-    replaced = 0
+    replaced = {old: 0, meta.identity: 0}
     with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
         for item in zin.infolist():
             data = zin.read(item.filename)
             if item.filename.startswith("xl/") and item.filename.endswith(".xml"):
                 text = data.decode("utf-8")
-                found = text.count(f">{old}<")
-                if found:
-                    replaced += found
-                    data = text.replace(f">{old}<", f">{new}<").encode("utf-8")
+                for before, after in ((old, new), (meta.identity, identity)):
+                    found = text.count(f">{before}<")
+                    if found:
+                        replaced[before] += found
+                        text = text.replace(f">{before}<", f">{after}<")
+                data = text.encode("utf-8")
             zout.writestr(item, data)
-    if replaced != 1:
+    if list(replaced.values()) != [1, 1]:
         raise BenchError(
-            f"{source.name}: period {old} appears {replaced} times in the XML (expected once, in the _reporter sheet)"
+            f"{source.name}: the period {old} and the identity appear {list(replaced.values())} times in the XML"
+            " (expected once each, in the _reporter sheet)"
         )
 
 
-def build_history(filled: list[Path], returns_dir: Path, scale: Scale) -> list[Path]:
+def form_key(workspace: Path) -> str:
+    """The key the workspace signs its forms' identity with (hex), as ``reporter forms`` stored it."""
+    import sqlite3
+
+    connection = sqlite3.connect(workspace / ".reporter" / "store.sqlite3")
+    try:
+        row = connection.execute("SELECT value FROM ledger_meta WHERE key = 'form_key'").fetchone()
+    finally:
+        connection.close()
+    if row is None:
+        raise BenchError("the workspace has no form key: were the forms written?")
+    return str(row[0])
+
+
+def build_history(filled: list[Path], returns_dir: Path, scale: Scale, key: str) -> list[Path]:
     jobs = [
-        (path, returns_dir / month / path.name, scale.history[0], month) for month in scale.history for path in filled
+        (path, returns_dir / month / path.name, scale.history[0], month, key)
+        for month in scale.history
+        for path in filled
     ]
     with Pool(os.cpu_count() or 1) as pool:
         pool.map(repoint, jobs, chunksize=64)
@@ -457,7 +487,7 @@ def run_bench(root: Path, package: Path, scale: Scale) -> list[Row]:
         chosen = forms_written(workspace, first)[: scale.returns]
         filled = fill_forms(chosen, root / "filled" / first)
         bench.say(f"set-up: {len(filled)} forms of {first} filled")
-        folders = build_history(filled, workspace / "input" / "returns", scale)
+        folders = build_history(filled, workspace / "input" / "returns", scale, form_key(workspace))
         bench.say(f"set-up: {len(filled)} returns copied into each of {len(folders)} months")
         json_out = root / "history.json"
         bench.reporter(workspace, "set-up: collect history", "collect", *map(str, folders), "--json", str(json_out))

@@ -23,7 +23,9 @@ from rich.table import Table
 from reporter import __version__
 from reporter.errors import ReporterError, WorkspaceError
 from reporter.forms.collect import ACCEPTED, DUPLICATE, REJECTED, CollectResult
+from reporter.io.files import write_text_atomic
 from reporter.ledger import LedgerResult
+from reporter.lock import workspace_lock
 from reporter.mail.jobs import SendResult
 from reporter.notices.lexicon import Lexicon
 from reporter.notices.parser import explain_lines
@@ -188,9 +190,14 @@ def main(ctx: click.Context, workspace_dir: Path | None, debug: bool, jobs: int 
     ctx.meta["debug"] = debug
 
 
-def _workspace(ctx: click.Context) -> Workspace:
+def _workspace(ctx: click.Context, *, write: bool = True) -> Workspace:
+    """The workspace; for a command that writes (``write``), held against other commands until it ends."""
     workspace = load_workspace(ctx.obj.get("workspace_dir"))
     workspace.jobs = ctx.obj.get("jobs")
+    if write:
+        acquired = ctx.with_resource(workspace_lock(workspace, f"reporter {ctx.info_name}"))
+        if acquired.note:
+            _err_console().print(f"[yellow]注意：[/]{escape(acquired.note)}", highlight=False)
     return workspace
 
 
@@ -227,7 +234,7 @@ def parse(
     示例：reporter parse input/notices/2021年通知.txt --json 2021.json
     示例：reporter parse input/notices/2021年通知.docx --explain 2021-G2-101
     """
-    workspace = _maybe_workspace(ctx, required=False)
+    workspace = _maybe_workspace(ctx, required=False, write=not no_store)
     to_stdout = json_out is not None and str(json_out) == "-"
     console = _err_console() if to_stdout else _console()
     paths = list(files)
@@ -277,9 +284,9 @@ def _explain(console: Console, result: ImportResult, task_id: str, lexicon: Lexi
     _print_problems(console, task.warnings)
 
 
-def _maybe_workspace(ctx: click.Context, *, required: bool) -> Workspace | None:
+def _maybe_workspace(ctx: click.Context, *, required: bool, write: bool = True) -> Workspace | None:
     try:
-        return _workspace(ctx)
+        return _workspace(ctx, write=write)
     except WorkspaceError:
         if required or ctx.obj.get("workspace_dir"):
             raise
@@ -287,13 +294,7 @@ def _maybe_workspace(ctx: click.Context, *, required: bool) -> Workspace | None:
 
 
 def _write_text(path: Path, text: str) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_name(f".{path.name}.tmp")
-        temp.write_text(text + "\n", encoding="utf-8")
-        temp.replace(path)
-    except OSError as exc:
-        raise WorkspaceError(f"无法写入 {path}：{exc.strerror or exc}") from exc
+    write_text_atomic(path, text + "\n")
 
 
 @main.command()
@@ -444,7 +445,7 @@ def status(ctx: click.Context, period_key: str | None, json_out: Path | None) ->
 
     示例：reporter status --period 2021-06
     """
-    report = period_status(_workspace(ctx), period_key)
+    report = period_status(_workspace(ctx, write=False), period_key)
     period = report.period
     console = _console()
     if json_out is not None and str(json_out) == "-":
@@ -543,7 +544,7 @@ def contacts(ctx: click.Context, make_template: bool) -> None:
 
     示例：reporter contacts --template
     """
-    workspace = _workspace(ctx)
+    workspace = _workspace(ctx, write=make_template)
     console = _console()
     if make_template:
         path, kept, added = write_contacts(workspace)

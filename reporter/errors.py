@@ -37,3 +37,32 @@ class TemplateError(ReporterError):
 
 class MailError(ReporterError):
     """A mail template or server setting cannot be used."""
+
+
+class LockedError(WorkspaceError):
+    """Another reporter command holds the workspace."""
+
+
+_OS_REMEDIES = {
+    "ENOSPC": "磁盘空间不足，请清理磁盘后重试",
+    "EDQUOT": "磁盘配额已用完，请清理后重试",
+    "EROFS": "所在磁盘或文件夹是只读的，请把工作区放到可写的位置",
+    "EACCES": "没有写入权限（文件夹只读，或文件正被 Excel/WPS/Word 打开），请检查权限或关闭文件后重试",
+    "EPERM": "没有写入权限（文件夹只读，或文件正被 Excel/WPS/Word 打开），请检查权限或关闭文件后重试",
+    "ENAMETOOLONG": "路径过长，请把工作区放到较短的路径下（如 D:\\督查）",
+    "ENOENT": "文件或文件夹不存在",
+    "EIO": "磁盘读写出错，请检查磁盘或网络共享后重试",
+}
+
+
+def os_error_message(exc: OSError, path: object = None) -> str:
+    """One Chinese line naming the file and what to do, for an operating-system error (disk full, read-only
+    folder, no permission, path too long …)."""
+    import errno  # the standard library's names of error numbers; no I/O
+
+    name = errno.errorcode.get(exc.errno or 0, "")
+    if getattr(exc, "winerror", None) == 206:  # Windows: the file name or extension is too long
+        name = "ENAMETOOLONG"
+    target = path or exc.filename or ""
+    remedy = _OS_REMEDIES.get(name) or (exc.strerror or str(exc))
+    return f"无法写入 {target}：{remedy}" if target else f"文件操作失败：{remedy}"

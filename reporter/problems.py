@@ -157,6 +157,31 @@ FILE_XML_DTD = _register(
     "file.xml-dtd", ERROR, "文件含有 DTD/实体声明", "文件部件 {part} 含有 DTD/实体声明，存在安全风险，已拒绝读取"
 )
 FILE_TIMEOUT = _register("file.timeout", ERROR, "读取超时", "读取{label}文件超时，文件可能异常。" + RESAVE_ADVICE)
+FORM_IDENTITY_CHANGED = _register(
+    "form.identity-changed",
+    ERROR,
+    "身份信息被修改",
+    "填报表隐藏的身份信息被修改，与下发给{unit}的{period}填报表不符，已拒绝接收，也不会计入任何单位。"
+    "请使用下发的原表填报后重新报送",
+)
+FORM_FUTURE_SAVED_TIME = _register(
+    "form.future-saved-time",
+    WARNING,
+    "保存时间晚于当前时间",
+    "文件记录的保存时间 {saved_at} 晚于当前时间，报送单位电脑的时钟可能有误；以收到文件的先后为准",
+)
+FILE_NOT_REGULAR = _register(
+    "file.not-regular",
+    ERROR,
+    "不是普通文件",
+    "该文件是{what}，不是普通文件，已拒绝读取。请把报送的 Excel 文件本身放入收集文件夹",
+)
+FILE_CHANGED = _register(
+    "file.changed",
+    ERROR,
+    "文件在收集过程中被修改",
+    "文件在读取后又被修改（可能正在被保存或同步），本次未接收。请待文件保存完毕后重新收集",
+)
 FILE_CRASHED = _register(
     "file.crashed",
     ERROR,
@@ -256,6 +281,12 @@ VALUE_TOO_LONG = _register("value.too-long", WARNING, "内容过长", "内容过
 VALUE_PERCENT = _register("value.percent", ERROR, "完成进度无法识别", "{message}")
 VALUE_STATUS = _register("value.status", ERROR, "状态无法识别", "{message}")
 VALUE_COMPLETED = _register("value.completed", ERROR, "累计完成数无法识别", "{message}")
+VALUE_COMPLETED_SCALE = _register(
+    "value.completed-scale",
+    WARNING,
+    "完成数远超目标",
+    "{district}的指标“{indicator}”完成数{completed}是目标{target}的{times}倍，已接收，请与报送单位核实计量单位",
+)
 VALUE_CONTRADICTION = _register(
     "value.contradiction", WARNING, "状态与完成进度矛盾", "{message}，已接收，请与报送单位核实"
 )

@@ -111,3 +111,23 @@ def chinese_count(number: int) -> str:
 def chinese_date(day: date, *, year: bool = True) -> str:
     """``2021年6月25日`` (or ``6月25日``): dates in prose never carry ISO dashes or times."""
     return f"{day.year}年{day.month}月{day.day}日" if year else f"{day.month}月{day.day}日"
+
+
+def readable_number(value: float) -> str:
+    """A number as a reader takes it in: ``1048576``, ``12.5``; beyond a billion ``1E+12``, never a wall of digits."""
+    if value != value or value in (float("inf"), float("-inf")):
+        return "非数字" if value != value else ("无穷大" if value > 0 else "负无穷大")
+    if abs(value) >= 1e9:
+        return f"{value:.0E}"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def shown_value(value: object, limit: int = 20) -> str:
+    """A typed value echoed in a message: huge numbers as ``1E+300``, long text cut to ``limit`` characters."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return readable_number(value)
+    text = str(value).strip()
+    digits = text.replace(",", "").replace(" ", "")
+    if len(digits) > 15 and re.fullmatch(r"[+-]?\d+(\.\d+)?([eE][+-]?\d+)?%?", digits):
+        return readable_number(float(digits.rstrip("%"))) + ("%" if digits.endswith("%") else "")
+    return text if len(text) <= limit else text[:limit] + "…"

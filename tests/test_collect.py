@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -310,6 +312,28 @@ def _far_cell(root: Path, target: Path) -> Path:
     return fill_form(form_path(root, "市经信局"), target, edit=far)
 
 
+def _rewrite_sheets(target: Path, change) -> None:
+    with zipfile.ZipFile(target) as archive:
+        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
+    for name in sheets:
+        rewrite_member(target, name, change)
+
+
+def _far_cell_single_quotes(root: Path, target: Path) -> Path:
+    """The far cell with its position in single quotes (valid XML): the fast reader would abort on it."""
+    _far_cell(root, target)
+    _rewrite_sheets(target, lambda data: data.replace(b'r="XFD1048576"', b"r='XFD1048576'"))
+    return target
+
+
+def _far_row(root: Path, target: Path) -> Path:
+    """A row far down whose cell gives no position of its own: the row's position is the cell's."""
+    _form_variant()(root, target)
+    far = b'<row r="1048576"><c t="inlineStr"><is><t>x</t></is></c></row></sheetData>'
+    _rewrite_sheets(target, lambda data: data.replace(b"</sheetData>", far, 1))
+    return target
+
+
 def _dtd(root: Path, target: Path) -> Path:
     _form_variant()(root, target)
     entity = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
@@ -406,6 +430,8 @@ BROKEN = {
     ),
     "zip-bomb": (_zip_bomb, "file.zip-bomb", "文件结构异常（部件xl/worksheets/sheet1.xml压缩比"),
     "far-cell": (_far_cell, "file.cell-out-of-range", "的单元格位置超出填报表范围（最远到第1048576行、第16384列）"),
+    "far-cell-single-quotes": (_far_cell_single_quotes, "file.cell-out-of-range", "（最远到第1048576行、第16384列）"),
+    "far-row": (_far_row, "file.cell-out-of-range", "的单元格位置超出填报表范围（最远到第1048576行、"),
     "dtd": (_dtd, "file.xml-dtd", "文件部件xl/workbook.xml含有DTD/实体声明，存在安全风险，已拒绝读取"),
     "no-metadata": (
         _plain_workbook,
@@ -753,3 +779,102 @@ def test_history_in_the_ledger_is_one_row_per_period_and_each_period_has_its_rec
     assert invoke("-w", root, "collect", late, "--period", "2021-05").exit_code == 0
     again = {path.name: path.stat().st_mtime_ns for path in folder.iterdir()}
     assert [name for name in sorted(again) if again[name] != written[name]] == ["2021-05报送记录.xlsx"]
+
+
+# -- trust: who a return is from, and which one wins ---------------------------------------------------------------
+
+
+def _edit_identity(path: Path, change) -> Path:
+    workbook = openpyxl.load_workbook(path)
+    change(workbook["_reporter"])
+    workbook.save(path)
+    return path
+
+
+def _set_meta(sheet, key: str, value) -> None:
+    row = next(r for r in sheet.iter_rows() if r[0].value == key)
+    row[1].value = value
+
+
+@pytest.mark.parametrize("forgery", ["unit", "unit-and-identity-removed"])
+def test_a_return_whose_identity_was_edited_is_refused_and_never_counted_for_another_unit(root, forgery):
+    genuine = good_return(root)
+    copy = fill_form(
+        form_path(root, "市经信局"),
+        returns(root) / "经信局改成发改委.xlsx",
+        every_row={"progress": "冒名的进展", "percent": 100, "status": "已完成"},
+    )
+
+    def forge(sheet):
+        _set_meta(sheet, "unit", "市发改委")
+        if forgery == "unit-and-identity-removed":
+            sheet.delete_rows(next(r[0].row for r in sheet.iter_rows() if r[0].value == "identity"))
+
+    _edit_identity(copy, forge)
+    result = invoke("-w", root, "collect", "--json", root / "out.json", returns(root))
+    assert result.exit_code == 1
+    assert flat(
+        "填报表隐藏的身份信息被修改，与下发给市发改委的2021年6月填报表不符，已拒绝接收，也不会计入任何单位。"
+        "请使用下发的原表填报后重新报送"
+    ) in flat(result.output)
+    files = {Path(f["file"]).name: f for f in json.loads((root / "out.json").read_text(encoding="utf-8"))["files"]}
+    assert files[copy.name]["status"] == "rejected"
+    assert [p["code"] for p in files[copy.name]["problems"]] == ["form.identity-changed"]
+    assert files[genuine.name]["status"] == "accepted" and files[genuine.name]["current"]
+    assert "冒名的进展" not in {a.progress for a in stored(root)}
+    assert {a.unit for a in stored(root)} == {"市发改委"}
+
+
+def test_the_return_that_arrived_last_wins_whatever_saved_time_it_claims(root):
+    future = good_return(root, "钟快了.xlsx", saved=datetime(2099, 1, 1, 9, 0))
+    time.sleep(0.05)  # the genuine correction reaches the folder later
+    newer = fill_form(
+        form_path(root, "市发改委"),
+        returns(root) / "更正.xlsx",
+        {"2021-G-001": {"progress": "后到的更正", "percent": 60, "status": "正常推进"}},
+        saved=datetime(2021, 6, 24, 9, 0),
+    )
+    result = invoke("-w", root, "collect", future)
+    assert flat("文件记录的保存时间 2099-01-01 ") in flat(result.output)
+    assert flat("晚于当前时间，报送单位电脑的时钟可能有误；以收到文件的先后为准") in flat(result.output)
+    result = invoke("-w", root, "collect", newer)
+    assert "已接收（替代本单位此前的报送）" in flat(result.output)
+    assert ledger_rows(root)["2021-G-001"]["最新进展"].value == "后到的更正"
+
+
+@pytest.mark.parametrize(
+    ("completed", "percent", "accepted", "message"),
+    [
+        (1e300, 50, False, "完成数“1E+300”大得不合常理，请核实后填写实际完成的数量（计量单位见左侧）"),
+        (4, "1" + "0" * 300, False, "完成进度“1E+300”超出范围，应在0到100之间"),
+        (5000, 50, True, "海曙的指标“建设项目”完成数5000是目标6的833倍，已接收，请与报送单位核实计量单位"),
+    ],
+)
+def test_absurd_numbers_are_refused_or_flagged_and_echoed_readably(root, completed, percent, accepted, message):
+    fill_form(
+        form_path(root, "海曙区政府"),
+        returns(root) / "海曙.xlsx",
+        {"2021-M-001": {"progress": "开工6所", "percent": percent, "status": "正常推进"}},
+        indicators={"2021-M-001-1": completed},
+    )
+    result = invoke("-w", root, "collect", returns(root))
+    assert result.exit_code == (0 if accepted else 1), result.output
+    assert flat(message) in flat(result.output)
+    assert "0" * 20 not in result.output
+
+
+def test_a_workspace_in_a_hidden_folder_collects_and_special_files_are_refused_by_name(base, tmp_path):
+    root = tmp_path / ".sync" / "督查"  # a synced or per-user folder: its dot must not hide the returns
+    shutil.copytree(base, root)
+    good = good_return(root)
+    os.mkfifo(returns(root) / "管道.xlsx")
+    (returns(root) / "零.xlsx").symlink_to("/dev/zero")
+    (returns(root) / ".~隐藏.xlsx").write_bytes(b"not a return")  # hidden below the folder collected: skipped
+    result = invoke("-w", root, "collect", "--json", root / "out.json")
+    assert result.exit_code == 1, result.output
+    text = flat(result.output)
+    assert "接收1份，退回2份" in text
+    assert flat("该文件是管道（FIFO），不是普通文件，已拒绝读取。请把报送的Excel文件本身放入收集文件夹") in text
+    assert flat("该文件是指向工作区以外（/dev/zero）的链接，不是普通文件，已拒绝读取。") in text
+    files = {Path(f["file"]).name: f["status"] for f in json.loads((root / "out.json").read_text("utf-8"))["files"]}
+    assert files == {good.name: "accepted", "管道.xlsx": "rejected", "零.xlsx": "rejected"}

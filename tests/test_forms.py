@@ -49,7 +49,8 @@ def test_form_layout_protection_validation_metadata(forms_root):
     assert workbook.sheetnames == ["填报说明", "填报任务", "_reporter"]
     assert workbook["_reporter"].sheet_state == "veryHidden"
     meta = {r[0]: r[1:] for r in workbook["_reporter"].iter_rows(values_only=True)}
-    assert meta["reporter-form"][0] == 1
+    assert meta["reporter-form"][0] == 2
+    assert len(meta["identity"][0]) == 32  # the keyed digest of unit, period and tasks
     assert meta["workspace"][0] == WORKSPACE_NAME
     assert meta["unit"][0] == "市发改委"
     assert meta["period"][0] == "2021-06"

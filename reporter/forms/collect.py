@@ -7,32 +7,39 @@ any error is rejected whole and the batch goes on.
 
 from __future__ import annotations
 
-import os
 import shutil
+import stat
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from reporter.contacts import Contact, read_contacts
-from reporter.errors import OutputError, ReporterError, WorkspaceError
+from reporter.errors import OutputError, ReporterError, WorkspaceError, os_error_message
+from reporter.forms.identity import identity_digest, same_identity
 from reporter.forms.read import FormMeta, ReturnContent, read_content, read_meta
-from reporter.io.workbooks import WorkbookRejected, file_sha256, read_workbook
+from reporter.io.files import replacing
+from reporter.io.workbooks import WorkbookRejected, file_sha256, read_workbook, whole_file_sha256
 from reporter.model import ProgressCallback, ReturnRow, Task
 from reporter.parallel import WorkerFailure, default_jobs, isolated_map
 from reporter.periods import Period
 from reporter.problems import (
+    FILE_CHANGED,
     FILE_CRASHED,
     FILE_MISSING,
+    FILE_NOT_REGULAR,
     FILE_TIMEOUT,
     FILE_UNEXPECTED,
     FILE_UNREADABLE,
     FORM_BAD_METADATA,
+    FORM_FUTURE_SAVED_TIME,
+    FORM_IDENTITY_CHANGED,
     FORM_NO_METADATA,
     FORM_UNKNOWN_UNIT,
     FORM_WRONG_PERIOD,
     FORM_WRONG_WORKSPACE,
     MAIL_SENDER_MISMATCH,
     TASK_REMOVED,
+    VALUE_COMPLETED_SCALE,
     Location,
     Problem,
     ProblemType,
@@ -40,8 +47,13 @@ from reporter.problems import (
 )
 from reporter.settings import Workspace
 from reporter.store import ReturnRecord, Store
+from reporter.text import readable_number
 
 # -- collect --------------------------------------------------------------------------------------------
+
+FUTURE_TOLERANCE = timedelta(days=1)  # clocks a day off are common; a saved time beyond that is flagged
+SCALE_LIMIT = 100  # a completed amount a hundred times its target is a wrong unit of measure, or a probe
+IDENTITY_VERSION = 2  # forms from this version on carry their keyed identity
 
 ACCEPTED = "accepted"
 DUPLICATE = "duplicate"
@@ -120,18 +132,42 @@ class CollectResult:
 
 
 def return_files(paths: list[Path]) -> list[Path]:
-    """Files named, and every file inside folders named (recursively), skipping hidden and Office lock files."""
+    """Files named, and every entry inside folders named (recursively) that is not a folder, skipping hidden
+    entries and Office lock files below the folder named (where the folder itself lies does not matter: a
+    workspace may sit in ``~/.sync/``). Special files and links are listed too, to be refused by name."""
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
             found += sorted(
                 p
                 for p in path.rglob("*")
-                if p.is_file() and not p.name.startswith((".", "~$")) and not any(x.startswith(".") for x in p.parts)
+                if not p.is_dir()
+                and not p.name.startswith("~$")
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
         else:
             found.append(path)
     return list(dict.fromkeys(found))
+
+
+def _not_regular(path: Path, root: Path) -> Problem | None:
+    """A refusal for what must not be opened: a FIFO, a device, a socket, or a link leading out of the
+    workspace (``/dev/zero`` linked into the returns folder); else ``None``."""
+    location = Location(file=path.name)
+    if path.is_symlink():
+        target = path.resolve()
+        if not target.is_relative_to(root.resolve()):
+            return FILE_NOT_REGULAR.at(location, what=f"指向工作区以外（{target}）的链接")
+    mode = path.stat().st_mode
+    if stat.S_ISREG(mode):
+        return None
+    kinds = (
+        (stat.S_ISFIFO, "管道（FIFO）"),
+        (stat.S_ISCHR, "设备文件"),
+        (stat.S_ISBLK, "设备文件"),
+        (stat.S_ISSOCK, "套接字"),
+    )
+    return FILE_NOT_REGULAR.at(location, what=next((label for test, label in kinds if test(mode)), "特殊文件"))
 
 
 @dataclass
@@ -196,10 +232,11 @@ def collect_returns(
     units = {e.unit for e in store.task_units()} | set(store.office_aliases())  # a form sent before a merge too
     if contacts is None:
         contacts, _ = read_contacts(workspace.contacts_path)
+    key = store.form_key()
     early: dict[int, FileOutcome] = {}
     to_read: list[int] = []
     for index, path in enumerate(files):
-        outcome = _known(store, path)
+        outcome = _known(store, path, workspace.root)
         if outcome is None:
             to_read.append(index)
         else:
@@ -216,7 +253,7 @@ def collect_returns(
             if outcome is None:
                 if index not in read:
                     return
-                outcome = _merge(workspace, store, read.pop(index), period, by_id, units, contacts)
+                outcome = _merge(workspace, store, read.pop(index), period, by_id, units, contacts, key)
             result.outcomes.append(outcome)
             if progress:
                 progress("收集填报表", len(result.outcomes), len(files))
@@ -229,13 +266,18 @@ def collect_returns(
     return result
 
 
-def _known(store: Store, path: Path) -> FileOutcome | None:
-    """The outcome of a file that needs no reading: missing, unreadable, or bytes already accepted; else None."""
+def _known(store: Store, path: Path, root: Path) -> FileOutcome | None:
+    """The outcome of a file that needs no reading: missing, not a regular file, unreadable, or bytes already
+    accepted; else None."""
     outcome = FileOutcome(path, REJECTED)
     if not path.exists():
         outcome.problems.append(FILE_MISSING.at(Location(file=path.name)))
         return outcome
     try:
+        refusal = _not_regular(path, root)
+        if refusal is not None:
+            outcome.problems.append(refusal)
+            return outcome
         known = store.return_by_sha(file_sha256(path))
     except OSError as exc:
         outcome.problems.append(FILE_UNREADABLE.at(Location(file=path.name), reason=exc.strerror or exc))
@@ -257,6 +299,7 @@ def _merge(
     tasks: dict[str, Task],
     units: set[str],
     contacts: dict[str, Contact],
+    key: bytes,
 ) -> FileOutcome:
     path = raw.path
     outcome = FileOutcome(path, REJECTED)
@@ -286,6 +329,10 @@ def _merge(
         return reject(FORM_BAD_METADATA, period=meta.period)
     if period is not None and form_period.key != period.key:
         return reject(FORM_WRONG_PERIOD, form_period=form_period.label, period=period.label)
+    identity = _identity_problem(store, key, meta, form_period, Location(file=path.name))
+    if identity is not None:
+        outcome.problems.append(identity)
+        return outcome
     if raw.content_error is not None or raw.content is None:
         outcome.problems.append(raw.content_error or FILE_UNEXPECTED.at(Location(file=path.name), error_type="-"))
         return outcome
@@ -310,19 +357,38 @@ def _merge(
                 (v for c, v in row.values.items() if (d := directory.district(c)) and d.short == item.district),
                 None,
             )
+            if item.target and item.completed is not None and item.completed > SCALE_LIMIT * item.target:
+                outcome.problems.append(
+                    VALUE_COMPLETED_SCALE.at(
+                        Location(file=path.name, task=item.task_id),
+                        district=item.district,
+                        indicator=item.indicator,
+                        completed=readable_number(item.completed),
+                        target=readable_number(item.target),
+                        times=readable_number(round(item.completed / item.target)),
+                    )
+                )
     mismatch = sender_mismatch(store, contacts, meta.unit, raw.sha256, Location(file=path.name))
     if mismatch:
         outcome.problems.append(mismatch)
     fetched = store.fetched_file(raw.sha256)
     archive = _archive(workspace, path, raw.sha256, form_period.key, raw.kind)
+    if archive is None:
+        return reject(FILE_CHANGED)
     had_earlier = store.has_return(meta.unit, form_period.key)
+    mtime = datetime.fromtimestamp(path.stat().st_mtime).isoformat(timespec="microseconds")
+    if raw.saved_at and raw.saved_at > (datetime.now() + FUTURE_TOLERANCE).isoformat(timespec="seconds"):
+        outcome.problems.append(
+            FORM_FUTURE_SAVED_TIME.at(Location(file=path.name), saved_at=raw.saved_at.replace("T", " "))
+        )
     record = ReturnRecord(
         sha256=raw.sha256,
         period=form_period.key,
         unit=meta.unit,
         file_name=path.name,
         archive=str(archive.relative_to(workspace.root)),
-        saved_at=raw.saved_at or datetime.fromtimestamp(path.stat().st_mtime).isoformat(timespec="seconds"),
+        saved_at=raw.saved_at or mtime[:19],
+        arrived_at=(fetched.received_at if fetched and fetched.received_at else "") or mtime,
         form_version=meta.version,
         reporter=content.reporter,
         phone=content.phone,
@@ -339,6 +405,28 @@ def _merge(
     return outcome
 
 
+def _identity_problem(store: Store, key: bytes, meta: FormMeta, period: Period, location: Location) -> Problem | None:
+    """``form.identity-changed`` when the hidden sheet is not what we wrote into the form sent to that unit for
+    that period (or its identity was removed from a form that had one), else ``None``. Forms written before forms
+    carried an identity are taken as they are."""
+    if meta.identity:
+        expected = identity_digest(
+            key,
+            meta.workspace,
+            meta.unit,
+            meta.period,
+            meta.tasks.items(),
+            [(k, task_id, row, district) for k, (task_id, row, district) in meta.indicators.items()],
+        )
+        if same_identity(expected, meta.identity):
+            return None
+    elif meta.version < IDENTITY_VERSION and all(
+        f.version < IDENTITY_VERSION for f in store.forms(period.key) if f.unit == meta.unit
+    ):
+        return None
+    return FORM_IDENTITY_CHANGED.at(location, unit=meta.unit, period=period.label)
+
+
 def sender_mismatch(
     store: Store, contacts: dict[str, Contact], unit: str, sha256: str, location: Location
 ) -> Problem | None:
@@ -353,16 +441,17 @@ def sender_mismatch(
     return MAIL_SENDER_MISMATCH.at(location, sender=fetched.sender, unit=unit, addresses="、".join(contact.emails))
 
 
-def _archive(workspace: Workspace, path: Path, sha256: str, period: str, kind: str) -> Path:
-    """Keep the original bytes under ``.reporter/archive/<period>/<sha256>.<kind>`` (written atomically)."""
+def _archive(workspace: Workspace, path: Path, sha256: str, period: str, kind: str) -> Path | None:
+    """Keep the original bytes under ``.reporter/archive/<period>/<sha256>.<kind>`` (written atomically); ``None``
+    when the file no longer has the bytes that were read (it changed while the batch ran)."""
     target = workspace.archive_dir / period / f"{sha256}.{kind}"
     if target.exists():
         return target
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temp = target.with_name(f".{target.name}.tmp")
-        shutil.copyfile(path, temp)
-        os.replace(temp, target)
-    except OSError as exc:
-        raise OutputError(f"无法归档 {path.name}：{exc.strerror or exc}") from exc
+    with replacing(target) as temp:
+        try:
+            shutil.copyfile(path, temp)
+        except OSError as exc:
+            raise OutputError(os_error_message(exc, target)) from exc
+        if whole_file_sha256(temp) != sha256:
+            return None  # the temporary copy is removed, nothing is kept
     return target

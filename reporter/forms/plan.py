@@ -14,7 +14,7 @@ from reporter.model import COOPERATING, LEAD, LIVELIHOOD, ROLE_LABELS, AnswerVal
 from reporter.notices.units import UnitDirectory
 from reporter.periods import Period, time_progress
 
-FORM_VERSION = 1
+FORM_VERSION = 2  # 2: the hidden sheet carries the form's keyed identity
 FORM_MARKER = "reporter-form"
 META_SHEET = "_reporter"
 TASKS_SHEET = "填报任务"
@@ -109,6 +109,7 @@ class FormPlan:
     contact: str
     tasks: list[FormTask] = field(default_factory=list)
     indicators: list[FormIndicator] = field(default_factory=list)
+    identity: str = ""  # the keyed digest of what the form is (reporter.forms.identity), written in its hidden sheet
 
     @property
     def lead_count(self) -> int:

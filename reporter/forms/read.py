@@ -61,6 +61,7 @@ class FormMeta:
     indicators: dict[str, tuple[str, int, str]] = field(default_factory=dict)  # key -> (task id, row, district)
     tasks_sheet: str = TASKS_SHEET
     indicators_sheet: str = ""
+    identity: str = ""
 
 
 @dataclass
@@ -119,6 +120,7 @@ def read_meta(workbook: RawWorkbook) -> FormMeta | None:
         meta.due = values.get("due", "")
         meta.tasks_sheet = values.get("tasks_sheet", TASKS_SHEET)
         meta.indicators_sheet = values.get("indicators_sheet", "")
+        meta.identity = values.get("identity", "")
         return meta
     return None
 

@@ -10,10 +10,13 @@ Percent (完成进度) rules, documented in the README:
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time
+
+from reporter.text import shown_value
 
 STATUSES = ("已完成", "正常推进", "进度滞后", "未启动", "其他")
 
@@ -50,6 +53,7 @@ _STATUS_SYNONYMS = {
     "其它": "其他",
 }
 
+MAX_AMOUNT = 1e12  # no indicator of a city or a province counts beyond this: a larger figure is a slip or a probe
 _NUMBER = re.compile(r"^([+-]?\d+(?:\.\d+)?)\s*(%?)$")
 _PUNCT = re.compile(r"[\s，,。.、；;：:！!？?（）()\[\]【】“”\"'‘’✓√✔]")
 
@@ -88,7 +92,7 @@ def parse_percent(value: object) -> Parsed:
     if value is None or (isinstance(value, str) and not value.strip()):
         return Parsed(None)
     if isinstance(value, bool) or isinstance(value, date | datetime | time):
-        return Parsed(error=f"“{clean_text(value)}”不是百分数，请填写0到100之间的数字")
+        return Parsed(error=f"“{shown_value(clean_text(value))}”不是百分数，请填写0到100之间的数字")
     fraction_note = ""
     if isinstance(value, int | float):
         number = float(value)
@@ -96,14 +100,14 @@ def parse_percent(value: object) -> Parsed:
     else:
         match = _NUMBER.match(_ascii_number_text(str(value)))
         if not match:
-            return Parsed(error=f"“{clean_text(value)}”不是数字，请填写0到100之间的数字（如 80）")
+            return Parsed(error=f"“{shown_value(clean_text(value))}”不是数字，请填写0到100之间的数字（如 80）")
         number = float(match.group(1))
         explicit_percent = bool(match.group(2))
     if not explicit_percent and 0 < number < 1:
         fraction_note = f"填写的“{clean_text(value)}”按小数理解为{number * 100:g}%"
         number *= 100
-    if number < 0 or number > 100:
-        return Parsed(error=f"完成进度“{clean_text(value)}”超出范围，应在0到100之间")
+    if not math.isfinite(number) or number < 0 or number > 100:
+        return Parsed(error=f"完成进度“{shown_value(value)}”超出范围，应在0到100之间")
     return Parsed(round(number, 2), note=fraction_note)
 
 
@@ -124,16 +128,20 @@ def parse_amount(value: object) -> Parsed:
     if value is None or (isinstance(value, str) and not value.strip()):
         return Parsed(None)
     if isinstance(value, bool) or isinstance(value, date | datetime | time):
-        return Parsed(error=f"“{clean_text(value)}”不是数字")
+        return Parsed(error=f"“{shown_value(clean_text(value))}”不是数字")
     if isinstance(value, int | float):
         number = float(value)
     else:
         match = _NUMBER.match(_ascii_number_text(str(value)))
         if not match or match.group(2):
-            return Parsed(error=f"“{clean_text(value)}”不是数字，请只填写数字（计量单位见左侧）")
+            return Parsed(error=f"“{shown_value(clean_text(value))}”不是数字，请只填写数字（计量单位见左侧）")
         number = float(match.group(1))
+    if not math.isfinite(number):
+        return Parsed(error=f"完成数“{shown_value(value)}”不是有效数字，请填写实际完成的数量")
     if number < 0:
-        return Parsed(error=f"完成数“{clean_text(value)}”不能为负数")
+        return Parsed(error=f"完成数“{shown_value(value)}”不能为负数")
+    if number > MAX_AMOUNT:
+        return Parsed(error=f"完成数“{shown_value(value)}”大得不合常理，请核实后填写实际完成的数量（计量单位见左侧）")
     return Parsed(number)
 
 

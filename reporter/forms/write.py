@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from reporter.errors import WorkspaceError
+from reporter.forms.identity import identity_digest
 from reporter.forms.plan import FORM_VERSION, FormPlan, indicator_key, plan_forms
 from reporter.io.formbook import write_form
 from reporter.io.xlsx import Column, Sheet, write_workbook
@@ -62,6 +63,9 @@ def make_forms(workspace: Workspace, store: Store, snapshot: PeriodSnapshot, due
         previous=previous,
         previous_indicators=previous_indicators,
     )
+    secret = store.form_key()
+    for plan in plans:
+        plan.identity = form_identity(secret, plan)
     folder = workspace.forms_dir / period.key
     result = FormsResult(period, due, folder, folder / MANIFEST_NAME, plans)
     jobs = [FormJob(plan, folder / plan.file_name, workspace.font, workspace.title_font) for plan in plans]
@@ -78,6 +82,17 @@ def make_forms(workspace: Workspace, store: Store, snapshot: PeriodSnapshot, due
         result.manifest, [_manifest_sheet(workspace, result)], font=workspace.font, title_font=workspace.title_font
     )
     return result
+
+
+def form_identity(key: bytes, plan: FormPlan) -> str:
+    return identity_digest(
+        key,
+        plan.workspace,
+        plan.unit,
+        plan.period.key,
+        [(t.id, t.role) for t in plan.tasks],
+        [(i.key, i.task_id, i.row, i.district) for i in plan.indicators],
+    )
 
 
 @dataclass

@@ -329,6 +329,7 @@ def _metadata(ws: Worksheet, plan: FormPlan) -> None:
         ["created", datetime.now().isoformat(timespec="seconds")],
         ["tasks_sheet", TASKS_SHEET],
         ["indicators_sheet", INDICATORS_SHEET if plan.indicators else ""],
+        ["identity", plan.identity],
     ]
     rows += [["task", task.id, task.role] for task in plan.tasks]
     rows += [["indicator", item.key, item.task_id, item.row, item.district] for item in plan.indicators]

@@ -28,7 +28,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 from docxtpl import DocxTemplate
 
-from reporter.errors import OutputError
+from reporter.io.files import replacing
 from reporter.settings import WordFonts
 
 LINE_PITCH_PT = 28.95  # 225 mm / 22 lines
@@ -384,17 +384,8 @@ def _style_fonts(document: DocumentObject) -> dict[str, str]:
 
 def save_document(document: DocumentObject, path: Path) -> None:
     """Save atomically (temporary file, then rename)."""
-    temp = path.with_name(f".{path.name}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    with replacing(path) as temp:
         document.save(str(temp))
-        temp.replace(path)
-    except PermissionError as exc:
-        temp.unlink(missing_ok=True)
-        raise OutputError(f"无法写入 {path}：文件可能正在 Word/WPS 中打开，请关闭后重试") from exc
-    except OSError as exc:
-        temp.unlink(missing_ok=True)
-        raise OutputError(f"无法写入 {path}：{exc.strerror or exc}") from exc
 
 
 def set_alignment(para: Paragraph, alignment: ParagraphAlignment) -> None:

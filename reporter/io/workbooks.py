@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import cast
+from xml.parsers import expat
 
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
@@ -48,6 +49,7 @@ from reporter.problems import (
     RESAVE_ADVICE,
     ProblemType,
 )
+from reporter.text import readable_number
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
@@ -63,9 +65,6 @@ ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".et", ".ods")
 
-_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})(\d{1,7})"')
-_CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s>/]")
-_DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _ENCRYPTED_MARKERS = ("EncryptedPackage".encode("utf-16-le"), "EncryptionInfo".encode("utf-16-le"))
 _RESAVE = RESAVE_ADVICE
 
@@ -253,22 +252,63 @@ def _check_xml_parts(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -
             data = _member(archive, name, limit=MAX_UNCOMPRESSED_BYTES)
         except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
             raise WorkbookRejected(FILE_CORRUPT, detail=f"文件已损坏或不完整（部件 {name} 无法解压）") from exc
-        if _DTD.search(data):
-            raise WorkbookRejected(FILE_XML_DTD, part=name)
-        if name.startswith("xl/worksheets/") or name == "content.xml":
-            _check_cells(name, data)
+        scan_xml(name, data, cells=name.startswith("xl/worksheets/"))
 
 
-def _check_cells(name: str, data: bytes) -> None:
-    cells = len(_CELL_TAG.findall(data))
-    if cells > MAX_CELLS:
-        raise WorkbookRejected(FILE_TOO_MANY_CELLS, part=name, cells=cells)
-    max_row = max_column = 0
-    for letters, digits in _CELL_REF.findall(data):
-        max_row = max(max_row, int(digits))
-        max_column = max(max_column, _column_number(letters))
+_REFERENCE = re.compile(r"\$?([A-Za-z]+)\$?(\d+)")
+
+
+def scan_xml(name: str, data: bytes, *, cells: bool = False) -> None:
+    """Parse one XML part with expat, refusing a DTD or an entity declaration as defusedxml's ``forbid_dtd`` does
+    (the handler raises before anything can be declared or expanded). In a worksheet (``cells``), count the cells
+    and check every cell and row position, whatever the quoting, spacing or namespace prefix: a cell at
+    XFD1048576 would make the reader allocate for the whole range. Raises ``WorkbookRejected``."""
+    parser = expat.ParserCreate()  # no namespace processing: tags keep their prefix (``c``, ``x:c``)
+    counted = [0, 0, 0]  # cells, farthest row, farthest column
+
+    def refuse(*_: object) -> None:
+        raise WorkbookRejected(FILE_XML_DTD, part=name)
+
+    def refuse_external(*_: object) -> int:
+        raise WorkbookRejected(FILE_XML_DTD, part=name)
+
+    def start(tag: str, attributes: dict[str, str]) -> None:
+        local = tag.rpartition(":")[2]
+        if local == "c":
+            counted[0] += 1
+            reference = attributes.get("r")
+            if reference is not None:
+                found = _REFERENCE.fullmatch(reference.strip())
+                if found is None:
+                    raise WorkbookRejected(FILE_CORRUPT, detail=f"文件内容已损坏（部件 {name} 中有无效的单元格位置）")
+                letters, digits = found.groups()
+                column = _column_number(letters.upper().encode()) if len(letters) <= 4 else MAX_COLUMNS * 1000
+                _extend(counted, int(digits) if len(digits) <= 12 else 10**12, column)
+        elif local == "row" and (row := attributes.get("r", "").strip()):
+            _extend(counted, int(row) if row.isdigit() and len(row) <= 12 else 10**12, 0)
+
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.UnparsedEntityDeclHandler = refuse
+    parser.ExternalEntityRefHandler = refuse_external
+    if cells:
+        parser.StartElementHandler = start
+    try:
+        parser.Parse(data, True)
+    except expat.ExpatError as exc:
+        raise WorkbookRejected(FILE_CORRUPT, detail=f"文件内容已损坏（部件 {name} 不是有效的 XML）") from exc
+    cells_found, max_row, max_column = counted
+    if cells_found > MAX_CELLS:
+        raise WorkbookRejected(FILE_TOO_MANY_CELLS, part=name, cells=cells_found)
     if max_row > MAX_ROWS or max_column > MAX_COLUMNS:
-        raise WorkbookRejected(FILE_CELL_OUT_OF_RANGE, part=name, max_row=max_row, max_column=max_column)
+        raise WorkbookRejected(
+            FILE_CELL_OUT_OF_RANGE, part=name, max_row=readable_number(max_row), max_column=readable_number(max_column)
+        )
+
+
+def _extend(counted: list[int], row: int, column: int) -> None:
+    counted[1] = max(counted[1], row)
+    counted[2] = max(counted[2], column)
 
 
 MAX_OWN_BYTES = 200 * 1024 * 1024  # the office's own ledger: a province's year of history fits
@@ -294,8 +334,8 @@ def read_own_workbook(path: Path, names: tuple[str, ...]) -> RawWorkbook:
     archive, members = _open_zip(data)
     _check_members(members, limit=MAX_OWN_BYTES * 10)
     for member in members:
-        if member.filename.endswith((".xml", ".rels")) and _DTD.search(_member(archive, member.filename, 4096)):
-            raise WorkbookRejected(FILE_XML_DTD, part=member.filename)
+        if member.filename.endswith((".xml", ".rels")):
+            scan_xml(member.filename, _member(archive, member.filename, limit=MAX_OWN_BYTES * 10))
     present = {m.filename for m in members}
     workbook = RawWorkbook(
         path,

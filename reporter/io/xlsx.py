@@ -10,10 +10,8 @@ through ``write_string`` (a string that starts with ``=`` stays text) without th
 from __future__ import annotations
 
 import math
-import os
 import re
 import shutil
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -26,7 +24,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
-from reporter.errors import OutputError
+from reporter.io.files import replacing
 from reporter.text import display_width
 
 PAPER_A3 = 8
@@ -431,31 +429,16 @@ def save_atomic(
 ) -> Path | None:
     """Have ``write`` write the workbook to a temporary file beside ``path``, back up the old file (the latest
     ``keep`` backups are kept in ``backup_dir``), then rename the new one into place. Return the backup path."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
-        os.close(handle)
-        temp = Path(temp_name)
-        try:
-            write(temp)
-            backup = None
-            if path.exists() and backup_dir is not None:
-                backup_dir.mkdir(parents=True, exist_ok=True)
-                stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-                backup = backup_dir / f"{path.stem}-{stamp}{path.suffix}"
-                shutil.copy2(path, backup)
-                _prune(backup_dir, path, keep)
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(temp, 0o666 & ~umask)
-            os.replace(temp, path)
-            return backup
-        finally:
-            temp.unlink(missing_ok=True)
-    except PermissionError as exc:
-        raise OutputError(f"无法写入 {path}：文件可能正在 Excel/WPS 中打开，请关闭后重试") from exc
-    except OSError as exc:
-        raise OutputError(f"无法写入 {path}：{exc.strerror or exc}") from exc
+    backup = None
+    with replacing(path) as temp:
+        write(temp)
+        if path.exists() and backup_dir is not None:
+            backup_dir.mkdir(parents=True, exist_ok=True)
+            stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+            backup = backup_dir / f"{path.stem}-{stamp}{path.suffix}"
+            shutil.copy2(path, backup)
+            _prune(backup_dir, path, keep)
+    return backup
 
 
 def _prune(backup_dir: Path, path: Path, keep: int) -> None:

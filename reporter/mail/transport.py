@@ -27,6 +27,7 @@ import jinja2
 from jinja2 import meta
 
 from reporter.errors import MailError
+from reporter.io.files import write_bytes_atomic
 from reporter.io.workbooks import WORKBOOK_SUFFIXES
 from reporter.mail.settings import MailSettings
 from reporter.model import MessageHeaders
@@ -152,9 +153,7 @@ def build_message(
 def write_eml(message: EmailMessage, folder: Path, name: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{safe_name(name, '.eml')}"
-    temp = path.with_name(f".{path.name}.tmp")
-    temp.write_bytes(bytes(message))
-    temp.replace(path)
+    write_bytes_atomic(path, bytes(message))
     return path
 
 
@@ -316,9 +315,7 @@ def store_attachment(folder: Path, name: str, data: bytes, known_hashes: set[str
     while path.exists():
         path = folder / f"{stem}({counter}).{suffix}"
         counter += 1
-    temp = path.with_name(f".{path.name}.tmp")
-    temp.write_bytes(data)
-    temp.replace(path)
+    write_bytes_atomic(path, data)
     known_hashes.add(digest)
     return path, digest
 

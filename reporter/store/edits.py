@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from typing import Any
 
 from reporter.model import OFFICE, Answer, CollectiveUnit, OfficeEdit, Target, Task
@@ -230,6 +231,16 @@ class OfficeTables(Database):
 
     def save_run_record(self, key: str, inputs: str, files: dict[str, str]) -> None:
         self.save_ledger_meta({f"run:{key}": json.dumps({"inputs": inputs, "files": files}, ensure_ascii=False)})
+
+    def form_key(self) -> bytes:
+        """The secret that signs the forms' identity (``reporter.forms.identity``), made on first use."""
+        row = self.conn.execute("SELECT value FROM ledger_meta WHERE key = 'form_key'").fetchone()
+        if row is not None:
+            return bytes.fromhex(row[0])
+        key = secrets.token_bytes(32)
+        with self.transaction():
+            self.conn.execute("INSERT OR IGNORE INTO ledger_meta (key, value) VALUES ('form_key', ?)", (key.hex(),))
+        return bytes.fromhex(self.conn.execute("SELECT value FROM ledger_meta WHERE key = 'form_key'").fetchone()[0])
 
     def ledger_meta(self) -> dict[str, str]:
         return {r[0]: r[1] for r in self.conn.execute("SELECT key, value FROM ledger_meta")}

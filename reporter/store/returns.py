@@ -24,6 +24,7 @@ class ReturnRecord:
     archive: str
     saved_at: str
     form_version: int
+    arrived_at: str = ""  # when it reached the office: the mail's date, or the file's time in the returns folder
     reporter: str = ""
     phone: str = ""
     sender: str = ""
@@ -134,8 +135,8 @@ class ReturnTables(Database):
         with self.transaction():
             cursor = self.conn.execute(
                 """INSERT INTO returns (sha256, period, unit, file_name, archive, saved_at, received_at,
-                                        form_version, reporter, phone, sender, current, problems_json)
-                   VALUES (?,?,?,?,?,?,?,?,?,?,?,0,?)""",
+                                        form_version, reporter, phone, sender, current, problems_json, arrived_at)
+                   VALUES (?,?,?,?,?,?,?,?,?,?,?,0,?,?)""",
                 (
                     record.sha256,
                     record.period,
@@ -149,6 +150,7 @@ class ReturnTables(Database):
                     record.phone,
                     record.sender,
                     json.dumps(record.problems, ensure_ascii=False),
+                    record.arrived_at or now(),
                 ),
             )
             return_id = int(cursor.lastrowid or 0)
@@ -169,10 +171,11 @@ class ReturnTables(Database):
         return return_id, current == return_id
 
     def _refresh_current(self, unit: str, period: str) -> int:
-        """Mark the newest return (by the time the unit saved it, then by hash) as the unit's current one."""
+        """Mark the return that reached the office last (then the one collected last) as the unit's current one;
+        never by the saved time written inside the workbook, which the unit's computer sets."""
         newest = int(
             self.conn.execute(
-                "SELECT id FROM returns WHERE unit = ? AND period = ? ORDER BY saved_at DESC, sha256 DESC LIMIT 1",
+                "SELECT id FROM returns WHERE unit = ? AND period = ? ORDER BY arrived_at DESC, id DESC LIMIT 1",
                 (unit, period),
             ).fetchone()[0]
         )

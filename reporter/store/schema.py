@@ -231,4 +231,10 @@ MIGRATIONS: list[str] = [
         at TEXT NOT NULL
     );
     """,
+    # 8: when each return reached the office (the mail's date, or the file's time in the returns folder): the one
+    # that arrived last is current, not the one whose workbook claims the latest saved time
+    """
+    ALTER TABLE returns ADD COLUMN arrived_at TEXT NOT NULL DEFAULT '';
+    UPDATE returns SET arrived_at = received_at;
+    """,
 ]
