@@ -470,6 +470,7 @@ class WordTemplate:
     def set_properties(self, title: str, author: str) -> None:
         """The rendered brief's own core properties: its title and the office, not the template's."""
         properties = self._template.docx.core_properties  # get_docx() would reload the unrendered template
+        title, author = str(word_text(title)), str(word_text(author))  # a unit's name in the title: XML-safe
         properties.title, properties.author, properties.last_modified_by = title, author, author
         properties.keywords = properties.comments = ""
 
