@@ -10,6 +10,7 @@ Templates are ordinary .docx files with Jinja tags (docxtpl), built here once an
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal, TypeAlias
@@ -27,6 +28,8 @@ from docx.styles.style import ParagraphStyle
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 from docxtpl import DocxTemplate
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
 
 from reporter.io.files import replacing
 from reporter.settings import WordFonts
@@ -408,6 +411,32 @@ def set_first_line_indent(para: Paragraph, points: float) -> None:
     para.paragraph_format.first_line_indent = Pt(points)
 
 
+# What XML 1.0 cannot hold: C0 controls other than tab, line feed and carriage return, lone surrogates, U+FFFE/FFFF.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def word_text(value: object) -> object:
+    """A value printed by a Word template (Jinja ``finalize``), before autoescape: as text that WordprocessingML
+    can hold, line ends as ``\\n`` (docxtpl turns them into line breaks, tabs into tabs). Text already escaped
+    (``Markup``, e.g. from ``join``) stays escaped; docxtpl's ``RichText`` and ``Listing``, which escape their own
+    text, pass as they are."""
+    if hasattr(value, "__html__") and not isinstance(value, str):
+        return value
+    text = value if isinstance(value, str) else str(value)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.isprintable():  # most text has no control character
+        text = _NOT_XML.sub("", text)
+    return Markup(text) if isinstance(value, Markup) else text  # dropping controls cannot make markup
+
+
+def word_environment() -> jinja2.Environment:
+    """The Jinja environment Word templates render in: sandboxed (a template edited by the office can reach the
+    report's variables and Jinja's filters, nothing of Python), every printed value escaped for XML, so that a unit's
+    ``&``, ``<`` or ``</w:t>`` is text and never markup, a field or a broken document."""
+    return ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=True, finalize=word_text)
+
+
 class WordTemplate:
     """A .docx with Jinja tags (docxtpl), opened to be checked and rendered.
 
@@ -432,6 +461,7 @@ class WordTemplate:
     def set_properties(self, title: str, author: str) -> None:
         """The rendered brief's own core properties: its title and the office, not the template's."""
         properties = self._template.docx.core_properties  # get_docx() would reload the unrendered template
+        title, author = str(word_text(title)), str(word_text(author))  # a unit's name in the title: XML-safe
         properties.title, properties.author, properties.last_modified_by = title, author, author
         properties.keywords = properties.comments = ""
 

@@ -25,6 +25,8 @@ from typing import Any
 
 import jinja2
 from jinja2 import meta
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from reporter.errors import MailError
 from reporter.io.files import write_bytes_atomic
@@ -100,9 +102,31 @@ def template_text(folder: Path, name: str) -> tuple[str, bool]:
     return DEFAULT_TEMPLATES[name], True
 
 
+# Control characters a plain-text mail cannot carry (tab and line ends stay): dropped from every printed value.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x85\u2028\u2029]")
+
+
+def mail_text(value: object) -> str:
+    """A value printed by a mail template (Jinja ``finalize``): text without control characters, line ends as
+    ``\\n``, so that a value can never add a header line (the subject is the first line, and the message refuses
+    a line end in a header)."""
+    text = str(value)
+    if text.isprintable():  # most values
+        return text
+    return _CONTROLS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def mail_environment() -> jinja2.Environment:
+    """Mail templates are plain text: no autoescape, but sandboxed (an edited template reaches the variables and
+    Jinja's filters, nothing of Python)."""
+    return ImmutableSandboxedEnvironment(
+        undefined=jinja2.StrictUndefined, keep_trailing_newline=True, finalize=mail_text
+    )
+
+
 def render_mail(name: str, text: str, context: dict[str, Any]) -> tuple[str, str]:
     """Subject (first line ``主题：…``) and body; unknown variables are named in the error."""
-    environment = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    environment = mail_environment()
     try:
         missing = sorted(meta.find_undeclared_variables(environment.parse(text)) - set(context))
         if missing:
@@ -114,6 +138,13 @@ def render_mail(name: str, text: str, context: dict[str, Any]) -> tuple[str, str
         raise MailError(f"邮件模板 {name} 有语法错误（第{exc.lineno}行）：{exc.message}") from exc
     except jinja2.UndefinedError as exc:
         raise MailError(f"邮件模板 {name} 中的变量有误：{exc.message}") from exc
+    except (SecurityError, OverflowError) as exc:  # the sandbox's refusals (OverflowError: a huge range)
+        detail = str(exc).rstrip(".")
+        raise MailError(
+            f"邮件模板 {name} 含有不允许的写法（{detail}），为安全起见未生成邮件。"
+            "模板中只能使用邮件提供的变量和 Jinja 过滤器，不能访问 Python 的内部属性或函数；"
+            "请修改模板，或删除后重新运行以生成默认模板"
+        ) from exc
     first, _, rest = rendered.lstrip("\ufeff").partition("\n")
     if not first.startswith(("主题：", "主题:")):
         raise MailError(f"邮件模板 {name} 的第一行应为“主题：……”")

@@ -10,6 +10,7 @@ and ``SourceText.line_numbers`` keeps the source line of each line.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,9 @@ TEXT_SUFFIXES = (".txt", ".text")
 DOCUMENT_SUFFIXES = (".docx", ".html", ".htm", ".pdf", ".xlsx", ".xls", ".et", ".csv", ".doc", ".wps")
 NOTICE_SUFFIXES = TEXT_SUFFIXES + DOCUMENT_SUFFIXES
 MAX_NOTICE_BYTES = 20 * 1024 * 1024
+# Control characters no office file can hold (tab stays; line ends have split the lines): dropped when a notice is
+# read, so that a task's text and its units' names are the same in the store, the forms, the ledger and the briefs.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -59,11 +63,17 @@ def read_notice_file(path: Path, lexicon: Lexicon | None = None) -> SourceText:
         raise SourceError(f"{path.name}：文件是空的")
     sha256 = hashlib.sha256(data).hexdigest()
     if suffix in (".html", ".htm"):
-        return _recovered(path, _document_lines(path, suffix, data), suffix[1:], sha256, lexicon)
+        return _recovered(path, _printable(_document_lines(path, suffix, data)), suffix[1:], sha256, lexicon)
     if suffix in DOCUMENT_SUFFIXES:
-        return SourceText(path=path, lines=_document_lines(path, suffix, data), encoding=suffix[1:], sha256=sha256)
+        return SourceText(
+            path=path, lines=_printable(_document_lines(path, suffix, data)), encoding=suffix[1:], sha256=sha256
+        )
     text, encoding = decode_text(data, path.name)
-    return _recovered(path, text.splitlines(), encoding, sha256, lexicon)
+    return _recovered(path, _printable(text.splitlines()), encoding, sha256, lexicon)
+
+
+def _printable(lines: list[str]) -> list[str]:
+    return [line if line.isprintable() else _CONTROLS.sub("", line) for line in lines]
 
 
 def _recovered(path: Path, lines: list[str], encoding: str, sha256: str, lexicon: Lexicon | None) -> SourceText:

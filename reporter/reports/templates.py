@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.exceptions import SecurityError
 
 from reporter.errors import TemplateError
 from reporter.io.word import (
@@ -32,6 +33,7 @@ from reporter.io.word import (
     set_keep_with_next,
     set_right_indent,
     table,
+    word_environment,
 )
 from reporter.settings import WordFonts
 
@@ -485,7 +487,7 @@ def render(template: Path, context: dict[str, Any], output: Path) -> None:
     """Render a docxtpl template; a broken template or an unknown variable is a ``TemplateError`` naming both."""
     try:
         document = WordTemplate(template)
-        environment = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
+        environment = word_environment()
         missing = sorted(_variables(template, document, environment) - set(context))
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(f"模板 {template.name} 有语法错误（第{exc.lineno}行附近）：{exc.message}") from exc
@@ -502,6 +504,13 @@ def render(template: Path, context: dict[str, Any], output: Path) -> None:
         document.render(context, environment)
     except jinja2.UndefinedError as exc:
         raise TemplateError(f"模板 {template.name} 中的变量有误：{exc.message}（可用的字段见 README）") from exc
+    except (SecurityError, OverflowError) as exc:  # the sandbox's refusals (OverflowError: a huge range)
+        detail = str(exc).rstrip(".")
+        raise TemplateError(
+            f"模板 {template.name} 含有不允许的写法（{detail}），为安全起见已停止出具。"
+            "模板中只能使用报告提供的变量和 Jinja 过滤器，不能访问 Python 的内部属性或函数；"
+            "请修改模板，或删除后重新运行以生成默认模板"
+        ) from exc
     except jinja2.TemplateError as exc:
         raise TemplateError(f"模板 {template.name} 渲染失败：{exc}") from exc
     document.set_properties(str(context.get("title", "")), str(context.get("office", "")))
