@@ -420,6 +420,10 @@ imap_port = 993
 imap_security = "ssl"
 imap_user = ""            # 密码：环境变量 REPORTER_IMAP_PASSWORD 或系统钥匙串
 imap_folder = "INBOX"
+# 发件邮箱的“已发送”文件夹（邮件服务器把经它发出的邮件存在这里，如 "Sent" 或 "已发送"）。发送中途断线、
+# 不能确定某封邮件是否已发出时，reporter 到这里按邮件编号（Message-ID）核实，已发出的不再重发；留空则不核实，
+# 由督查室向单位核实后用 --resend 决定是否重发
+imap_sent_folder = ""
 
 # 通知用语（可选）：本地通知中出现、而 reporter 尚不认识的字段名或用语，在此补充即可，无需等待新版本。
 # labels 写“原文字段名 = 对应字段”，对应字段为 牵头领导、联系领导、牵头单位、责任单位、配合单位、责任人、

@@ -160,3 +160,12 @@ def test_the_template_written_by_init_knows_every_key(tmp_path):
     uncommented = text.replace("# [[districts]]", "[[districts]]").replace("# name =", "name =")
     load_workspace(_write(tmp_path / "a", text))
     load_workspace(_write(tmp_path / "b", uncommented, bom=True))
+
+
+def test_a_sent_folder_needs_an_imap_server(tmp_path):
+    root = _write(tmp_path / "ws", BASE.replace("[mail]\n", '[mail]\nimap_sent_folder = "已发送"\n'))
+    with pytest.raises(ConfigError) as raised:
+        load_workspace(root)
+    assert str(raised.value) == (
+        f"{root / 'reporter.toml'}：[mail] 设置了 imap_sent_folder，还需设置收件服务器 imap_host 和 imap_user"
+    )
