@@ -13,6 +13,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from reporter.errors import MailError
 from reporter.mail.transport import SmtpSender, imap_mailbox, message_id_for, safe_name
 from reporter.model import MailLogEntry
 from reporter.store import Store
@@ -443,3 +444,20 @@ def test_a_message_id_is_the_same_for_one_attempt_and_only_for_it():
 )
 def test_imap_folder_names(name, wire):
     assert imap_mailbox(name) == wire
+
+
+def test_a_refused_login_leaves_nothing_of_unknown_fate(tmp_path, monkeypatch, smtp_server):
+    root = mail_workspace(tmp_path / "ws", monkeypatch, smtp=smtp_server)
+    real_connect = SmtpSender._connect
+
+    def refuse(self):
+        raise MailError("邮件服务器 127.0.0.1 拒绝登录（账号或密码错误）：535")
+
+    monkeypatch.setattr(SmtpSender, "_connect", refuse)
+    refused = invoke("-w", root, "send", "--period", "2021-06")
+    assert refused.exit_code == 1 and "拒绝登录" in flat(refused.output)
+    assert [r.status for r in _log(root).values()] == ["failed"]  # recorded as about to go, then as never sent
+    monkeypatch.setattr(SmtpSender, "_connect", real_connect)
+    result = invoke("-w", root, "send", "--period", "2021-06")
+    assert "发送8封" in flat(result.output) and "是否发出不明" not in flat(result.output)
+    assert set(_per_unit(smtp_server).values()) == {1} and len(smtp_server.received) == 8

@@ -241,6 +241,9 @@ def send_mail(
                 store.answer_mail(row_id, PENDING, recipients, detail)  # still pending: its fate is unknown
                 result.outcomes.append(SendOutcome(unit, UNKNOWN, recipients, detail))
                 continue
+            except Exception as exc:  # e.g. the login refused: the message never went out (else UncertainDelivery)
+                store.answer_mail(row_id, FAILED, recipients, f"{type(exc).__name__} {exc}".strip())
+                raise
             delivered = [r for r in recipients if r not in refused]
             detail = "；".join([*filter(None, [retry_note]), *(f"{a} 被拒：{why}" for a, why in refused.items())])
             status = FAILED if all(a in refused for a in contact.emails) else SENT  # the unit itself got nothing

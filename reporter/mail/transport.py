@@ -259,6 +259,11 @@ class SmtpSender:
                     self.close()
                     raise UncertainDelivery(f"{type(exc).__name__} {exc}".strip()) from exc
                 error = exc
+            except Exception as exc:  # anything else: not sent unless the message had started to go out
+                if self.connection is not None and self.connection.data_started:
+                    self.close()
+                    raise UncertainDelivery(f"{type(exc).__name__} {exc}".strip()) from exc
+                raise
             self.close()
             if attempt < self.settings.retries:
                 self.sleep(delay)
