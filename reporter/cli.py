@@ -562,7 +562,7 @@ def _send(ctx: click.Context, kind: str, period_key: str | None, dry_run: bool, 
     period, result = mail_units(_workspace(ctx), period_key, kind=kind, dry_run=dry_run, **options)
     title = f"{period.label}填报表发送情况" if kind == "form" else f"{period.label}催报情况"
     _print_send(_console(), result, title)
-    if result.count("failed") or result.count("no-address"):
+    if result.count("failed") or result.count("no-address") or result.count("unknown"):
         ctx.exit(1)
 
 
@@ -570,7 +570,14 @@ def _print_send(console: Console, result: SendResult, title: str) -> None:
     table = Table(title=title, title_justify="left")
     for heading in ("单位", "结果", "收件人", "说明"):
         table.add_column(heading, overflow="fold")
-    styles = {"sent": "green", "outbox": "cyan", "skipped": "dim", "failed": "red", "no-address": "yellow"}
+    styles = {
+        "sent": "green",
+        "outbox": "cyan",
+        "skipped": "dim",
+        "failed": "red",
+        "no-address": "yellow",
+        "unknown": "bold red",
+    }
     for outcome in result.outcomes:
         detail = outcome.detail or (str(outcome.path) if outcome.path else "")
         table.add_row(
@@ -584,8 +591,16 @@ def _print_send(console: Console, result: SendResult, title: str) -> None:
         console.print(f"已生成默认邮件模板：templates/{name}（可修改措辞）")
     console.print(
         f"发送{result.count('sent')}封，存为 .eml {result.count('outbox')}封，跳过{result.count('skipped')}个，"
-        f"失败{result.count('failed')}个，无邮箱{result.count('no-address')}个。"
+        f"失败{result.count('failed')}个，无邮箱{result.count('no-address')}个"
+        + (f"，是否发出不明{result.count('unknown')}个。" if result.count("unknown") else "。")
     )
+    for line in result.unknown_messages():
+        console.print(f"[bold red]请核实：[/]{escape(line)}")
+    if result.count("unknown") and not result.sent_folder:
+        console.print(
+            "在 reporter.toml 的 [mail] 中设置 imap_sent_folder（发件邮箱的“已发送”文件夹）后，"
+            "reporter 会先到该文件夹按邮件编号核实，已发出的不再重发，未发出的自动补发。"
+        )
     if result.outbox:
         console.print("未配置发件服务器或使用了 --dry-run：邮件已存为 .eml 文件，可用邮件客户端打开后发送。")
     _print_problems(console, result.problems)
@@ -594,13 +609,20 @@ def _print_send(console: Console, result: SendResult, title: str) -> None:
 @main.command()
 @period_option
 @click.option("--dry-run", is_flag=True, help="不发送，只把邮件存为 output/outbox/<报送期>/ 下的 .eml 文件。")
-@click.option("--resend", multiple=True, metavar="单位", help="再次发送给这个单位（可重复）。")
+@click.option(
+    "--resend",
+    multiple=True,
+    metavar="单位",
+    help="再次发送给这个单位（可重复），包括上次发送中断、是否发出不明的单位。",
+)
 @click.pass_context
 def send(ctx: click.Context, period_key: str | None, dry_run: bool, resend: tuple[str, ...]) -> None:
     """把填报表作为附件发送给每个单位（收件人来自 input/通讯录.xlsx）；已发过的单位不会重复发送。
 
     发件服务器在 reporter.toml 的 [mail] 中配置，密码用环境变量 REPORTER_SMTP_PASSWORD 或系统钥匙串。
-    退出码：0 全部发出；1 有单位发送失败或没有邮箱。
+    发送中途断线、不能确定是否已发出的邮件不会自动重发：配置了 imap_sent_folder 的到“已发送”文件夹核实，
+    否则列出单位，由督查室核实后用 --resend 单位 重发。
+    退出码：0 全部发出；1 有单位发送失败、没有邮箱或是否发出不明。
 
     示例：reporter send --period 2021-06 --dry-run
     """
@@ -611,13 +633,21 @@ def send(ctx: click.Context, period_key: str | None, dry_run: bool, resend: tupl
 @period_option
 @click.option("--dry-run", is_flag=True, help="不发送，只把催报邮件存为 .eml 文件。")
 @click.option("--again", is_flag=True, help="今天已催报过的单位也再发一次。")
+@click.option(
+    "--resend",
+    multiple=True,
+    metavar="单位",
+    help="再次催报这个单位（可重复），包括今天发送中断、是否发出不明的单位。",
+)
 @click.pass_context
-def remind(ctx: click.Context, period_key: str | None, dry_run: bool, again: bool) -> None:
+def remind(ctx: click.Context, period_key: str | None, dry_run: bool, again: bool, resend: tuple[str, ...]) -> None:
     """向尚未报送的单位发送催报邮件（附填报表），并记录催报次数（reporter status 中可见）。
+
+    与 send 一样，发送中断、是否发出不明的催报不会自动重发（见 reporter send --help）。
 
     示例：reporter remind --period 2021-06
     """
-    _send(ctx, "reminder", period_key, dry_run, again=again)
+    _send(ctx, "reminder", period_key, dry_run, again=again, resend=resend)
 
 
 @main.command()

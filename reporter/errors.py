@@ -15,6 +15,16 @@ class ConfigError(WorkspaceError, ValueError):
     """A value in ``reporter.toml`` is wrong."""
 
 
+class UnknownKeyError(ConfigError):
+    """``reporter.toml`` has a key no table knows (often a typo); ``suggestion`` is the closest known key or ``""``."""
+
+    def __init__(self, message: str, *, table: str, key: str, suggestion: str) -> None:
+        super().__init__(message)
+        self.table = table
+        self.key = key
+        self.suggestion = suggestion
+
+
 class SourceError(ReporterError, ValueError):
     """A notice file cannot be read as text at all (missing, empty, undecodable, unsupported)."""
 

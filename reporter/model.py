@@ -453,10 +453,11 @@ class MailLogEntry:
     kind: str
     recipients: str
     message_id: str
-    status: str
+    status: str  # sent, failed, outbox; pending: handed to the server, its answer not (yet) recorded
     attachment_sha256: str
     detail: str
     at: str
+    attempt: int = 0  # 1, 2, … for this unit, period and kind; 0 in records older than the attempt count
 
 
 @dataclass(frozen=True)

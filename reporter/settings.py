@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from reporter.errors import ConfigError, WorkspaceError
+from reporter.errors import ConfigError, UnknownKeyError, WorkspaceError
 from reporter.mail.settings import MailSettings, settings_from_config
-from reporter.notices.lexicon import Lexicon, LexiconError, default_lexicon
+from reporter.notices.lexicon import WORD_LISTS, Lexicon, LexiconError, default_lexicon
 from reporter.notices.units import DISTRICT_KIND, ZONE_KIND, District, UnitDirectory
 from reporter.periods import PERIOD_KINDS, LightRules, Period, parse_period
 
@@ -156,7 +157,7 @@ def load_workspace(root: Path | None = None) -> Workspace:
     if not config_path.is_file():
         raise WorkspaceError(f"{root} 不是 reporter 工作区：缺少 {CONFIG_NAME}（可用 reporter init 新建）")
     try:
-        data = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        data = tomllib.loads(config_path.read_text(encoding="utf-8-sig"))  # Notepad saves UTF-8 with a BOM
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{config_path} 不是 UTF-8 编码，请用记事本“另存为 UTF-8”后重试") from exc
     except tomllib.TOMLDecodeError as exc:
@@ -165,8 +166,9 @@ def load_workspace(root: Path | None = None) -> Workspace:
 
 
 def workspace_from_config(root: Path, data: dict, config_path: Path | None = None) -> Workspace:
-    """Build a ``Workspace`` from parsed TOML, checking every value."""
+    """Build a ``Workspace`` from parsed TOML, checking every value (and refusing keys it does not know)."""
     where = config_path or root / CONFIG_NAME
+    _check_keys(data, where)
     section = _table(data, "workspace", where)
     ledger = _table(data, "ledger", where)
     workspace = Workspace(
@@ -235,6 +237,71 @@ def workspace_from_config(root: Path, data: dict, config_path: Path | None = Non
     codes = _table(data, "notices", where)
     workspace.notice_codes = {str(k): str(v.get("code", "")) for k, v in codes.items() if isinstance(v, dict)}
     return workspace
+
+
+# The keys each table of reporter.toml knows; [aliases] and the tables' names in [notices] are the office's own.
+TABLE_KEYS: dict[str, tuple[str, ...]] = {
+    "workspace": ("name", "office", "contact"),
+    "ledger": ("file", "font", "title_font"),
+    "districts": ("name", "short", "kind", "government", "aliases"),
+    "periods": ("kind", "current", "due_day"),
+    "progress": ("yellow_gap", "not_started_red_after_month"),
+    "report": (
+        *(f"{f.name}_font" for f in fields(WordFonts)),
+        *(f.name for f in fields(BriefSettings)),
+    ),
+    "mail": tuple(f.name for f in fields(MailSettings)),
+    "lexicon": ("labels", *WORD_LISTS),
+    "notices": ("code",),  # in each [notices."文件名"]
+}
+TOP_LEVEL = (*TABLE_KEYS, "aliases")
+# Keys refused with a message of their own (a password in [mail]) rather than as unknown.
+_REFUSED_ELSEWHERE = {"mail": ("password", "smtp_password", "imap_password")}
+
+
+def _check_keys(data: dict, where: Path) -> None:
+    """Refuse the first key no table knows, naming the file, the table, the key and the closest known key."""
+    _refuse_unknown(data, TOP_LEVEL, where, "")
+    for name, known in TABLE_KEYS.items():
+        value = data.get(name)
+        if name == "districts":
+            items = value if isinstance(value, list) else []
+            for i, item in enumerate(items, start=1):
+                if isinstance(item, dict):
+                    _refuse_unknown(item, known, where, f"第{i}个 [[districts]]")
+        elif name == "notices":
+            for file, table in (value if isinstance(value, dict) else {}).items():
+                if isinstance(table, dict):
+                    _refuse_unknown(table, known, where, f'[notices."{file}"]')
+        elif isinstance(value, dict):
+            _refuse_unknown(value, known, where, f"[{name}]", skip=_REFUSED_ELSEWHERE.get(name, ()))
+
+
+def _refuse_unknown(table: dict, known: tuple[str, ...], where: Path, label: str, skip: tuple[str, ...] = ()) -> None:
+    """``label`` names the table as the office sees it (``[mail]``, ``第2个 [[districts]]``); ``""``: the top level.
+
+    ``skip``: keys refused later with a message of their own.
+    """
+    for key in table:
+        if key in known or key in skip:
+            continue
+        close = difflib.get_close_matches(key, known, n=1)
+        suggestion = close[0] if close else ""
+        if not label:  # the top level holds tables: show them as [name]
+            shown, hint = (f"[{key}]", f"[{suggestion}]") if isinstance(table[key], dict) else (key, suggestion)
+            place = (
+                f"{where} 中没有 {shown} 这一节"
+                if isinstance(table[key], dict)
+                else f"{where} 的顶层没有 {shown} 这一项"
+            )
+            choices = "、".join(f"[{k}]" for k in known)
+        else:
+            hint = suggestion
+            space = "" if label.startswith("第") else " "  # 的第2个 [[districts]], 的 [mail]
+            place = f"{where} 的{space}{label} 中没有 {key} 这一项"
+            choices = "、".join(known)
+        message = f"{place}，是否应为 {hint}？" if suggestion else f"{place}（可用的项：{choices}）"
+        raise UnknownKeyError(message, table=label, key=key, suggestion=suggestion)
 
 
 def _briefs(report: dict, where: Path) -> BriefSettings:
@@ -353,6 +420,10 @@ imap_port = 993
 imap_security = "ssl"
 imap_user = ""            # 密码：环境变量 REPORTER_IMAP_PASSWORD 或系统钥匙串
 imap_folder = "INBOX"
+# 发件邮箱的“已发送”文件夹（邮件服务器把经它发出的邮件存在这里，如 "Sent" 或 "已发送"）。发送中途断线、
+# 不能确定某封邮件是否已发出时，reporter 到这里按邮件编号（Message-ID）核实，已发出的不再重发；留空则不核实，
+# 由督查室向单位核实后用 --resend 决定是否重发
+imap_sent_folder = ""
 
 # 通知用语（可选）：本地通知中出现、而 reporter 尚不认识的字段名或用语，在此补充即可，无需等待新版本。
 # labels 写“原文字段名 = 对应字段”，对应字段为 牵头领导、联系领导、牵头单位、责任单位、配合单位、责任人、

@@ -10,6 +10,7 @@ import ssl
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,6 +53,8 @@ class SmtpServer:
     refuse: dict[str, str] = field(default_factory=dict)  # address -> reply, e.g. "550 no such user"
     transient_failures: int = 0  # answer DATA with 451 this many times first
     logins: list[tuple[str, str]] = field(default_factory=list)
+    # Called with each accepted message, as a server that keeps a copy of what it sends in the Sent folder does
+    on_accept: Callable[[bytes], None] | None = None
 
 
 @pytest.fixture
@@ -74,6 +77,8 @@ def smtp_server(tmp_path):
                 server.transient_failures -= 1
                 return "451 try again later"
             server.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
+            if server.on_accept is not None:
+                server.on_accept(envelope.original_content)
             return "250 Message accepted"
 
     def authenticate(smtp, session, envelope, mechanism, auth_data):
@@ -103,14 +108,26 @@ class ImapServer:
     user: str = "office@test.gov.cn"
     password: str = "imap-secret"
 
-    def append(self, raw: bytes) -> None:
+    def _connect(self):
         import imaplib
 
         connection = imaplib.IMAP4_SSL(
             "127.0.0.1", self.port, ssl_context=ssl.create_default_context(cafile=str(self.cafile))
         )
         connection.login(self.user, self.password)
-        connection.append("INBOX", None, None, raw)
+        return connection
+
+    def append(self, raw: bytes, folder: str = "INBOX") -> None:
+        """Put a message in a folder (its name as IMAP wants it: see ``reporter.mail.transport.imap_mailbox``)."""
+        connection = self._connect()
+        status, data = connection.append(folder, None, None, raw)
+        assert status == "OK", data
+        connection.logout()
+
+    def create(self, folder: str) -> None:
+        connection = self._connect()
+        status, data = connection.create(folder)
+        assert status == "OK", data
         connection.logout()
 
 

@@ -409,7 +409,7 @@ def _workspace_with_lexicon(tmp_path, table: str, fields: str):
             "reporter.toml：[lexicon]labels中“督办领导”应对应牵头领导、联系领导、牵头单位",
         ),
         ('collectives = "各功能区"', "reporter.toml：[lexicon]collectives应为文字列表"),
-        ('synonyms = ["x"]', "reporter.toml：[lexicon]中有无法识别的项：synonyms（可用labels、collectives、notes"),
+        ('synonyms = ["x"]', "reporter.toml的[lexicon]中没有synonyms这一项（可用的项：labels、collectives、notes"),
     ],
 )
 def test_a_wrong_lexicon_entry_is_named(tmp_path, table, message):

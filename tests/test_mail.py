@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+import smtplib
+from collections import Counter
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from functools import partial
 from pathlib import Path
 
 import openpyxl
 import pytest
 
-from reporter.mail.transport import safe_name
+from reporter.errors import MailError
+from reporter.mail.transport import SmtpSender, imap_mailbox, message_id_for, safe_name
+from reporter.model import MailLogEntry
 from reporter.store import Store
 from tests.cycle_helpers import CONFIG, fill_form, form_path, invoke, make_workspace
 from tests.test_cli import flat
@@ -257,3 +262,202 @@ def test_password_in_config_is_refused(tmp_path, monkeypatch):
     result = invoke("-w", root, "send", "--dry-run")
     assert result.exit_code == 1
     assert "请不要把邮箱密码写在reporter.toml中，改用环境变量REPORTER_SMTP_PASSWORD或系统钥匙串" in flat(result.output)
+
+
+# -- exactly once: a send cut off half-way ----------------------------------------------------------------------
+
+
+def _per_unit(server) -> Counter:
+    return Counter(parsed(item.data)["Subject"].split("（")[-1].rstrip("）") for item in server.received)
+
+
+def _log(root: Path, kind: str = "form") -> dict[str, MailLogEntry]:
+    """The last record of each unit."""
+    with Store(root / ".reporter" / "store.sqlite3") as store:
+        return {r.unit: r for r in store.mail_log("2021-06", kind)}
+
+
+def _interrupt(monkeypatch, actions: list[str]) -> None:
+    """Kill the run (KeyboardInterrupt, as Ctrl-C or a closed terminal) around ``SmtpSender.send``, per call in turn.
+
+    ``"send"``: as usual; ``"stop-after"``: once the server accepted the message, before it is recorded;
+    ``"stop-before"``: after it was recorded as about to go, before it is handed to the server.
+    """
+    real_send = SmtpSender.send
+    queue = iter(actions)
+
+    def send(self, message, recipients):
+        action = next(queue, "send")
+        if action == "stop-before":
+            raise KeyboardInterrupt
+        refused = real_send(self, message, recipients)
+        if action == "stop-after":
+            raise KeyboardInterrupt
+        return refused
+
+    monkeypatch.setattr(SmtpSender, "send", send)
+
+
+def test_a_connection_lost_after_the_server_accepted_is_not_sent_twice(tmp_path, monkeypatch, smtp_server):
+    root = mail_workspace(tmp_path / "ws", monkeypatch, smtp=smtp_server)
+    real_data = smtplib.SMTP.data
+    calls: list[int] = []
+
+    def data(self, msg):  # the 3rd message: the server accepts it, then the connection drops before its answer
+        calls.append(1)
+        reply = real_data(self, msg)
+        if len(calls) == 3:
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        return reply
+
+    monkeypatch.setattr(smtplib.SMTP, "data", data)
+    first = invoke("-w", root, "send", "--period", "2021-06")
+    assert first.exit_code == 1, first.output
+    third = parsed(smtp_server.received[2].data)
+    unit = third["Subject"].split("（")[-1].rstrip("）")
+    message = (
+        f"{unit}的填报表在发送时与邮件服务器的连接中断，无法确定对方是否已收到；为免重复，本次未再发送。"
+        f"请先向该单位核实，确需重发的，请运行 reporter send --period 2021-06 --resend {unit}"
+    )
+    assert flat(f"请核实：{message}") in flat(first.output)
+    assert "发送7封" in flat(first.output) and "是否发出不明1个" in flat(first.output)
+    assert list(_per_unit(smtp_server).values()) == [1] * 8  # the rest went on, on a new connection
+    assert _log(root)[unit].status == "pending" and _log(root)[unit].message_id == third["Message-ID"]
+
+    again = invoke("-w", root, "send", "--period", "2021-06")
+    assert again.exit_code == 1
+    assert flat(f"请核实：{message}") in flat(again.output)
+    assert "imap_sent_folder" in again.output
+    assert "发送0封" in flat(again.output) and "跳过7个" in flat(again.output)
+    assert len(smtp_server.received) == 8 and set(_per_unit(smtp_server).values()) == {1}  # each unit exactly once
+
+    deliberate = invoke("-w", root, "send", "--period", "2021-06", "--resend", unit)
+    assert "发送1封" in flat(deliberate.output) and "是否发出不明" not in flat(deliberate.output)
+    assert _per_unit(smtp_server)[unit] == 2
+    assert parsed(smtp_server.received[-1].data)["Message-ID"] == third["Message-ID"]  # the same message again
+    assert _log(root)[unit].status == "sent"
+    assert "发送0封" in flat(invoke("-w", root, "send", "--period", "2021-06").output)
+    assert len(smtp_server.received) == 9
+
+
+def test_a_connection_lost_before_the_message_went_out_is_retried_once(tmp_path, monkeypatch, smtp_server):
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+    root = mail_workspace(tmp_path / "ws", monkeypatch, smtp=smtp_server)
+    real_rcpt = smtplib.SMTP.rcpt
+    calls: list[int] = []
+
+    def rcpt(self, *args, **kwargs):  # the connection drops while the 6th recipient is named: nothing went out
+        calls.append(1)
+        if len(calls) == 6:
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        return real_rcpt(self, *args, **kwargs)
+
+    monkeypatch.setattr(smtplib.SMTP, "rcpt", rcpt)
+    result = invoke("-w", root, "send", "--period", "2021-06")
+    assert result.exit_code == 1, result.output  # 市市场监管局 has no address
+    assert "发送8封" in flat(result.output) and "是否发出不明" not in flat(result.output)
+    assert list(_per_unit(smtp_server).values()) == [1] * 8
+    assert {r.status for r in _log(root).values()} == {"sent"}
+
+
+def test_an_interrupted_send_is_settled_in_the_sent_folder(tmp_path, monkeypatch, smtp_server, imap_server):
+    root = mail_workspace(tmp_path / "ws", monkeypatch, smtp=smtp_server, imap=imap_server)
+    with (root / "reporter.toml").open("a", encoding="utf-8") as handle:
+        handle.write('imap_sent_folder = "已发送"\n')
+    imap_server.create(imap_mailbox("已发送"))
+    smtp_server.on_accept = lambda raw: imap_server.append(raw, imap_mailbox("已发送"))
+
+    _interrupt(monkeypatch, ["send", "stop-after"])  # the 2nd unit's message went out, and was not recorded
+    assert invoke("-w", root, "send", "--period", "2021-06").exit_code == 130
+    second = parsed(smtp_server.received[1].data)["Subject"].split("（")[-1].rstrip("）")
+    assert _log(root)[second].status == "pending"
+
+    _interrupt(monkeypatch, ["stop-before"])  # the 3rd unit's was recorded as about to go, and never handed over
+    assert invoke("-w", root, "send", "--period", "2021-06").exit_code == 130
+    log = _log(root)
+    assert log[second].status == "sent"
+    assert log[second].detail == "上次发送后未及记录，已在“已发送”文件夹中核实发出，不再重发"
+    third = next(unit for unit, r in log.items() if r.status == "pending")
+    assert len(smtp_server.received) == 2
+
+    result = invoke("-w", root, "send", "--period", "2021-06")
+    assert result.exit_code == 1, result.output  # 市市场监管局 has no address
+    assert "上次发送中断，“已发送”文件夹中没有这封邮件，已重发" in flat(result.output)
+    assert "是否发出不明" not in flat(result.output)
+    assert len(smtp_server.received) == 8 and set(_per_unit(smtp_server).values()) == {1}  # each unit exactly once
+    log = _log(root)
+    assert {r.status for r in log.values()} == {"sent"} and log[third].attempt == 1
+    assert len({r.message_id for r in log.values()}) == 8
+
+
+def test_a_sent_folder_that_cannot_be_opened_leaves_the_message_to_the_office(
+    tmp_path, monkeypatch, smtp_server, imap_server
+):
+    root = mail_workspace(tmp_path / "ws", monkeypatch, smtp=smtp_server, imap=imap_server)
+    with (root / "reporter.toml").open("a", encoding="utf-8") as handle:
+        handle.write('imap_sent_folder = "Sent Messages"\n')  # not on the server
+    _interrupt(monkeypatch, ["stop-before"])
+    assert invoke("-w", root, "send", "--period", "2021-06").exit_code == 130
+    result = invoke("-w", root, "send", "--period", "2021-06")
+    assert result.exit_code == 1
+    assert "是否发出不明1个" in flat(result.output) and "Sent Messages" in result.output
+    assert "请核实：" in result.output and len(smtp_server.received) == 7
+
+
+def test_remind_is_never_sent_twice_either(tmp_path, monkeypatch, smtp_server):
+    root = mail_workspace(tmp_path / "ws", monkeypatch, smtp=smtp_server)
+    _interrupt(monkeypatch, ["stop-after"])
+    assert invoke("-w", root, "remind", "--period", "2021-06").exit_code == 130
+    unit = parsed(smtp_server.received[0].data)["Subject"].split("（")[-1].rstrip("）")
+    result = invoke("-w", root, "remind", "--period", "2021-06")
+    assert result.exit_code == 1
+    message = (
+        f"{unit}的催报邮件在发送时与邮件服务器的连接中断，无法确定对方是否已收到；为免重复，本次未再发送。"
+        f"请先向该单位核实，确需重发的，请运行 reporter remind --period 2021-06 --resend {unit}"
+    )
+    assert flat(f"请核实：{message}") in flat(result.output)
+    assert len(smtp_server.received) == 8 and set(_per_unit(smtp_server).values()) == {1}
+    assert "是否发出不明1个" in flat(invoke("-w", root, "remind", "--period", "2021-06", "--again").output)
+    assert len(smtp_server.received) == 15  # --again reminds the 7 others once more, not the unit left to the office
+    assert _per_unit(smtp_server)[unit] == 1
+    assert "发送1封" in flat(invoke("-w", root, "remind", "--period", "2021-06", "--resend", unit).output)
+    assert _per_unit(smtp_server)[unit] == 2 and _log(root, "reminder")[unit].status == "sent"
+
+
+def test_a_message_id_is_the_same_for_one_attempt_and_only_for_it():
+    make = partial(message_id_for, "市政府督查室 <dcs@test.gov.cn>", "0a1b2c3d4e5f6071")
+    first = make("市发改委", "2021-06", "form", 1)
+    assert first == make("市发改委", "2021-06", "form", 1)
+    assert first.startswith("<reporter.2021-06.form.1.") and first.endswith("@test.gov.cn>") and first.isascii()
+    others = {
+        make("市发改委", "2021-06", "form", 2),
+        make("市经信局", "2021-06", "form", 1),
+        make("市发改委", "2021-06", "reminder", 1),
+        make("市发改委", "2021-07", "form", 1),
+        message_id_for("dcs@test.gov.cn", "ffffffffffffffff", "市发改委", "2021-06", "form", 1),  # another store
+    }
+    assert first not in others and len(others) == 5
+
+
+@pytest.mark.parametrize(
+    ("name", "wire"), [("INBOX", "INBOX"), ("已发送", "&XfJT0ZAB-"), ("Sent Items", '"Sent Items"')]
+)
+def test_imap_folder_names(name, wire):
+    assert imap_mailbox(name) == wire
+
+
+def test_a_refused_login_leaves_nothing_of_unknown_fate(tmp_path, monkeypatch, smtp_server):
+    root = mail_workspace(tmp_path / "ws", monkeypatch, smtp=smtp_server)
+    real_connect = SmtpSender._connect
+
+    def refuse(self):
+        raise MailError("邮件服务器 127.0.0.1 拒绝登录（账号或密码错误）：535")
+
+    monkeypatch.setattr(SmtpSender, "_connect", refuse)
+    refused = invoke("-w", root, "send", "--period", "2021-06")
+    assert refused.exit_code == 1 and "拒绝登录" in flat(refused.output)
+    assert [r.status for r in _log(root).values()] == ["failed"]  # recorded as about to go, then as never sent
+    monkeypatch.setattr(SmtpSender, "_connect", real_connect)
+    result = invoke("-w", root, "send", "--period", "2021-06")
+    assert "发送8封" in flat(result.output) and "是否发出不明" not in flat(result.output)
+    assert set(_per_unit(smtp_server).values()) == {1} and len(smtp_server.received) == 8

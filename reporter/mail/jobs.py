@@ -12,6 +12,7 @@ from pathlib import Path
 from reporter.contacts import Contact, read_contacts, write_contacts_template
 from reporter.errors import MailError, WorkspaceError
 from reporter.forms.plan import district_indicators
+from reporter.mail.settings import MailSettings
 from reporter.mail.transport import (
     FORM_TEMPLATE,
     REMINDER_TEMPLATE,
@@ -20,9 +21,11 @@ from reporter.mail.transport import (
     ImapSource,
     PermanentFailure,
     SmtpSender,
+    UncertainDelivery,
     attachments_of,
     build_message,
     is_workbook_name,
+    message_id_for,
     render_mail,
     store_attachment,
     template_text,
@@ -36,13 +39,26 @@ from reporter.snapshot import due_date
 from reporter.store import Store
 
 SENT, FAILED, OUTBOX, NO_ADDRESS, SKIPPED = "sent", "failed", "outbox", "no-address", "skipped"
+PENDING = "pending"  # in the store: handed to the server, its answer not (yet) recorded
+UNKNOWN = "unknown"  # an outcome: whether the unit got it cannot be told; left to the office
 STATUS_LABELS = {
     SENT: "已发送",
     FAILED: "发送失败",
     OUTBOX: "已存为 .eml",
     NO_ADDRESS: "无邮箱地址",
     SKIPPED: "已发过，跳过",
+    UNKNOWN: "是否发出不明",
 }
+KIND_WORDS = {"form": ("填报表", "send"), "reminder": ("催报邮件", "remind")}
+
+
+def unknown_fate_message(unit: str, kind: str, period_key: str) -> str:
+    """What the office is told about a message that may or may not have reached the unit, and how to resend it."""
+    what, command = KIND_WORDS[kind]
+    return (
+        f"{unit}的{what}在发送时与邮件服务器的连接中断，无法确定对方是否已收到；为免重复，本次未再发送。"
+        f"请先向该单位核实，确需重发的，请运行 reporter {command} --period {period_key} --resend {unit}"
+    )
 
 
 @dataclass
@@ -65,6 +81,12 @@ class SendResult:
     outcomes: list[SendOutcome] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     templates_written: list[str] = field(default_factory=list)
+    period_key: str = ""
+    sent_folder: str = ""  # [mail] imap_sent_folder: where a message of unknown fate is looked up ("" for none)
+
+    def unknown_messages(self) -> list[str]:
+        """One line per message whose fate is unknown, naming the unit and the command that resends it."""
+        return [unknown_fate_message(o.unit, self.kind, self.period_key) for o in self.outcomes if o.status == UNKNOWN]
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -85,7 +107,13 @@ def send_mail(
     again: bool = False,
     sleep: Callable[[float], None] | None = None,
 ) -> SendResult:
-    """Send every unit its form (``kind="form"``) or a reminder to units that have not returned it."""
+    """Send every unit its form (``kind="form"``) or a reminder to units that have not returned it.
+
+    Exactly once: each message is recorded (``pending``, with its Message-ID) before it is handed to the server and
+    updated with the answer. A message still ``pending`` from an earlier run, or cut off in this one, may have been
+    sent: it is looked up in the IMAP Sent folder where one is configured, otherwise reported (``UNKNOWN``) and not
+    sent again unless the office names the unit in ``resend``.
+    """
     forms = store.forms(period.key)
     if not forms:
         raise WorkspaceError(f"还没有生成{period.label}的填报表，请先运行 reporter forms --period {period.key}")
@@ -97,22 +125,39 @@ def send_mail(
     contacts, problems = read_contacts(workspace.contacts_path)
     template_name = FORM_TEMPLATE if kind == "form" else REMINDER_TEMPLATE
     text, written = template_text(workspace.templates_dir, template_name)
-    result = SendResult(kind, outbox, problems=problems, templates_written=[template_name] if written else [])
+    result = SendResult(
+        kind,
+        outbox,
+        problems=problems,
+        templates_written=[template_name] if written else [],
+        period_key=period.key,
+        sent_folder=settings.imap_sent_folder,
+    )
     due = due_date(workspace, store, period)
     roles: dict[tuple[str, str], str] = {(e.unit, e.task_id): e.role for e in store.task_units()}
     tasks = store.tasks()
     directory = workspace.directory()
     sender = None if outbox else SmtpSender(settings, sleep=sleep)
     today = date.today()
-    reminded_today = {
-        r.unit for r in store.mail_log(period.key, "reminder") if r.status == SENT and r.at[:10] == today.isoformat()
+    log = store.mail_log(period.key, kind)
+    reminded_today = {r.unit for r in log if kind == "reminder" and r.status == SENT and r.at[:10] == today.isoformat()}
+    # The last record of each unit when it is still pending (a reminder: only today's; an older one is history)
+    latest = {r.unit: r for r in log if r.status != OUTBOX}
+    pending = {
+        unit: r
+        for unit, r in latest.items()
+        if r.status == PENDING and (kind == "form" or r.at[:10] == today.isoformat())
     }
+    sent_check = SentCheck(settings) if pending and not outbox else None
+    token = store.message_token()
     first = True
     try:
         for form in forms:
             unit = form.unit
             if kind == "reminder" and store.has_return(unit, period.key):
                 continue
+            retry = pending.get(unit) if not outbox else None
+            retry_note = ""
             if not outbox and unit not in resend:
                 if kind == "form" and store.was_sent(period.key, unit, kind):
                     result.outcomes.append(SendOutcome(unit, SKIPPED))
@@ -120,6 +165,19 @@ def send_mail(
                 if kind == "reminder" and unit in reminded_today and not again:
                     result.outcomes.append(SendOutcome(unit, SKIPPED, detail="今天已催报过"))
                     continue
+                if retry is not None:
+                    assert sent_check is not None  # made above whenever something is pending
+                    found = sent_check.holds(retry.message_id)
+                    recipients_then = [a for a in retry.recipients.split(", ") if a]
+                    if found is True:
+                        note = f"上次发送后未及记录，已在“{settings.imap_sent_folder}”文件夹中核实发出，不再重发"
+                        store.answer_mail(retry.id, SENT, recipients_then, note)
+                        result.outcomes.append(SendOutcome(unit, SKIPPED, recipients_then, note))
+                        continue
+                    if found is None:
+                        result.outcomes.append(SendOutcome(unit, UNKNOWN, recipients_then, sent_check.why))
+                        continue
+                    retry_note = f"上次发送中断，“{settings.imap_sent_folder}”文件夹中没有这封邮件，已重发"
             contact = contacts.get(unit, Contact(unit))
             if not contact.emails:
                 result.outcomes.append(SendOutcome(unit, NO_ADDRESS, detail="通讯录中没有该单位的电子邮箱"))
@@ -148,38 +206,85 @@ def send_mail(
             }
             subject, body = render_mail(template_name, text, context)
             cc = list(dict.fromkeys([*contact.cc, *settings.cc]))
-            message = build_message(settings.sender or workspace.office, contact.emails, cc, subject, body, attachment)
             sha = hashlib.sha256(attachment.read_bytes()).hexdigest()
             recipients = [*contact.emails, *cc]
             if outbox:
+                message = build_message(
+                    settings.sender or workspace.office, contact.emails, cc, subject, body, attachment
+                )
                 name = f"{unit}-{'催报' if kind == 'reminder' else '填报表'}"
                 path = write_eml(message, workspace.outbox_dir / period.key, name)
                 store.log_mail(period.key, unit, kind, recipients, message["Message-ID"], OUTBOX, sha, str(path))
                 result.outcomes.append(SendOutcome(unit, OUTBOX, recipients, path=path))
                 continue
+            if retry is not None:  # the same attempt again, under the same Message-ID
+                row_id, message_id = retry.id, retry.message_id
+            else:
+                attempt = store.next_attempt(period.key, unit, kind)
+                message_id = message_id_for(settings.sender, token, unit, period.key, kind, attempt)
+                row_id = store.intend_mail(period.key, unit, kind, recipients, message_id, sha, attempt)
+            message = build_message(
+                settings.sender, contact.emails, cc, subject, body, attachment, message_id=message_id
+            )
             if not first and settings.pause_seconds:
                 sleep(settings.pause_seconds)
             first = False
             assert sender is not None  # not the outbox: a sender was opened above
             try:
                 refused = sender.send(message, recipients)
-            except PermanentFailure as exc:
-                store.log_mail(period.key, unit, kind, recipients, message["Message-ID"], FAILED, sha, str(exc))
+            except (PermanentFailure, ConnectionError) as exc:
+                store.answer_mail(row_id, FAILED, recipients, str(exc))
                 result.outcomes.append(SendOutcome(unit, FAILED, recipients, str(exc)))
                 continue
-            except ConnectionError as exc:
-                store.log_mail(period.key, unit, kind, recipients, message["Message-ID"], FAILED, sha, str(exc))
-                result.outcomes.append(SendOutcome(unit, FAILED, recipients, str(exc)))
+            except UncertainDelivery as exc:
+                detail = f"连接中断，是否发出不明：{exc}"
+                store.answer_mail(row_id, PENDING, recipients, detail)  # still pending: its fate is unknown
+                result.outcomes.append(SendOutcome(unit, UNKNOWN, recipients, detail))
                 continue
+            except Exception as exc:  # e.g. the login refused: the message never went out (else UncertainDelivery)
+                store.answer_mail(row_id, FAILED, recipients, f"{type(exc).__name__} {exc}".strip())
+                raise
             delivered = [r for r in recipients if r not in refused]
-            detail = "；".join(f"{a} 被拒：{why}" for a, why in refused.items())
+            detail = "；".join([*filter(None, [retry_note]), *(f"{a} 被拒：{why}" for a, why in refused.items())])
             status = FAILED if all(a in refused for a in contact.emails) else SENT  # the unit itself got nothing
-            store.log_mail(period.key, unit, kind, delivered, message["Message-ID"], status, sha, detail)
+            store.answer_mail(row_id, status, delivered, detail)
             result.outcomes.append(SendOutcome(unit, status, delivered, detail))
     finally:
         if sender is not None:
             sender.close()
+        if sent_check is not None:
+            sent_check.close()
     return result
+
+
+class SentCheck:
+    """Looks messages up by Message-ID in the IMAP Sent folder, connecting once, on first use.
+
+    ``holds`` answers True or False, or None when it cannot tell (no Sent folder configured, or the server could not
+    be asked); ``why`` then says why.
+    """
+
+    def __init__(self, settings: MailSettings) -> None:
+        self.settings = settings
+        self.source: ImapSource | None = None
+        self.why = (
+            "" if settings.imap_sent_folder else "连接中断，是否发出不明（未配置 imap_sent_folder，无法自动核实）"
+        )
+
+    def holds(self, message_id: str) -> bool | None:
+        if not self.settings.imap_sent_folder or (self.why and self.source is None):
+            return None
+        try:
+            if self.source is None:
+                self.source = ImapSource(self.settings, self.settings.imap_sent_folder, readonly=True)
+            return self.source.holds(message_id)
+        except MailError as exc:
+            self.why = f"连接中断，是否发出不明；到“已发送”文件夹核实时出错：{exc}"
+            return None
+
+    def close(self) -> None:
+        if self.source is not None:
+            self.source.close()
 
 
 # -- fetch ----------------------------------------------------------------------------------------------------

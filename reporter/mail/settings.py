@@ -28,6 +28,9 @@ class MailSettings:
     imap_user: str = ""
     imap_cafile: str = ""
     imap_folder: str = "INBOX"
+    # The folder where the mail server keeps a copy of every message sent through it ("Sent", "已发送"): where a send
+    # that was cut off is looked up by its Message-ID before it is sent again. Empty: such a send is left to the office.
+    imap_sent_folder: str = ""
 
 
 def settings_from_config(table: dict[str, Any], where: Path) -> MailSettings:
@@ -52,6 +55,8 @@ def settings_from_config(table: dict[str, Any], where: Path) -> MailSettings:
     for key in ("smtp_security", "imap_security"):
         if values.get(key, "ssl") not in ("ssl", "starttls", "none"):
             raise ConfigError(f'{where}：[mail] {key} 应为 "ssl"、"starttls" 或 "none"')
+    if values.get("imap_sent_folder") and not values.get("imap_host"):
+        raise ConfigError(f"{where}：[mail] 设置了 imap_sent_folder，还需设置收件服务器 imap_host 和 imap_user")
     if "password" in table or "smtp_password" in table or "imap_password" in table:
         raise ConfigError(
             f"{where}：请不要把邮箱密码写在 reporter.toml 中，改用环境变量 REPORTER_SMTP_PASSWORD 或系统钥匙串"

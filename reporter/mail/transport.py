@@ -6,6 +6,7 @@ keyring (service ``reporter-smtp`` / ``reporter-imap``), never from reporter.tom
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import imaplib
 import os
@@ -162,8 +163,12 @@ def build_message(
     body: str,
     attachment: Path | None,
     attachment_name: str = "",
+    message_id: str = "",
 ) -> EmailMessage:
-    """A UTF-8 message; a Chinese attachment name is RFC 2231-encoded both as ``filename`` and as ``name``."""
+    """A UTF-8 message; a Chinese attachment name is RFC 2231-encoded both as ``filename`` and as ``name``.
+
+    ``message_id``: the Message-ID to set (one recorded before sending); a fresh one when empty.
+    """
     message = EmailMessage(policy=MAIL_POLICY)
     message["Subject"] = subject
     message["From"] = sender
@@ -172,7 +177,7 @@ def build_message(
         message["Cc"] = ", ".join(cc)
     message["Date"] = formatdate(localtime=True)
     domain = parseaddr(sender)[1].rpartition("@")[2] or "reporter.local"
-    message["Message-ID"] = make_msgid(domain=domain)
+    message["Message-ID"] = message_id or make_msgid(domain=domain)
     message.set_content(body, cte="base64")
     if attachment is not None:
         name = attachment_name or attachment.name
@@ -195,8 +200,33 @@ def _reply_text(reply: bytes | str) -> str:
     return reply.decode(errors="replace") if isinstance(reply, bytes) else reply
 
 
+def message_id_for(sender: str, token: str, unit: str, period: str, kind: str, attempt: int) -> str:
+    """The Message-ID of one attempt at one unit's message: the same whenever that attempt is built again."""
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "reporter.local"
+    digest = hashlib.sha256(f"{token}\0{unit}".encode()).hexdigest()[:20]
+    return f"<reporter.{period}.{kind}.{attempt}.{digest}@{domain}>"
+
+
 class PermanentFailure(Exception):
     """The server refused for good (5xx): do not retry."""
+
+
+class UncertainDelivery(Exception):
+    """The connection was lost after the message was handed over, before the server answered: it may have been sent."""
+
+
+class _DataTracking(smtplib.SMTP):
+    """An SMTP connection that notes when the message itself starts to go out (the DATA command)."""
+
+    data_started = False
+
+    def data(self, msg: Any) -> tuple[int, bytes]:
+        self.data_started = True
+        return super().data(msg)
+
+
+class _DataTrackingSSL(_DataTracking, smtplib.SMTP_SSL):
+    """The same over SSL."""
 
 
 class SmtpSender:
@@ -205,20 +235,20 @@ class SmtpSender:
     def __init__(self, settings: MailSettings, sleep: Callable[[float], None] = time.sleep) -> None:
         self.settings = settings
         self.sleep = sleep
-        self.connection: smtplib.SMTP | None = None
+        self.connection: _DataTracking | None = None
 
     def _context(self) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=self.settings.smtp_cafile or None)
 
-    def _connect(self) -> smtplib.SMTP:
+    def _connect(self) -> _DataTracking:
         settings = self.settings
         try:
             if settings.smtp_security == "ssl":
-                connection: smtplib.SMTP = smtplib.SMTP_SSL(
+                connection: _DataTracking = _DataTrackingSSL(
                     settings.smtp_host, settings.smtp_port, context=self._context(), timeout=30
                 )
             else:
-                connection = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30)
+                connection = _DataTracking(settings.smtp_host, settings.smtp_port, timeout=30)
                 if settings.smtp_security == "starttls":
                     connection.starttls(context=self._context())
             user = user_for("smtp", settings.smtp_user)
@@ -229,12 +259,17 @@ class SmtpSender:
         return connection
 
     def send(self, message: EmailMessage, recipients: list[str]) -> dict[str, str]:
-        """Send; return refused recipients (address → reason). Raises ``PermanentFailure`` when nobody got it."""
+        """Send; return refused recipients (address → reason). Raises ``PermanentFailure`` when nobody got it.
+
+        A failure before the message itself went out is retried; a connection lost after it went out and before the
+        server answered raises ``UncertainDelivery`` (never retried: the server may have accepted it).
+        """
         delay = 1.0
         for attempt in range(self.settings.retries + 1):
             try:
                 if self.connection is None:
                     self.connection = self._connect()
+                self.connection.data_started = False
                 refused = self.connection.send_message(message, to_addrs=recipients)
                 return {address: f"{code} {_reply_text(reply)}" for address, (code, reply) in refused.items()}
             except smtplib.SMTPRecipientsRefused as exc:
@@ -250,7 +285,15 @@ class SmtpSender:
                     raise PermanentFailure(f"服务器拒绝：{exc.smtp_code} {_reply_text(exc.smtp_error)}") from exc
                 error = exc
             except (TimeoutError, smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError) as exc:
+                if self.connection is not None and self.connection.data_started:
+                    self.close()
+                    raise UncertainDelivery(f"{type(exc).__name__} {exc}".strip()) from exc
                 error = exc
+            except Exception as exc:  # anything else: not sent unless the message had started to go out
+                if self.connection is not None and self.connection.data_started:
+                    self.close()
+                    raise UncertainDelivery(f"{type(exc).__name__} {exc}".strip()) from exc
+                raise
             self.close()
             if attempt < self.settings.retries:
                 self.sleep(delay)
@@ -355,11 +398,35 @@ def is_workbook_name(name: str) -> bool:
     return name.lower().endswith(WORKBOOK_SUFFIXES)
 
 
-class ImapSource:
-    """New messages of an IMAP folder (over SSL), each marked once processed."""
+def imap_mailbox(name: str) -> str:
+    """A folder name as IMAP wants it: modified UTF-7 (RFC 3501) for 已发送, quoted when it holds a space."""
+    out, pending = [], ""
 
-    def __init__(self, settings: MailSettings) -> None:
+    def flush() -> None:
+        if pending:
+            encoded = base64.b64encode(pending.encode("utf-16-be")).decode("ascii").rstrip("=").replace("/", ",")
+            out.append(f"&{encoded}-")
+
+    for char in name:
+        if " " <= char <= "~":
+            flush()
+            pending = ""
+            out.append("&-" if char == "&" else char)
+        else:
+            pending += char
+    flush()
+    encoded = "".join(out)
+    if re.search(r'[\s"\\(){%*\]]', encoded):
+        return '"' + encoded.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return encoded
+
+
+class ImapSource:
+    """New messages of an IMAP folder (over SSL), each marked once processed; or, read-only, any folder searched."""
+
+    def __init__(self, settings: MailSettings, folder: str = "", *, readonly: bool = False) -> None:
         self.settings = settings
+        folder = folder or settings.imap_folder
         user = user_for("imap", settings.imap_user)
         if not settings.imap_host or not user:
             raise MailError(
@@ -376,13 +443,13 @@ class ImapSource:
                 if settings.imap_security == "starttls":
                     self.connection.starttls(ssl.create_default_context(cafile=settings.imap_cafile or None))
             self.connection.login(user, secret("imap", user))
-            status, _ = self.connection.select(settings.imap_folder)
+            status, _ = self.connection.select(imap_mailbox(folder), readonly=readonly)
         except imaplib.IMAP4.error as exc:
-            raise MailError(f"收件服务器 {settings.imap_host} 登录或打开“{settings.imap_folder}”失败：{exc}") from exc
+            raise MailError(f"收件服务器 {settings.imap_host} 登录或打开“{folder}”失败：{exc}") from exc
         except OSError as exc:
             raise MailError(f"无法连接收件服务器 {settings.imap_host}:{settings.imap_port}：{exc}") from exc
         if status != "OK":
-            raise MailError(f"收件服务器上没有文件夹“{settings.imap_folder}”")
+            raise MailError(f"收件服务器上没有文件夹“{folder}”")
 
     def messages(self, since: date) -> list[tuple[bytes, bytes]]:
         """(uid, raw message) of messages since a day that are not yet marked as fetched."""
@@ -397,6 +464,16 @@ class ImapSource:
             if status == "OK" and raw:
                 found.append((uid, raw))
         return found
+
+    def holds(self, message_id: str) -> bool:
+        """Whether the folder holds a message with this Message-ID (one this program set: ASCII, no quotes)."""
+        if not re.fullmatch(r"<[!-~]+>", message_id) or '"' in message_id or "\\" in message_id:
+            return False
+        try:
+            status, data = self.connection.uid("SEARCH", f'HEADER Message-ID "{message_id}"')
+        except (imaplib.IMAP4.error, OSError) as exc:
+            raise MailError(f"在收件服务器 {self.settings.imap_host} 上查找邮件失败：{exc}") from exc
+        return status == "OK" and bool(data and data[0] and data[0].split())
 
     def mark(self, uid: bytes) -> None:
         self.connection.uid("STORE", uid.decode("ascii"), "+FLAGS", f"({FETCHED_FLAG})")

@@ -27,6 +27,45 @@ class MailTables(Database):
                 (period, unit, kind, ", ".join(recipients), message_id, status, sha256, detail, now()),
             )
 
+    def message_token(self) -> str:
+        """This store's own token for the Message-IDs it sets (made when the store was created or migrated)."""
+        row = self.conn.execute("SELECT value FROM mail_meta WHERE key = 'message_token'").fetchone()
+        return str(row[0])
+
+    def next_attempt(self, period: str, unit: str, kind: str) -> int:
+        row = self.conn.execute(
+            "SELECT count(*), max(attempt) FROM mail_log WHERE period = ? AND unit = ? AND kind = ?",
+            (period, unit, kind),
+        ).fetchone()
+        return max(int(row[0]), int(row[1] or 0)) + 1
+
+    def intend_mail(
+        self,
+        period: str,
+        unit: str,
+        kind: str,
+        recipients: list[str],
+        message_id: str,
+        sha256: str,
+        attempt: int,
+    ) -> int:
+        """Record, before it is handed to the server, a message about to be sent (status ``pending``); its row id."""
+        with self.transaction():
+            cursor = self.conn.execute(
+                "INSERT INTO mail_log (period, unit, kind, recipients, message_id, status, attachment_sha256, detail,"
+                " at, attempt) VALUES (?,?,?,?,?,'pending',?,'',?,?)",
+                (period, unit, kind, ", ".join(recipients), message_id, sha256, now(), attempt),
+            )
+        return int(cursor.lastrowid or 0)
+
+    def answer_mail(self, row_id: int, status: str, recipients: list[str], detail: str) -> None:
+        """Record the server's answer to a message recorded by ``intend_mail`` (or what became of it)."""
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE mail_log SET status = ?, recipients = ?, detail = ?, at = ? WHERE id = ?",
+                (status, ", ".join(recipients), detail, now(), row_id),
+            )
+
     def mail_log(self, period: str | None = None, kind: str | None = None) -> list[MailLogEntry]:
         clauses, params = [], []
         if period:
@@ -48,6 +87,7 @@ class MailTables(Database):
                 attachment_sha256=r["attachment_sha256"],
                 detail=r["detail"],
                 at=r["at"],
+                attempt=r["attempt"],
             )
             for r in self.conn.execute(f"SELECT * FROM mail_log{where} ORDER BY id", params)
         ]

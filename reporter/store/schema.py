@@ -231,7 +231,19 @@ MIGRATIONS: list[str] = [
         at TEXT NOT NULL
     );
     """,
-    # 8: when each return reached the office (the mail's date, or the file's time in the returns folder): the one
+    # 8: mail exactly once. A message is recorded before it is handed to the server (status 'pending', with the
+    # Message-ID set on it and the attempt it is for this unit, period and kind) and updated with the server's answer;
+    # a token of this store's own makes its Message-IDs unlike those of any other workspace
+    """
+    ALTER TABLE mail_log ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX mail_log_message ON mail_log(message_id);
+    CREATE TABLE mail_meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    INSERT INTO mail_meta (key, value) VALUES ('message_token', lower(hex(randomblob(8))));
+    """,
+    # 9: when each return reached the office (the mail's date, or the file's time in the returns folder): the one
     # that arrived last is current, not the one whose workbook claims the latest saved time
     """
     ALTER TABLE returns ADD COLUMN arrived_at TEXT NOT NULL DEFAULT '';
