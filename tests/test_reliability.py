@@ -228,7 +228,7 @@ def test_a_collect_killed_at_random_points_leaves_a_consistent_store_and_a_compl
         process = ready_collect(root)
         started = time.monotonic()
         start(process)
-        process.communicate(timeout=300)
+        process.wait(timeout=300)
         durations.append(time.monotonic() - started)
     reset_returns(root)
     longest = max(durations)
@@ -241,7 +241,9 @@ def test_a_collect_killed_at_random_points_leaves_a_consistent_store_and_a_compl
         if process.poll() is None:
             process.kill()
             kills += 1
-        process.communicate()
+        process.wait()  # not communicate(): a killed collect's reader processes may still hold its stdout open
+        assert process.stdout is not None
+        process.stdout.close()
         returns, _ = store_counts(root)
         assert returns <= len(UNITS)
         connection = sqlite3.connect(root / ".reporter" / "store.sqlite3")
@@ -253,7 +255,7 @@ def test_a_collect_killed_at_random_points_leaves_a_consistent_store_and_a_compl
         if returns == len(UNITS):  # everything got in before the kill: start the batch again from nothing
             reset_returns(root)
     waiting.kill()
-    waiting.communicate()
+    waiting.wait()
     result = invoke("-w", root, "collect")
     assert result.exit_code == 0, result.output
     assert store_counts(root)[0] == len(UNITS)
