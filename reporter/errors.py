@@ -76,3 +76,14 @@ def os_error_message(exc: OSError, path: object = None) -> str:
     target = path or exc.filename or ""
     remedy = _OS_REMEDIES.get(name) or (exc.strerror or str(exc))
     return f"无法写入 {target}：{remedy}" if target else f"文件操作失败：{remedy}"
+
+
+def template_refusal(name: str, exc: Exception, *, offers: str, outcome: str) -> str:
+    """The message for a template the Jinja sandbox refused (it reached for Python's internals, or asked for a huge
+    range): ``offers`` names what the template may use (报告/邮件), ``outcome`` what was not done."""
+    detail = str(exc).rstrip(".")
+    return (
+        f"模板 {name} 含有不允许的写法（{detail}），为安全起见{outcome}。"
+        f"模板中只能使用{offers}提供的变量和 Jinja 过滤器，不能访问 Python 的内部属性或函数；"
+        "请修改模板，或删除后重新运行以生成默认模板"
+    )

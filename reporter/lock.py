@@ -85,7 +85,7 @@ def workspace_lock(workspace: Workspace, command: str, wait: float | None = None
     try:
         acquired = Acquired(Holder(command, os.getpid(), socket.gethostname(), _now()))
         stale = _read_holder(holder_path)
-        swept = sweep_leftovers([workspace.root])
+        swept = sweep_leftovers([workspace.root]) if stale is not None else []  # only a killed run leaves any
         if stale is not None:
             acquired.note = f"上次运行的{stale.describe()}未正常结束（可能被强行关闭）"
             acquired.note += f"，已清理其遗留的{len(swept)}个临时文件" if swept else ""

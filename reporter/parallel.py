@@ -18,6 +18,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -25,7 +26,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -41,6 +42,27 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def _die_with_parent() -> None:  # pragma: no cover - runs in the worker
+    """A worker must not outlive the command that started it: a killed command's worker would otherwise wait for
+    work for ever, or go on reading a file no one waits for. A thread ends the worker as soon as the command's
+    process ends (its sentinel: a pipe the command holds open on POSIX, the process handle on Windows)."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        wait([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _pool(workers: int, function: Callable[..., Any]) -> ProcessPoolExecutor:
+    """Workers started from a fresh fork server (never a fork of this process: a forked worker would inherit the
+    workspace lock and the store's connections), each ending with the command."""
+    return ProcessPoolExecutor(max_workers=workers, mp_context=_context(function), initializer=_die_with_parent)
+
+
 def parallel_map(
     function: Callable[[Item], Result], items: Sequence[Item], jobs: int | None = None
 ) -> Iterator[Result]:
@@ -50,7 +72,7 @@ def parallel_map(
         yield from map(function, items)
         return
     chunk = max(1, len(items) // (workers * 8))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with _pool(workers, function) as pool:
         yield from pool.map(function, items, chunksize=chunk)
 
 
@@ -62,7 +84,7 @@ def beside(function: Callable[..., Result], *args: Any, jobs: int | None = None)
     if (jobs or default_jobs()) <= 1:
         yield lambda: function(*args)
         return
-    with ProcessPoolExecutor(max_workers=1) as pool:
+    with _pool(1, function) as pool:
         future = pool.submit(function, *args)
         yield future.result
 
@@ -98,6 +120,7 @@ def _limit_memory(limit: int | None) -> None:  # pragma: no cover - runs in the 
 def _serve(
     conn: Connection, function: Callable[[Any, Any], Any], shared: Any, memory: int | None
 ) -> None:  # pragma: no cover - runs in the worker
+    _die_with_parent()
     _limit_memory(memory)
     while True:
         try:
@@ -114,14 +137,19 @@ def _serve(
         conn.send(reply)
 
 
-def _context() -> Any:
-    """``forkserver`` where the system has it (cheap workers, no fork of a threaded parent), else ``spawn``."""
+def _context(function: Callable[..., Any]) -> Any:
+    """``forkserver`` where the system has it (cheap workers, no fork of a threaded parent or of its locks and
+    connections), else ``spawn``. The fork server imports ``function``'s module once, before it forks workers."""
     methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if "forkserver" not in methods:
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([function.__module__])  # no effect once this process's fork server runs
+    return context
 
 
 @dataclass
-class _Worker(Generic[Item]):
+class _Worker:
     process: Any
     conn: Connection
     index: int = -1
@@ -162,20 +190,18 @@ def isolated_map(
     results must be picklable."""
     if not items:
         return
-    context = _context()
-    if context.get_start_method() == "forkserver":
-        context.set_forkserver_preload([function.__module__])
+    context = _context(function)
     pending = deque(enumerate(items))
-    workers: list[_Worker[Item]] = []
+    workers: list[_Worker] = []
 
-    def start() -> _Worker[Item]:
+    def start() -> _Worker:
         parent, child = context.Pipe()
         process = context.Process(target=_serve, args=(child, function, shared, memory), daemon=True)
         process.start()
         child.close()
         return _Worker(process, parent)
 
-    def assign(worker: _Worker[Item]) -> None:
+    def assign(worker: _Worker) -> None:
         index, item = pending.popleft()
         worker.index, worker.started = index, time.monotonic()
         worker.conn.send((index, item))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -71,3 +72,64 @@ def test_forms_and_reports_with_one_process_equal_those_with_several(tmp_path):
         for root in (serial, pooled)
     ]
     assert cells[0] == cells[1]
+
+
+KILLED_PARENT = """
+import os, sys, time
+from pathlib import Path
+from reporter import parallel
+
+def record(folder, value):
+    (Path(folder) / str(os.getpid())).write_text("")
+    time.sleep(600)
+
+def pooled(value):
+    record(sys.argv[1], value)
+
+if __name__ == "__main__":
+    if sys.argv[2] == "isolated":
+        list(parallel.isolated_map(record, [1, 2], sys.argv[1], jobs=2))
+    else:
+        with parallel.beside(pooled, 0, jobs=2):
+            list(parallel.parallel_map(pooled, list(range(8)), jobs=2))
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="process states are read from /proc")
+@pytest.mark.parametrize("kind", ["isolated", "pool"])
+def test_workers_end_when_the_command_that_started_them_is_killed(tmp_path, kind):
+    """A killed command leaves no worker behind (one would hold its files, or wait for work, for ever)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "command.py"
+    script.write_text(KILLED_PARENT, encoding="utf-8")
+    folder = tmp_path / "pids"
+    folder.mkdir()
+    command = subprocess.Popen([sys.executable, str(script), str(folder), kind], cwd=Path(__file__).parent.parent)
+    expected = 2 if kind == "isolated" else 3
+    deadline = time.monotonic() + 60
+    while len(list(folder.iterdir())) < expected and time.monotonic() < deadline:
+        time.sleep(0.1)
+    workers = [int(p.name) for p in folder.iterdir()]
+    assert len(workers) == expected
+    command.send_signal(signal.SIGKILL)
+    command.wait()
+
+    def alive(pid: int) -> bool:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+        except OSError:
+            return False
+        return state != "Z"  # a zombie has ended; no one reaps it here
+
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    survivors = [pid for pid in workers if alive(pid)]
+    for pid in survivors:
+        os.kill(pid, signal.SIGKILL)
+    assert survivors == []

@@ -29,7 +29,7 @@ from jinja2 import meta
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from reporter.errors import MailError
+from reporter.errors import MailError, template_refusal
 from reporter.io.files import write_bytes_atomic
 from reporter.io.workbooks import WORKBOOK_SUFFIXES
 from reporter.mail.settings import MailSettings
@@ -140,12 +140,7 @@ def render_mail(name: str, text: str, context: dict[str, Any]) -> tuple[str, str
     except jinja2.UndefinedError as exc:
         raise MailError(f"邮件模板 {name} 中的变量有误：{exc.message}") from exc
     except (SecurityError, OverflowError) as exc:  # the sandbox's refusals (OverflowError: a huge range)
-        detail = str(exc).rstrip(".")
-        raise MailError(
-            f"邮件模板 {name} 含有不允许的写法（{detail}），为安全起见未生成邮件。"
-            "模板中只能使用邮件提供的变量和 Jinja 过滤器，不能访问 Python 的内部属性或函数；"
-            "请修改模板，或删除后重新运行以生成默认模板"
-        ) from exc
+        raise MailError("邮件" + template_refusal(name, exc, offers="邮件", outcome="未生成邮件")) from exc
     first, _, rest = rendered.lstrip("\ufeff").partition("\n")
     if not first.startswith(("主题：", "主题:")):
         raise MailError(f"邮件模板 {name} 的第一行应为“主题：……”")

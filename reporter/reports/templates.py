@@ -17,7 +17,7 @@ from typing import Any
 import jinja2
 from jinja2.exceptions import SecurityError
 
-from reporter.errors import TemplateError
+from reporter.errors import TemplateError, template_refusal
 from reporter.io.word import (
     WordDocument,
     WordTemplate,
@@ -505,12 +505,7 @@ def render(template: Path, context: dict[str, Any], output: Path) -> None:
     except jinja2.UndefinedError as exc:
         raise TemplateError(f"模板 {template.name} 中的变量有误：{exc.message}（可用的字段见 README）") from exc
     except (SecurityError, OverflowError) as exc:  # the sandbox's refusals (OverflowError: a huge range)
-        detail = str(exc).rstrip(".")
-        raise TemplateError(
-            f"模板 {template.name} 含有不允许的写法（{detail}），为安全起见已停止出具。"
-            "模板中只能使用报告提供的变量和 Jinja 过滤器，不能访问 Python 的内部属性或函数；"
-            "请修改模板，或删除后重新运行以生成默认模板"
-        ) from exc
+        raise TemplateError(template_refusal(template.name, exc, offers="报告", outcome="已停止出具")) from exc
     except jinja2.TemplateError as exc:
         raise TemplateError(f"模板 {template.name} 渲染失败：{exc}") from exc
     document.set_properties(str(context.get("title", "")), str(context.get("office", "")))
