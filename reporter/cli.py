@@ -6,6 +6,7 @@ only with ``--debug``.
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 import traceback
@@ -75,6 +76,19 @@ class ReporterGroup(click.Group):
                 highlight=False,
             )
             ctx.exit(1)
+
+
+def _tolerant_streams() -> None:
+    """Output that never fails on encoding: a Windows console or a redirected output in GBK (cp936) cannot show
+    every character a unit or a notice may contain (rare characters, emoji); those are shown as "?" rather than
+    stopping the command."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+        if isinstance(stream, io.TextIOWrapper) and encoding not in ("utf8", "utf8sig"):
+            try:
+                stream.reconfigure(errors="replace")
+            except (ValueError, OSError):  # a stream already written in a way that cannot change
+                pass
 
 
 def _console(*, stderr: bool = False) -> Console:
@@ -184,6 +198,7 @@ def main(ctx: click.Context, workspace_dir: Path | None, debug: bool, jobs: int 
 
     示例：reporter run
     """
+    _tolerant_streams()
     ctx.ensure_object(dict)
     ctx.obj["workspace_dir"] = workspace_dir
     ctx.obj["jobs"] = jobs

@@ -131,3 +131,19 @@ def shown_value(value: object, limit: int = 20) -> str:
     if len(digits) > 15 and re.fullmatch(r"[+-]?\d+(\.\d+)?([eE][+-]?\d+)?%?", digits):
         return readable_number(float(digits.rstrip("%"))) + ("%" if digits.endswith("%") else "")
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+_UNSAFE_IN_FILE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
+_RESERVED_FILE_NAMES = frozenset(
+    {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}
+)
+
+
+def safe_file_stem(text: str, default: str, limit: int = 80) -> str:
+    """``text`` as the stem of a file name every system takes, Windows included: path separators and the characters
+    Windows refuses become ``_``, no leading or trailing spaces or dots (Windows drops them), no reserved device
+    name (``CON``, ``COM1`` …), at most ``limit`` characters; ``default`` when nothing is left."""
+    stem = _UNSAFE_IN_FILE_NAME.sub("_", text).strip(" .")[:limit].rstrip(" .")
+    if stem.split(".", 1)[0].upper() in _RESERVED_FILE_NAMES:
+        stem = f"_{stem}"
+    return stem or default

@@ -5,7 +5,6 @@ Planning only; the workbook itself is written by ``reporter.io.formbook``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -13,6 +12,7 @@ from datetime import date
 from reporter.model import COOPERATING, LEAD, LIVELIHOOD, ROLE_LABELS, AnswerValues, Task, TaskUnit
 from reporter.notices.units import UnitDirectory
 from reporter.periods import Period, time_progress
+from reporter.text import safe_file_stem
 
 FORM_VERSION = 2  # 2: the hidden sheet carries the form's keyed identity
 FORM_MARKER = "reporter-form"
@@ -53,8 +53,6 @@ INDICATOR_COLUMNS: tuple[tuple[str, str], ...] = (
     ("note", "备注"),
 )
 PREVIOUS_PREFIX = "上期"
-
-_UNSAFE_FILE_CHARS = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
 
 @dataclass
@@ -126,8 +124,7 @@ class FormPlan:
 
 def safe_file_name(name: str) -> str:
     """A file-name-safe version of a unit name (no path separators or characters Windows refuses)."""
-    cleaned = _UNSAFE_FILE_CHARS.sub("_", name).strip(" .")
-    return cleaned[:80] or "未命名单位"
+    return safe_file_stem(name, "未命名单位")
 
 
 def indicator_key(task_id: str, row: int) -> str:

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Literal
 from xml.sax.saxutils import escape
 
+from reporter.errors import ConfigError
+
 FontKind = Literal["serif", "kai", "hei"]
 
 SERIF_FACES = (
@@ -55,9 +57,43 @@ class FontSubstitution:
     used: str
 
 
-def find_office() -> str | None:
-    """The LibreOffice executable (``soffice`` or ``libreoffice`` on the PATH), or ``None`` when not installed."""
-    return shutil.which("soffice") or shutil.which("libreoffice")
+OFFICE_VARIABLE = "REPORTER_SOFFICE"
+
+
+def office_candidates(environ: Mapping[str, str], windows: bool) -> list[Path]:
+    """Where LibreOffice is usually installed when it is not on the PATH: on Windows under Program Files (the
+    installer does not add it to the PATH), on macOS in Applications, on Linux under /opt (the vendor's packages)
+    and /usr/lib (the distribution's)."""
+    if windows:
+        roots = [environ.get(v) for v in ("ProgramFiles", "ProgramW6432", "ProgramFiles(x86)", "LOCALAPPDATA")]
+        folders = [Path(r) / "LibreOffice" / "program" for r in dict.fromkeys(filter(None, roots))]
+        return [f / "soffice.exe" for f in folders]
+    found = [Path("/Applications/LibreOffice.app/Contents/MacOS/soffice")]
+    found += sorted(Path("/opt").glob("libreoffice*/program/soffice"), reverse=True)  # the newest first
+    return [*found, Path("/usr/lib/libreoffice/program/soffice"), Path("/snap/bin/libreoffice")]
+
+
+def find_office(environ: Mapping[str, str] | None = None, windows: bool | None = None) -> str | None:
+    """The LibreOffice executable: the one ``REPORTER_SOFFICE`` names, else ``soffice``/``libreoffice`` on the PATH,
+    else the first found in the usual install folders; ``None`` when it is not installed. Raises ``ConfigError``
+    when ``REPORTER_SOFFICE`` names no file (said rather than silently ignored)."""
+    environ = os.environ if environ is None else environ
+    windows = os.name == "nt" if windows is None else windows
+    named = environ.get(OFFICE_VARIABLE, "").strip().strip('"')
+    if named:
+        path = Path(named)
+        if path.is_dir():  # the program folder rather than the program
+            path = path / ("soffice.exe" if windows else "soffice")
+        if not path.is_file():
+            raise ConfigError(
+                f"环境变量 {OFFICE_VARIABLE} 指向的 {named} 不存在：请改为 soffice 的完整路径"
+                "（如 C:\\Program Files\\LibreOffice\\program\\soffice.exe），或删除该变量"
+            )
+        return str(path)
+    on_path = shutil.which("soffice") or shutil.which("libreoffice")
+    if on_path:
+        return on_path
+    return next((str(p) for p in office_candidates(environ, windows) if p.is_file()), None)
 
 
 def font_kind(family: str) -> FontKind | None:
