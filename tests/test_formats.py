@@ -16,6 +16,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm
 
+from reporter.io import office as office_io
 from reporter.model import LIVELIHOOD
 from reporter.notices.formats import docx_lines, html_lines
 from reporter.notices.read import read_notice_file
@@ -325,6 +326,7 @@ def test_doc_is_converted_through_libreoffice(office, tmp_path, directory):
 def test_doc_without_libreoffice_says_how_to_save(tmp_path, monkeypatch):
     (tmp_path / "通知.doc").write_bytes(b"\xd0\xcf\x11\xe0" + b"\x00" * 100)
     monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setattr(office_io, "office_candidates", lambda environ, windows: [])  # nor in the usual folders
     result = invoke("parse", str(tmp_path / "通知.doc"), "--no-store")
     assert result.exit_code == 1
     assert "通知.doc：.doc格式需要LibreOffice转换，但本机未安装。请在Word/WPS中“另存为”.docx后重试" in flat(
