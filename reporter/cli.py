@@ -23,7 +23,7 @@ from rich.table import Table
 
 from reporter import __version__
 from reporter.errors import ReporterError, WorkspaceError
-from reporter.forms.collect import ACCEPTED, DUPLICATE, REJECTED, CollectResult
+from reporter.forms.collect import ACCEPTED, DUPLICATE, REJECTED, SETTLED, CollectResult
 from reporter.io.files import write_text_atomic
 from reporter.ledger import LedgerResult
 from reporter.lock import workspace_lock
@@ -48,6 +48,7 @@ from reporter.operations import (
 from reporter.problems import SEVERITY_LABELS, Problem, count_by_code
 from reporter.reports import KIND_LABELS
 from reporter.settings import Workspace, load_workspace
+from reporter.status import LATE, NOT_REPORTED, ON_TIME, SENT_BACK
 
 MAX_PROBLEMS_SHOWN = 60
 
@@ -136,7 +137,7 @@ def period_option(function: F) -> F:
         "-p",
         "period_key",
         metavar="报送期",
-        help="报送期，如 2021-06（按季度的工作区写 2021-Q2）。默认：reporter.toml 中的 current，否则最近有报送的一期，否则本月。",
+        help="报送期，如 2021-06（按季度的工作区写 2021-Q2）。默认：reporter.toml 中的 current，否则最近一次生成填报表的一期，否则最近有报送的一期，否则本月。",
     )(function)
 
 
@@ -419,6 +420,11 @@ def forms(ctx: click.Context, period_key: str | None, due: date | None) -> None:
         )
     console.print(table)
     console.print(f"共生成填报表{len(result.paths)}份，在 {result.folder}；清单：{result.manifest.name}")
+    if result.withdrawn:
+        console.print(
+            f"不再发表（台账“责任单位”表中类型为“不发表”，或已没有本期任务）：{escape('、'.join(result.withdrawn))}，"
+            "已删除其此前生成的本期填报表"
+        )
 
 
 @main.command()
@@ -478,9 +484,10 @@ def status(ctx: click.Context, period_key: str | None, json_out: Path | None) ->
         "催报",
         "填报人",
         "联系电话",
+        "退回原因",
     ):
         table.add_column(heading, overflow="fold")
-    styles = {"未报送": "red", "逾期报送": "yellow", "按时报送": "green"}
+    styles = {NOT_REPORTED: "red", SENT_BACK: "magenta", LATE: "yellow", ON_TIME: "green"}
     for unit in report.units:
         table.add_row(
             escape(unit.unit),
@@ -493,13 +500,16 @@ def status(ctx: click.Context, period_key: str | None, json_out: Path | None) ->
             str(unit.reminders or ""),
             escape(unit.reporter),
             escape(unit.phone),
+            escape(unit.sent_back),
         )
     console.print(table)
     returned = sum(1 for u in report.units if u.returned)
     late = sum(1 for u in report.units if u.late)
+    sent_back = sum(1 for u in report.units if u.label == SENT_BACK)
     console.print(
-        f"应报{len(report.units)}个单位，已报{returned}个（其中逾期{late}个），未报{len(report.units) - returned}个；"
-        f"没有任何单位反馈的任务{len(report.unanswered)}项。"
+        f"应报{len(report.units)}个单位，已报{returned}个（其中逾期{late}个），未报{len(report.units) - returned}个"
+        + (f"（其中报送的文件被退回{sent_back}个）" if sent_back else "")
+        + f"；没有任何单位反馈的任务{len(report.unanswered)}项。"
     )
     if report.unanswered:
         shown = "、".join(t.id for t in report.unanswered[:30])
@@ -768,7 +778,7 @@ def _print_collect(console: Console, result: CollectResult) -> None:
     table = Table(title="填报表收集结果", title_justify="left")
     for heading in ("文件", "单位", "报送期", "结果", "任务", "指标", "问题"):
         table.add_column(heading, overflow="fold")
-    styles = {ACCEPTED: "green", DUPLICATE: "dim", REJECTED: "red"}
+    styles = {ACCEPTED: "green", DUPLICATE: "dim", REJECTED: "red", SETTLED: "dim"}
     for outcome in result.outcomes:
         table.add_row(
             escape(outcome.path.name),
@@ -781,8 +791,9 @@ def _print_collect(console: Console, result: CollectResult) -> None:
         )
     console.print(table)
     console.print(
-        f"接收{result.count(ACCEPTED)}份，退回{result.count(REJECTED)}份，重复{result.count(DUPLICATE)}份；"
-        f"更新任务{result.tasks_updated}项。"
+        f"接收{result.count(ACCEPTED)}份，退回{result.count(REJECTED)}份，重复{result.count(DUPLICATE)}份"
+        + (f"，此前已退回且单位已重新报送{result.count(SETTLED)}份" if result.count(SETTLED) else "")
+        + f"；更新任务{result.tasks_updated}项。"
     )
     problems = result.problems()
     if problems:

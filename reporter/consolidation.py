@@ -35,7 +35,7 @@ from reporter.progress import (
 )
 from reporter.settings import Workspace, load_workspace
 from reporter.snapshot import PeriodSnapshot, load_snapshot, resolve_period
-from reporter.status import UnitStatus
+from reporter.status import NOT_REPORTED, UnitStatus
 from reporter.store import Store
 
 KIND_LABELS = {WORK: "工作任务", LIVELIHOOD: "民生实事"}
@@ -242,12 +242,13 @@ def consolidate_snapshot(workspace: Workspace, snapshot: PeriodSnapshot) -> Cons
                 "status": u.label,
                 "returned_at": u.returned_at.replace("T", " ")[:16],
                 "lagging_lead_tasks": lagging_of.get(u.unit, 0),
+                "sent_back": u.sent_back,
             }
             for u in _official_order(workspace, snapshot, status.units)
         ],
         columns=[
             "unit", "kind", "lead_tasks", "cooperating_tasks", "reported", "late", "status", "returned_at",
-            "lagging_lead_tasks",
+            "lagging_lead_tasks", "sent_back",
         ],
     )  # fmt: skip
     indicators = _indicators(workspace, snapshot)
@@ -358,6 +359,7 @@ def _districts(workspace: Workspace, indicators: pd.DataFrame, units: pd.DataFra
                 "kind": district.kind,
                 "reported": reported,
                 "late": bool(district.unit in by_unit.index and by_unit.loc[district.unit, "late"]),
+                "status": str(by_unit.loc[district.unit, "status"]) if district.unit in by_unit.index else NOT_REPORTED,
                 "returned_at": str(by_unit.loc[district.unit, "returned_at"]) if district.unit in by_unit.index else "",
                 "indicators": len(mine),
                 "indicators_reported": int(mine["reported"].sum()),
@@ -367,8 +369,8 @@ def _districts(workspace: Workspace, indicators: pd.DataFrame, units: pd.DataFra
     frame = pd.DataFrame(
         records,
         columns=[
-            "district", "name", "unit", "kind", "reported", "late", "returned_at", "indicators", "indicators_reported",
-            "composite_rate",
+            "district", "name", "unit", "kind", "reported", "late", "status", "returned_at", "indicators",
+            "indicators_reported", "composite_rate",
         ],
     )  # fmt: skip
     frame["rank"] = frame["composite_rate"].rank(ascending=False, method="min").astype("Int64")

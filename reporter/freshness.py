@@ -27,6 +27,8 @@ _WHOLE_TABLES = (
     "periods",
     "ledger_pending",
     "mail_log",
+    "send_backs",
+    "no_form_units",
 )
 _SUMMARIES = (
     "SELECT count(*), max(updated_at), sum(active), group_concat(digest, '') FROM tasks",

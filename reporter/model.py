@@ -23,6 +23,8 @@ SUPERVISED = "督办中"
 CLOSED = "已销号"
 STOPPED = "停止督办"
 SUPERVISION_STATES = (SUPERVISED, CLOSED, STOPPED)
+# Other words offices use for the same states (办结 is how a finished task is closed in many offices)
+SUPERVISION_SYNONYMS = {"已办结": CLOSED, "办结": CLOSED, "销号": CLOSED, "已完结": CLOSED, "停止": STOPPED}
 
 
 @dataclass
@@ -384,6 +386,19 @@ class ReturnRow:
     sender: str
     current: bool
     problems: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SentBack:
+    """A returned form refused whole (退回) that names a unit of the workspace: the unit is 已退回 for the period
+    until a good return of its arrives."""
+
+    sha256: str
+    period: str
+    unit: str
+    file_name: str
+    reason: str  # the first error, as the collect showed it
+    arrived_at: str  # when it reached the office (the mail's date, or the file's time in the returns folder)
 
 
 @dataclass

@@ -395,7 +395,21 @@ def write_period_forms(workspace: Workspace, period_key: str | None, due: date |
             latest = load_snapshot(workspace, store, latest_period(workspace, store))
             ledger = write_ledger(workspace, store, latest, changes)  # shows the ids given and what was refused
         period = resolve_period(workspace, store, period_key)
-        return FormsRun(make_forms(workspace, store, load_snapshot(workspace, store, period), due), ledger, note)
+        made = make_forms(workspace, store, load_snapshot(workspace, store, period), due)
+        store.remember_period(period.key)
+        if workspace.current_period and workspace.current_period != period.key:
+            current = workspace.period(workspace.current_period)
+            note = "；".join(
+                filter(
+                    None,
+                    [
+                        note,
+                        f"reporter.toml 中 [periods] current 为 {current.key}，其他命令仍默认{current.label}；"
+                        f"如本期为{period.label}，请删除或修改该设置",
+                    ],
+                )
+            )
+        return FormsRun(made, ledger, note)
 
 
 @dataclass
@@ -423,7 +437,8 @@ def collect_period(workspace: Workspace, paths: list[Path], period_key: str | No
         tasks = store.tasks()
         result = collect_returns(workspace, store, targets, period, tasks=tasks)
         run = CollectRun(period, result)
-        if any(o.status == ACCEPTED for o in result.outcomes) or not workspace.ledger_path.exists():
+        changed = any(o.status == ACCEPTED or o.sent_back for o in result.outcomes)
+        if changed or not workspace.ledger_path.exists():
             changes = read_back(workspace, store)
             tasks = store.tasks() if changes and changes.changes else tasks
             snapshot = load_snapshot(workspace, store, latest_period(workspace, store), tasks=tasks)

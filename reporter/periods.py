@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from reporter.errors import ConfigError
 from reporter.model import Task
@@ -18,7 +18,8 @@ PERIOD_KINDS = (MONTHLY, QUARTERLY)
 GREEN = "green"
 YELLOW = "yellow"
 RED = "red"
-LIGHT_LABELS = {GREEN: "绿灯", YELLOW: "黄灯", RED: "红灯", "": ""}
+BLUE = "blue"  # 即将到期: on schedule, not finished, its deadline close after the period
+LIGHT_LABELS = {GREEN: "绿灯", BLUE: "蓝灯", YELLOW: "黄灯", RED: "红灯", "": ""}
 
 _MONTH_KEY = re.compile(r"^(\d{4})-(\d{1,2})$")
 _QUARTER_KEY = re.compile(r"^(\d{4})-[Qq]([1-4])$")
@@ -134,6 +135,18 @@ class LightRules:
 
     yellow_gap: float = 10.0
     not_started_red_after_month: int = 3
+    due_soon_days: int = 15  # 蓝灯: a task on schedule whose deadline is this many days or fewer after the period
+
+
+def due_soon(deadline: str, period: Period, rules: LightRules) -> bool:
+    """Whether a deadline (ISO date) falls after the period's end by at most ``rules.due_soon_days`` days."""
+    if not deadline or rules.due_soon_days <= 0:
+        return False
+    try:
+        day = date.fromisoformat(deadline[:10])
+    except ValueError:
+        return False
+    return period.end < day <= period.end + timedelta(days=rules.due_soon_days)
 
 
 def traffic_light(percent: float | None, status: str, expected: float | None, period: Period, rules: LightRules) -> str:

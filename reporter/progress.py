@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from reporter.model import LEAD, OFFICE, Answer, Task, TaskUnit
-from reporter.periods import GREEN, RED, YELLOW, LightRules, Period, time_progress, traffic_light
+from reporter.periods import BLUE, GREEN, RED, YELLOW, LightRules, Period, due_soon, time_progress, traffic_light
 
 CONFLICT_PERCENT_GAP = 30.0
 
@@ -20,7 +20,7 @@ CATEGORIES = (DONE, ON_SCHEDULE, SLIGHTLY_BEHIND, WELL_BEHIND, UNDETERMINED, UNR
 LAGGING = (SLIGHTLY_BEHIND, WELL_BEHIND)  # 进度滞后 = 略滞后 + 明显滞后
 CATEGORY_DEFINITIONS = {
     DONE: "牵头单位报“已完成”或完成进度达到100%",
-    ON_SCHEDULE: "完成进度达到或超过序时进度（绿灯）",
+    ON_SCHEDULE: "完成进度达到或超过序时进度（绿灯；完成时限临近的亮蓝灯）",
     SLIGHTLY_BEHIND: "完成进度落后序时进度{gap}个百分点以内（黄灯）",
     WELL_BEHIND: "完成进度落后序时进度超过{gap}个百分点，或逾期仍未启动（红灯）",
     UNDETERMINED: "牵头单位已报送，但未填状态和完成进度",
@@ -57,7 +57,8 @@ class TaskProgress:
             lead.percent is not None and lead.percent >= 100
         ):
             return DONE
-        return {GREEN: ON_SCHEDULE, YELLOW: SLIGHTLY_BEHIND, RED: WELL_BEHIND}.get(self.light, UNDETERMINED)
+        categories = {GREEN: ON_SCHEDULE, BLUE: ON_SCHEDULE, YELLOW: SLIGHTLY_BEHIND, RED: WELL_BEHIND}
+        return categories.get(self.light, UNDETERMINED)
 
     @property
     def leads(self) -> list[Answer]:
@@ -90,7 +91,7 @@ def conflicts_between(lead: Answer, other: Answer, role: str = "配合单位") -
     return ""
 
 
-_LIGHT_ORDER = {RED: 0, YELLOW: 1, GREEN: 2, "": 3}  # the worst first
+_LIGHT_ORDER = {RED: 0, YELLOW: 1, BLUE: 2, GREEN: 2, "": 3}  # the worst first
 
 
 def note_decreases(progress: dict[str, TaskProgress], previous: dict[str, TaskProgress]) -> None:
@@ -153,6 +154,8 @@ def compute_progress(
             progress.light = traffic_light(
                 correction.percent, correction.status or "", progress.expected, period, rules
             )
+        if progress.light == GREEN and progress.category != DONE and due_soon(task.deadline, period, rules):
+            progress.light = BLUE  # 即将到期: on schedule so far, but its deadline is near
         if progress.lead:
             lead = progress.lead
             own = [

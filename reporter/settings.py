@@ -222,6 +222,7 @@ def workspace_from_config(root: Path, data: dict, config_path: Path | None = Non
     workspace.light_rules = LightRules(
         yellow_gap=float(_int(progress, "yellow_gap", where, 10, 0, 100)),
         not_started_red_after_month=_int(progress, "not_started_red_after_month", where, 3, 0, 12),
+        due_soon_days=_int(progress, "due_soon_days", where, 15, 0, 366),
     )
     report = _table(data, "report", where)
     defaults = WordFonts()
@@ -245,7 +246,7 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "ledger": ("file", "font", "title_font"),
     "districts": ("name", "short", "kind", "government", "aliases"),
     "periods": ("kind", "current", "due_day"),
-    "progress": ("yellow_gap", "not_started_red_after_month"),
+    "progress": ("yellow_gap", "not_started_red_after_month", "due_soon_days"),
     "report": (
         *(f"{f.name}_font" for f in fields(WordFonts)),
         *(f.name for f in fields(BriefSettings)),
@@ -359,7 +360,7 @@ contact = ""
 [periods]
 # 报送周期："monthly"（按月，报送期写作 2021-06）或 "quarterly"（按季度，写作 2021-Q2）
 kind = "monthly"
-# 当前报送期（命令未指定 --period 时使用；留空则取今天所在的报送期）
+# 当前报送期（命令未指定 --period 时使用；留空则取最近一次 reporter forms 的报送期，再无则取今天所在的报送期）
 current = ""
 # 默认截止日：报送期最后一个月的几号（填报表上可用 --due 另定）
 due_day = 25
@@ -369,6 +370,8 @@ due_day = 25
 # 第 not_started_red_after_month 月之后仍“未启动”的直接红灯
 yellow_gap = 10
 not_started_red_after_month = 3
+# 蓝灯（即将到期）：达到序时进度但尚未完成、完成时限在本期结束后 due_soon_days 天内的任务；0 为不亮蓝灯
+due_soon_days = 15
 
 [ledger]
 # 台账文件名（生成在 output/ 下）

@@ -12,7 +12,7 @@ from datetime import date
 from typing import TypeVar
 
 from reporter.contacts import Contact, read_contacts
-from reporter.model import Answer, IndicatorAnswer, ReturnRow, StoredNotice, Task, TaskUnit
+from reporter.model import Answer, IndicatorAnswer, ReturnRow, SentBack, StoredNotice, Task, TaskUnit
 from reporter.periods import Period, active_in, period_containing
 from reporter.progress import TaskProgress, compute_progress, note_decreases
 from reporter.settings import Workspace
@@ -21,12 +21,19 @@ from reporter.store import Store
 
 
 def resolve_period(workspace: Workspace, store: Store | None, key: str | None) -> Period:
-    """``--period``, else ``[periods] current``, else the latest period with returns, else today's."""
+    """``--period``, else ``[periods] current``, else the period of the last ``reporter forms``, else the latest
+    period with returns, else today's."""
     if key:
         return workspace.period(key)
     if workspace.current_period:
         return workspace.period(workspace.current_period)
     if store is not None:
+        remembered = store.remembered_period()
+        if remembered:
+            try:
+                return workspace.period(remembered)
+            except ValueError:  # a workspace whose kind of period changed since (months to quarters)
+                pass
         latest = latest_period(workspace, store)
         if latest is not None:
             return latest
@@ -34,8 +41,8 @@ def resolve_period(workspace: Workspace, store: Store | None, key: str | None) -
 
 
 def latest_period(workspace: Workspace, store: Store) -> Period | None:
-    """The most recent period with returns, if any."""
-    periods = store.periods_with_returns()
+    """The most recent period in which returns arrived (accepted, or sent back), if any."""
+    periods = sorted({*store.periods_with_returns(), *store.periods_with_send_backs()})
     return workspace.period(periods[-1]) if periods else None
 
 
@@ -63,6 +70,13 @@ class PeriodSnapshot:
     previous_progress: dict[str, TaskProgress] = field(default_factory=dict)
     indicators: list[IndicatorAnswer] = field(default_factory=list)  # the period's current indicator answers
     status: StatusReport | None = None
+    no_forms: frozenset[str] = frozenset()  # units the office sends no form (类型 不发表): not asked, not counted
+
+    @property
+    def form_units(self) -> list[TaskUnit]:
+        """The task units that get a form and are expected to report."""
+        return [e for e in self.task_units if e.unit not in self.no_forms]
+
     notices: list[StoredNotice] = field(default_factory=list)  # every stored notice (titles and 文号 for briefs)
     issue: int = 1  # the period's brief number (期号): [report] first_issue plus the periods with returns before it
 
@@ -87,7 +101,7 @@ def load_snapshot(
     if contacts is None:
         contacts, _ = read_contacts(workspace.contacts_path)
     task_units = store.task_units()
-    snapshot = PeriodSnapshot(tasks, task_units, contacts, period)
+    snapshot = PeriodSnapshot(tasks, task_units, contacts, period, no_forms=store.no_form_units())
     if period is None:
         return snapshot
     snapshot.due = due_date(workspace, store, period)
@@ -115,11 +129,13 @@ def load_snapshot(
         kinds={d.unit: d.kind for d in workspace.districts},
         contacts=contacts,
         mail_log=store.mail_log(period.key, "reminder"),
+        sent_back=_merged(store.send_backs(period.key), aliases),
+        no_forms=snapshot.no_forms,
     )
     return snapshot
 
 
-_Row = TypeVar("_Row", Answer, ReturnRow)
+_Row = TypeVar("_Row", Answer, ReturnRow, SentBack)
 
 
 def _merged(rows: list[_Row], aliases: dict[str, str]) -> list[_Row]:

@@ -19,10 +19,11 @@ from reporter.forms.identity import identity_digest, same_identity
 from reporter.forms.read import FormMeta, ReturnContent, read_content, read_meta
 from reporter.io.files import replacing
 from reporter.io.workbooks import WorkbookRejected, file_sha256, read_workbook, whole_file_sha256
-from reporter.model import ProgressCallback, ReturnRow, Task
+from reporter.model import ProgressCallback, ReturnRow, SentBack, Task
 from reporter.parallel import WorkerFailure, default_jobs, isolated_map
 from reporter.periods import Period
 from reporter.problems import (
+    ERROR,
     FILE_CHANGED,
     FILE_CRASHED,
     FILE_MISSING,
@@ -58,7 +59,24 @@ IDENTITY_VERSION = 2  # forms from this version on carry their keyed identity
 ACCEPTED = "accepted"
 DUPLICATE = "duplicate"
 REJECTED = "rejected"
-OUTCOME_LABELS = {ACCEPTED: "已接收", DUPLICATE: "重复（已收过）", REJECTED: "已退回"}
+SETTLED = "settled"  # refused before, and its unit has sent a good return since: not listed again
+OUTCOME_LABELS = {
+    ACCEPTED: "已接收",
+    DUPLICATE: "重复（已收过）",
+    REJECTED: "已退回",
+    SETTLED: "此前已退回，该单位已重新报送",
+}
+# Refusals that say nothing of the unit's report: not ours, not from a known unit, a unit it may not be from (its
+# identity was edited: never held against the unit it names), or a file changing under us
+NOT_SENT_BACK = frozenset(
+    {
+        FORM_NO_METADATA.code,
+        FORM_WRONG_WORKSPACE.code,
+        FORM_UNKNOWN_UNIT.code,
+        FORM_IDENTITY_CHANGED.code,
+        FILE_CHANGED.code,
+    }
+)
 
 
 @dataclass
@@ -74,6 +92,7 @@ class FileOutcome:
     indicators: int = 0
     current: bool = False
     superseded: bool = False
+    sent_back: bool = False  # refused, and its unit recorded as 已退回 for the period
     problems: list[Problem] = field(default_factory=list)
     task_ids: list[str] = field(default_factory=list)
 
@@ -125,6 +144,7 @@ class CollectResult:
                 "accepted": self.count(ACCEPTED),
                 "rejected": self.count(REJECTED),
                 "duplicates": self.count(DUPLICATE),
+                "settled": self.count(SETTLED),
                 "tasks_updated": self.tasks_updated,
                 "problems_by_code": count_by_code(self.problems()),
             },
@@ -253,7 +273,9 @@ def collect_returns(
             if outcome is None:
                 if index not in read:
                     return
-                outcome = _merge(workspace, store, read.pop(index), period, by_id, units, contacts, key)
+                raw = read.pop(index)
+                outcome = _merge(workspace, store, raw, period, by_id, units, contacts, key)
+                _record_send_back(workspace, store, raw, outcome, period, units)
             result.outcomes.append(outcome)
             if progress:
                 progress("收集填报表", len(result.outcomes), len(files))
@@ -263,6 +285,11 @@ def collect_returns(
         path = files[to_read[position]]
         read[to_read[position]] = _failed_read(path, value) if isinstance(value, WorkerFailure) else value
         merge_ready()
+    for outcome in result.outcomes:  # refused, but a good return of the unit came after it (in this batch too)
+        if outcome.sent_back:
+            sent_back = store.send_back_by_sha(outcome.sha256)
+            if sent_back is not None and store.replaced_since(sent_back):
+                outcome.status, outcome.problems, outcome.sent_back = SETTLED, [], False
     return result
 
 
@@ -278,11 +305,56 @@ def _known(store: Store, path: Path, root: Path) -> FileOutcome | None:
         if refusal is not None:
             outcome.problems.append(refusal)
             return outcome
-        known = store.return_by_sha(file_sha256(path))
+        sha256 = file_sha256(path)
     except OSError as exc:
         outcome.problems.append(FILE_UNREADABLE.at(Location(file=path.name), reason=exc.strerror or exc))
         return outcome
-    return _duplicate(outcome, known) if known is not None else None
+    known = store.return_by_sha(sha256)
+    if known is not None:
+        return _duplicate(outcome, known)
+    sent_back = store.send_back_by_sha(sha256)
+    if sent_back is not None and store.replaced_since(sent_back):
+        outcome.status, outcome.unit, outcome.period, outcome.sha256 = SETTLED, sent_back.unit, sent_back.period, sha256
+        return outcome
+    return None
+
+
+def _record_send_back(
+    workspace: Workspace,
+    store: Store,
+    raw: ReadReturn,
+    outcome: FileOutcome,
+    period: Period | None,
+    units: set[str],
+) -> None:
+    """A refused form of a known unit: the unit is 已退回 for the period (the one collected when it sent another
+    period's form), with the first error as the reason."""
+    codes = {p.code for p in outcome.problems}
+    if outcome.status != REJECTED or not outcome.sha256 or outcome.unit not in units or codes & NOT_SENT_BACK:
+        return
+    if FORM_WRONG_PERIOD.code in codes and period is not None:
+        key = period.key
+    else:
+        try:
+            key = workspace.period(outcome.period).key
+        except ReporterError:
+            return
+    errors = [p for p in outcome.problems if p.severity == ERROR] or outcome.problems
+    store.save_send_back(
+        SentBack(outcome.sha256, key, outcome.unit, raw.path.name, errors[0].message, _arrival(store, raw))
+    )
+    outcome.sent_back = True
+
+
+def _arrival(store: Store, raw: ReadReturn) -> str:
+    """When a file reached the office: the mail's date when it was fetched, else its time in the returns folder."""
+    fetched = store.fetched_file(raw.sha256)
+    if fetched and fetched.received_at:
+        return fetched.received_at
+    try:
+        return datetime.fromtimestamp(raw.path.stat().st_mtime).isoformat(timespec="microseconds")
+    except OSError:
+        return datetime.now().isoformat(timespec="microseconds")
 
 
 def _duplicate(outcome: FileOutcome, known: ReturnRow) -> FileOutcome:
@@ -388,7 +460,7 @@ def _merge(
         file_name=path.name,
         archive=str(archive.relative_to(workspace.root)),
         saved_at=raw.saved_at or mtime[:19],
-        arrived_at=(fetched.received_at if fetched and fetched.received_at else "") or mtime,
+        arrived_at=_arrival(store, raw),
         form_version=meta.version,
         reporter=content.reporter,
         phone=content.phone,

@@ -29,6 +29,7 @@ class FormsResult:
     manifest: Path
     plans: list[FormPlan] = field(default_factory=list)
     paths: list[Path] = field(default_factory=list)
+    withdrawn: list[str] = field(default_factory=list)  # units whose earlier form of the period was withdrawn
 
 
 def make_forms(workspace: Workspace, store: Store, snapshot: PeriodSnapshot, due: date | None = None) -> FormsResult:
@@ -44,7 +45,7 @@ def make_forms(workspace: Workspace, store: Store, snapshot: PeriodSnapshot, due
         years = "、".join(sorted({t.year for t in snapshot.tasks}))
         raise WorkspaceError(f"{period.label}没有在办的任务（已导入的通知年度：{years}），请检查报送期")
     due = due or snapshot.due or period.due(workspace.due_day)
-    units = snapshot.task_units
+    units = snapshot.form_units
     previous = {unit: store.latest_answers_before(unit, period.key) for unit in dict.fromkeys(e.unit for e in units)}
     previous_indicators: dict[str, dict[str, float]] = {}
     for item in store.indicator_answers():
@@ -78,6 +79,12 @@ def make_forms(workspace: Workspace, store: Store, snapshot: PeriodSnapshot, due
             for p, path in zip(plans, result.paths, strict=True)
         ],
     )
+    planned = {p.unit for p in plans}
+    withdrawn = [f for f in store.forms(period.key) if f.unit not in planned]  # 不发表 now, or no task left
+    for form in withdrawn:
+        (folder / form.file).unlink(missing_ok=True)
+    store.drop_forms(period.key, [f.unit for f in withdrawn])
+    result.withdrawn = [f.unit for f in withdrawn]
     write_workbook(
         result.manifest, [_manifest_sheet(workspace, result)], font=workspace.font, title_font=workspace.title_font
     )

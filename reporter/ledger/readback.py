@@ -65,6 +65,7 @@ from reporter.model import (
     STOPPED,
     SUPERVISED,
     SUPERVISION_STATES,
+    SUPERVISION_SYNONYMS,
     WORK,
     Answer,
     CollectiveUnit,
@@ -96,7 +97,7 @@ from reporter.problems import (
     ProblemType,
 )
 from reporter.settings import Workspace
-from reporter.status import DEPARTMENT_KIND
+from reporter.status import DEPARTMENT_KIND, NO_FORM_KIND
 from reporter.store import Store
 from reporter.store.edits import CONFIRMED, REJECTED, CellKey
 
@@ -132,6 +133,7 @@ class _Batch:
     unmerged: list[str] = field(default_factory=list)
     contacts: dict[str, dict[str, str]] = field(default_factory=dict)  # unit -> 联系人 / 电子邮箱 / 联系电话
     districts: list[tuple[District, str]] = field(default_factory=list)  # confirmed or rejected by the office
+    no_forms: list[tuple[str, bool]] = field(default_factory=list)  # 类型 set to 不发表 (True) or from it (False)
 
 
 def check_ledger_closed(workspace: Workspace) -> None:
@@ -201,6 +203,7 @@ def read_back(workspace: Workspace, store: Store) -> LedgerChanges | None:
         merged=batch.merged,
         unmerged=batch.unmerged,
         districts=batch.districts,
+        no_forms=batch.no_forms,
     )
     return reader.result
 
@@ -341,7 +344,7 @@ class _Reader:
                 return None
             return {"deadline": when, "deadline_text": typed}
         if names == ("supervision",):
-            state = typed or SUPERVISED
+            state = SUPERVISION_SYNONYMS.get(typed, typed) or SUPERVISED
             if state not in SUPERVISION_STATES:
                 choices = "、".join(SUPERVISION_STATES)
                 self._problem(LEDGER_BAD_STATE, sheet, row, at, task.id, value=typed, choices=choices)
@@ -530,7 +533,7 @@ class _Reader:
 
     def _read_kind(self, row: int, unit: str, cell: Callable[[str], str], columns: dict[str, int]) -> None:
         """类型: a district found in a notice confirmed (区县, 开发园区) or not (部门单位); a unit the office says is
-        a district or zone becomes one."""
+        a district or zone becomes one; 不发表: a unit the office sends no form (and back)."""
         before, typed = self.shown.get((SHEET_UNITS, unit, "类型")), cell("类型")
         if before is None or typed == before or "类型" not in columns:
             return
@@ -538,6 +541,11 @@ class _Reader:
             choices = "、".join(UNIT_KINDS)
             self._problem(LEDGER_BAD_KIND, SHEET_UNITS, row, columns["类型"], value=typed, unit=unit, choices=choices)
             return
+        if typed == NO_FORM_KIND or before == NO_FORM_KIND:
+            self.batch.no_forms.append((unit, typed == NO_FORM_KIND))
+            self._change(KIND, SHEET_UNITS, row, "类型", "", before, typed)
+            if typed in (NO_FORM_KIND, DEPARTMENT_KIND):
+                return
         stored = {d.unit for d, _ in self.store_districts}
         if unit in {d.unit for d in self.workspace.districts} - stored:
             return  # a district of reporter.toml: changed there, not here

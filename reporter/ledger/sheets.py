@@ -32,7 +32,7 @@ from reporter.model import (
 )
 from reporter.notices.units import DISTRICT_KIND, ZONE_KIND
 from reporter.parallel import beside
-from reporter.periods import GREEN, LIGHT_LABELS, RED, YELLOW, Period
+from reporter.periods import BLUE, GREEN, LIGHT_LABELS, RED, YELLOW, Period
 from reporter.progress import (
     DONE,
     ON_SCHEDULE,
@@ -44,7 +44,7 @@ from reporter.progress import (
 )
 from reporter.settings import Workspace
 from reporter.snapshot import PeriodSnapshot
-from reporter.status import DEPARTMENT_KIND, StatusReport
+from reporter.status import DEPARTMENT_KIND, NO_FORM_KIND, StatusReport
 from reporter.store import Store
 from reporter.store.edits import PROPOSED
 from reporter.store.notices import show_value
@@ -66,7 +66,7 @@ PROGRESS_COLUMNS = [
     "报送单位",
     "报送时间",
 ]
-LIGHT_COLOURS = {GREEN: "C6EFCE", YELLOW: "FFEB9C", RED: "FFC7CE"}
+LIGHT_COLOURS = {GREEN: "C6EFCE", BLUE: "BDD7EE", YELLOW: "FFEB9C", RED: "FFC7CE"}
 CATEGORY_COLOURS = {
     DONE: LIGHT_COLOURS[GREEN],
     ON_SCHEDULE: LIGHT_COLOURS[GREEN],
@@ -123,7 +123,7 @@ MERGED_NAMES = "已合并的名称"  # and sees (and can undo) what was merged i
 RENAME_TO = "改为（换人或更名）"  # 牵头领导: a leader renamed or replaced on all of their tasks
 CONTACT_COLUMNS = ("联系人", "电子邮箱", "联系电话")  # 责任单位: kept in step with input/通讯录.xlsx
 TO_CONFIRM = "（待确认）"  # 责任单位 类型 of a district found in a notice, until the office confirms it
-UNIT_KINDS = (DEPARTMENT_KIND, DISTRICT_KIND, ZONE_KIND)
+UNIT_KINDS = (DEPARTMENT_KIND, DISTRICT_KIND, ZONE_KIND, NO_FORM_KIND)
 ID_LIST_LIMIT = 60  # 责任单位: a longer list of task ids is shown as a count and its first few ids
 PRINT_TEXT_LIMIT = 120  # 打印: 最新进展 cut to this many characters
 PRINT_CHECK_LIMIT = 60  # 打印: 需核实 cut to this many characters
@@ -520,7 +520,8 @@ def _status_sheet(name: str, report: StatusReport | None) -> Sheet:
                     unit.returns or "",
                     unit.reporter,
                     unit.phone,
-                    unit.file,
+                    unit.file or unit.sent_back_file,
+                    unit.sent_back,
                 ]
             )
             if not unit.returned or unit.late:
@@ -539,6 +540,7 @@ def _status_sheet(name: str, report: StatusReport | None) -> Sheet:
             Column("填报人", 8, 12),
             Column("联系电话", 12, 16, wrap=False),
             Column("文件", 16, 40),
+            Column("退回原因", 20, 50),
         ],
         rows,
     )
@@ -786,6 +788,7 @@ def _units_sheet(
     order = {t.id: i for i, t in enumerate(tasks)}
     per_unit: dict[str, dict[str, list[str]]] = {}
     district_kind = {**proposed, **{d.unit: d.kind for d in workspace.districts}}
+    district_kind |= dict.fromkeys(snapshot.no_forms, NO_FORM_KIND)
     for entry in task_units:
         per_unit.setdefault(entry.unit, {LEAD: [], COOPERATING: []})[entry.role].append(entry.task_id)
     counted: list[tuple[str, str, list[str], list[str]]] = []

@@ -19,6 +19,7 @@ from reporter.consolidation import Consolidation, Counts, addressed
 from reporter.model import LIVELIHOOD, WORK
 from reporter.progress import CATEGORY_DEFINITIONS, LAGGING, UNREPORTED, WELL_BEHIND
 from reporter.settings import BriefSettings
+from reporter.status import SENT_BACK
 from reporter.text import chinese_count, chinese_date
 
 Row = dict[str, Any]  # one task, indicator, unit or district as the templates see it
@@ -274,7 +275,7 @@ def district_rows(data: ReportData) -> list[Row]:
                 "rank": "—" if missing(row["rank"]) else f"第{int(row['rank'])}名",
                 "composite_rate": number(row["composite_rate"]) or "未报",
                 "indicators_text": f"{row['indicators_reported']}/{row['indicators']}",
-                "report": "逾期报送" if row["late"] else "按时报送" if row["reported"] else "未报送",
+                "report": row["status"],
             }
         )
     return rows
@@ -366,6 +367,7 @@ def monthly_context(data: ReportData) -> Row:
             "units_late": len(late),
             "late_units": list(late["unit"]),
             "unreported_units": list(units.loc[~units["reported"], "unit"]),
+            "sent_back_units": list(units.loc[units["status"] == SENT_BACK, "unit"]),
             "unreported_lead_units": list(lead_units["unit"]),
             "unreported_lead_units_named": list(lead_units["unit"])[:LEAD_UNITS_INLINE],
             "requirements": requirements,

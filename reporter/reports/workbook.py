@@ -16,6 +16,7 @@ from reporter.io.xlsx import PAPER_A4, ChartSpec, Column, Sheet, write_workbook
 from reporter.model import LIVELIHOOD, WORK
 from reporter.progress import CATEGORIES, DONE, ON_SCHEDULE, SLIGHTLY_BEHIND, UNDETERMINED, UNREPORTED, WELL_BEHIND
 from reporter.reports.briefs import lagging_frame, own_rows, records, short_time
+from reporter.status import LATE, NOT_REPORTED, SENT_BACK
 
 CATEGORY_COLOURS = {
     DONE: "00B050",
@@ -167,13 +168,21 @@ def _leaders_sheet(c: Consolidation, title: str) -> Sheet:
     return sheet
 
 
+# 报送情况 in the report's sheets: the states that need the office's attention, coloured as the lights
+REPORTING_FILLS = {
+    NOT_REPORTED: CATEGORY_FILLS[WELL_BEHIND],
+    SENT_BACK: CATEGORY_FILLS[WELL_BEHIND],
+    LATE: CATEGORY_FILLS[SLIGHTLY_BEHIND],
+}
+
+
 def _districts_sheet(c: Consolidation, title: str) -> Sheet:
     frame = c.districts.sort_values(["rank", "district"], na_position="last", kind="stable")
     rows = [
         [
             value(r["rank"]),
             r["district"],
-            "逾期报送" if r["late"] else "按时报送" if r["reported"] else "未报送",
+            r["status"],
             r["indicators"],
             r["indicators_reported"],
             value(r["composite_rate"]),
@@ -194,7 +203,7 @@ def _districts_sheet(c: Consolidation, title: str) -> Sheet:
         rows,
         paper=PAPER_A4,
     )
-    sheet.conditional = {2: {"未报送": CATEGORY_FILLS[WELL_BEHIND], "逾期报送": CATEGORY_FILLS[SLIGHTLY_BEHIND]}}
+    sheet.conditional = {2: REPORTING_FILLS}
     ranked = int(frame["composite_rate"].notna().sum())
     if ranked:
         sheet.charts = [ChartSpec("bar", "民生实事分区县平均完成率（%）", BY_DISTRICT, 1, [5], ranked, "H3")]
@@ -263,7 +272,7 @@ def _units_sheet(name: str, title: str, frame: pd.DataFrame) -> Sheet:
         ],
         rows,
     )
-    sheet.conditional = {4: {"未报送": CATEGORY_FILLS[WELL_BEHIND], "逾期报送": CATEGORY_FILLS[SLIGHTLY_BEHIND]}}
+    sheet.conditional = {4: REPORTING_FILLS}
     return sheet
 
 

@@ -242,6 +242,18 @@ class OfficeTables(Database):
             self.conn.execute("INSERT OR IGNORE INTO ledger_meta (key, value) VALUES ('form_key', ?)", (key.hex(),))
         return bytes.fromhex(self.conn.execute("SELECT value FROM ledger_meta WHERE key = 'form_key'").fetchone()[0])
 
+    def no_form_units(self) -> frozenset[str]:
+        """Units the office sends no form (类型 不发表)."""
+        return frozenset(r[0] for r in self.conn.execute("SELECT unit FROM no_form_units"))
+
+    def remembered_period(self) -> str | None:
+        """The period of the last ``reporter forms``: the one the office is working on."""
+        row = self.conn.execute("SELECT value FROM ledger_meta WHERE key = 'period:current'").fetchone()
+        return str(row[0]) if row else None
+
+    def remember_period(self, key: str) -> None:
+        self.save_ledger_meta({"period:current": key})
+
     def ledger_meta(self) -> dict[str, str]:
         return {r[0]: r[1] for r in self.conn.execute("SELECT key, value FROM ledger_meta")}
 

@@ -253,6 +253,7 @@ class NoticeTables(OfficeTables):
         merged: dict[str, str] | None = None,
         unmerged: list[str] | None = None,
         districts: list[tuple[District, str]] | None = None,
+        no_forms: list[tuple[str, bool]] | None = None,
     ) -> None:
         """Record what the office changed in the ledger, in one transaction: definition edits (and conflicts it
         resolved by taking the notice's value), tasks it added, progress it corrected, cells not applied."""
@@ -280,6 +281,15 @@ class NoticeTables(OfficeTables):
                 self._history(
                     "", OFFICE_NOTICE, "unit-unmerged", f"{name} 不再并入其他单位（{source}）", None, None, at
                 )
+            for unit, excluded in no_forms or []:
+                if excluded:
+                    self.conn.execute(
+                        "INSERT OR REPLACE INTO no_form_units (unit, source, at) VALUES (?,?,?)", (unit, source, at)
+                    )
+                else:
+                    self.conn.execute("DELETE FROM no_form_units WHERE unit = ?", (unit,))
+                detail = f"{unit}：{'不发填报表' if excluded else '恢复发填报表'}（{source}）"
+                self._history("", OFFICE_NOTICE, "unit-no-form", detail, None, None, at)
             for district, state in districts or []:
                 self.conn.execute(
                     "INSERT INTO districts (unit, name, short, kind, state, source, at) VALUES (?,?,?,?,?,?,?)"

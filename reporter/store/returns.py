@@ -7,7 +7,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
-from reporter.model import Answer, AnswerValues, FormRecord, IndicatorAnswer, IndicatorValues, ReturnRow
+from reporter.model import Answer, AnswerValues, FormRecord, IndicatorAnswer, IndicatorValues, ReturnRow, SentBack
 from reporter.store.database import Database, now
 
 ANSWER_FIELDS = ("progress", "percent", "status", "problems", "plan", "evidence", "reporter", "phone")
@@ -115,6 +115,11 @@ class ReturnTables(Database):
                 [(unit, period, file, version, json.dumps(ids), written) for unit, file, version, ids in forms],
             )
 
+    def drop_forms(self, period: str, units: list[str]) -> None:
+        """Forget the period's forms of these units (withdrawn: they are sent none any more)."""
+        with self.transaction():
+            self.conn.executemany("DELETE FROM forms WHERE period = ? AND unit = ?", [(period, u) for u in units])
+
     def forms(self, period: str) -> list[FormRecord]:
         rows = self.conn.execute("SELECT * FROM forms WHERE period = ? ORDER BY unit", (period,)).fetchall()
         return [
@@ -124,6 +129,51 @@ class ReturnTables(Database):
 
     def has_return(self, unit: str, period: str) -> bool:
         row = self.conn.execute("SELECT 1 FROM returns WHERE unit = ? AND period = ? LIMIT 1", (unit, period))
+        return row.fetchone() is not None
+
+    def save_send_back(self, sent_back: SentBack) -> None:
+        """Record a refused return (the same bytes refused again keep their first arrival)."""
+        with self.transaction():
+            self.conn.execute(
+                """INSERT INTO send_backs (sha256, period, unit, file_name, reason, arrived_at, at)
+                   VALUES (?,?,?,?,?,?,?)
+                   ON CONFLICT(sha256) DO UPDATE SET period = excluded.period, unit = excluded.unit,
+                       file_name = excluded.file_name, reason = excluded.reason""",
+                (
+                    sent_back.sha256,
+                    sent_back.period,
+                    sent_back.unit,
+                    sent_back.file_name,
+                    sent_back.reason,
+                    sent_back.arrived_at,
+                    now(),
+                ),
+            )
+
+    def send_backs(self, period: str) -> list[SentBack]:
+        """The period's refused returns, earliest arrival first."""
+        rows = self.conn.execute(
+            "SELECT sha256, period, unit, file_name, reason, arrived_at FROM send_backs WHERE period = ?"
+            " ORDER BY arrived_at, sha256",
+            (period,),
+        )
+        return [SentBack(*r) for r in rows]
+
+    def periods_with_send_backs(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT DISTINCT period FROM send_backs ORDER BY period")]
+
+    def send_back_by_sha(self, sha256: str) -> SentBack | None:
+        row = self.conn.execute(
+            "SELECT sha256, period, unit, file_name, reason, arrived_at FROM send_backs WHERE sha256 = ?", (sha256,)
+        ).fetchone()
+        return SentBack(*row) if row else None
+
+    def replaced_since(self, sent_back: SentBack) -> bool:
+        """Whether the unit's current return for that period arrived after this refused one."""
+        row = self.conn.execute(
+            "SELECT 1 FROM returns WHERE unit = ? AND period = ? AND current = 1 AND arrived_at > ? LIMIT 1",
+            (sent_back.unit, sent_back.period, sent_back.arrived_at),
+        )
         return row.fetchone() is not None
 
     def return_by_sha(self, sha256: str) -> ReturnRow | None:

@@ -249,4 +249,28 @@ MIGRATIONS: list[str] = [
     ALTER TABLE returns ADD COLUMN arrived_at TEXT NOT NULL DEFAULT '';
     UPDATE returns SET arrived_at = received_at;
     """,
+    # 10: returns sent back (退回): a file of a known unit refused whole, with the reason, so that the unit shows as
+    # 已退回 rather than 未报送 until a good return arrives, and a refused file its unit has since replaced is not
+    # listed again
+    """
+    CREATE TABLE send_backs (
+        sha256 TEXT PRIMARY KEY,
+        period TEXT NOT NULL,
+        unit TEXT NOT NULL,
+        file_name TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        arrived_at TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX send_backs_period ON send_backs(period, unit);
+    """,
+    # 11: units the office sends no form (类型 不发表 in the ledger's 责任单位 sheet: a party committee, the military
+    # sub-district … named in a government notice but not tasked by the government office)
+    """
+    CREATE TABLE no_form_units (
+        unit TEXT PRIMARY KEY,
+        source TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    """,
 ]
