@@ -233,6 +233,7 @@ def test_a_collect_killed_at_random_points_leaves_a_consistent_store_and_a_compl
     reset_returns(root)
     longest = max(durations)
     kills, waiting = 0, ready_collect(root)
+    began = time.monotonic()
     while kills < 100:
         process, waiting = waiting, None
         start(process)
@@ -241,6 +242,9 @@ def test_a_collect_killed_at_random_points_leaves_a_consistent_store_and_a_compl
         if process.poll() is None:
             process.kill()
             kills += 1
+            print(f"kill {kills} after {time.monotonic() - began:.0f} s", file=sys.stderr, flush=True)
+        else:  # it finished before the kill: it must have succeeded (a failing collect would never be killed)
+            assert process.wait() == 0
         process.wait()  # not communicate(): a killed collect's reader processes may still hold its stdout open
         assert process.stdout is not None
         process.stdout.close()
