@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from reporter.text import chinese_count
+
 if TYPE_CHECKING:  # python-docx is imported when a .docx is read, not when this module is
     from docx.document import Document as DocumentObject
     from docx.table import _Cell, _Row
@@ -122,16 +124,7 @@ def _list_label(element: Any, numbering: Numbering, counters: dict[tuple[str, in
         del counters[deeper]
     value = counters[key]
     if fmt.startswith(("chinese", "ideograph", "taiwanese", "japanese")):
-        shown = _chinese(value)
+        shown = chinese_count(value)
     else:
         shown = str(value)
     return text.replace(f"%{level + 1}", shown)
-
-
-def _chinese(value: int) -> str:
-    if value <= 10:
-        return "零一二三四五六七八九十"[value]
-    tens, ones = divmod(value, 10)
-    return (
-        ("" if tens == 1 else "零一二三四五六七八九"[tens]) + "十" + ("" if ones == 0 else "零一二三四五六七八九"[ones])
-    )
