@@ -22,7 +22,7 @@ from pathlib import Path
 
 from reporter.errors import SourceError
 from reporter.forms.values import clean_text
-from reporter.io.docx_read import DocxTable, DocxUnreadable, read_docx
+from reporter.io.docx_read import DocxParagraph, DocxTable, DocxUnreadable, read_docx
 from reporter.io.office import OfficeError, convert_with_office
 from reporter.io.pdf_read import PdfLine, PdfTable, PdfUnreadable, read_pdf
 from reporter.io.workbooks import WorkbookRejected, read_workbook
@@ -373,11 +373,22 @@ def docx_lines(path: Path) -> list[str]:
     lines: list[str] = []
     for block in blocks:
         if isinstance(block, DocxTable):
-            lines += table_lines(block.rows)
-            continue
-        prefix, text = block.list_label, block.text
-        lines.append(prefix + text if prefix and not re.match(r"^\s*[\d一二三四五六七八九十（(]", text) else text)
+            lines += table_lines([["\n".join(map(_as_shown, cell)) for cell in row] for row in block.rows])
+        else:
+            lines.append(_as_shown(block))
     return lines
+
+
+# A paragraph that starts with its own number (一、 1. （一） ①): a list label before it would number it twice.
+_OWN_NUMBER = re.compile(
+    rf"^\s*(?:\d{{1,4}}\s*[.．、]|{CHINESE_NUMBER}\s*[、.．]|[（(](?:\d{{1,3}}|{CHINESE_NUMBER})[）)]|[①-⑳])"
+)
+
+
+def _as_shown(paragraph: DocxParagraph) -> str:
+    """A paragraph as Word shows it: its list label, then its text (unless the text carries its own number)."""
+    label, text = paragraph.list_label, paragraph.text
+    return label + text if label and not _OWN_NUMBER.match(text) else text
 
 
 # -- .html -----------------------------------------------------------------------------------------------------
