@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from reporter.errors import ConfigError
 from reporter.model import Task
-from reporter.text import chinese_numeral
+from reporter.text import chinese_count, chinese_numeral
 
 MONTHLY = "monthly"
 QUARTERLY = "quarterly"
@@ -39,8 +39,7 @@ class Period:
     def label(self) -> str:
         """``2021年6月`` or ``2021年第二季度``."""
         if self.kind == QUARTERLY:
-            quarter = "一二三四"[(self.start.month - 1) // 3]
-            return f"{self.start.year}年第{quarter}季度"
+            return f"{self.start.year}年第{chinese_count((self.start.month - 1) // 3 + 1)}季度"
         return f"{self.start.year}年{self.start.month}月"
 
     def previous(self) -> Period:
@@ -94,7 +93,7 @@ def task_span(task: Task) -> tuple[date, date] | None:
     start, end = date(year, 1, 1), date(year, 12, 31)
     plan = _FIVE_YEAR_PLAN.search(f"{task.part} {task.section}")
     if plan:
-        number = 10 + (chinese_numeral(plan.group(1)) or 0)
+        number = chinese_numeral(f"十{plan.group(1)}") or 10
         end = date(1955 + 5 * number, 12, 31)
         start = date(1955 + 5 * number - 4, 1, 1)
     if task.deadline:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from datetime import date
 from functools import cache, lru_cache
+from types import ModuleType
 
 # Full-width ASCII letters and digits -> ASCII (leave full-width punctuation alone).
 _FULLWIDTH_ALNUM = {code: code - 0xFEE0 for code in range(0xFF10, 0xFF1A)}
@@ -24,7 +25,11 @@ _SPACES_NEAR_WIDE = re.compile(rf"(?<={_WIDE})[ \u00a0]+|[ \u00a0]+(?={_WIDE})")
 _COMMA_NOT_IN_NUMBER = re.compile(r"(?<!\d),|,(?!\d{3})")
 _SPACE_RUNS = re.compile(r"[ \u00a0]{2,}")
 
-CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+# A Chinese counting number as it numbers a heading or an item (十一、 （二十） 一百零一、): it starts with a digit or
+# 十; chinese_numeral() tells whether a match is a number.
+CHINESE_NUMBER = "[一二三四五六七八九十][〇零一二三四五六七八九十百千]{0,7}"
+_COUNTING = frozenset("〇零一二两三四五六七八九十百千万亿")
+_MAGNITUDES = frozenset("十百千万亿")
 
 
 def normalize_line(line: str) -> str:
@@ -51,16 +56,24 @@ def join_lines(left: str, right: str) -> str:
     return left + right
 
 
+@cache
+def _cn2an() -> ModuleType:
+    import cn2an  # Chinese numbers of any size; loaded on first use (it takes a quarter of a second)
+
+    return cn2an
+
+
+@lru_cache(maxsize=4096)
 def chinese_numeral(text: str) -> int | None:
-    """``十一`` -> 11, ``二十三`` -> 23; ``None`` when it is not a Chinese numeral below 100."""
-    if not text or any(ch not in CN_DIGITS and ch != "十" for ch in text):
+    """A Chinese counting number's value (cn2an): ``十一`` -> 11, ``二十`` -> 20, ``一百零一`` -> 101, ``两`` -> 2,
+    ``〇`` -> 0; ``None`` for text that is not one, and for digits read one by one (``一二``, ``二〇二一``)."""
+    if not text or not _COUNTING.issuperset(text) or (len(text) > 1 and _MAGNITUDES.isdisjoint(text)):
         return None
-    if "十" not in text:
-        return CN_DIGITS[text] if len(text) == 1 else None
-    tens, _, ones = text.partition("十")
-    if len(tens) > 1 or len(ones) > 1:
+    try:
+        value = _cn2an().cn2an(text, "normal")
+    except Exception:  # cn2an refuses what is not a number with ValueError, some malformed ones with KeyError
         return None
-    return (CN_DIGITS[tens] if tens else 1) * 10 + (CN_DIGITS[ones] if ones else 0)
+    return value if isinstance(value, int) else None
 
 
 def strip_punctuation(text: str) -> str:
@@ -75,10 +88,19 @@ def display_width(text: str) -> int:
 
 
 @cache
-def _t2s() -> Callable[[str], str]:
-    import opencc  # OpenCC's traditional-to-simplified tables; loaded on first use
+def _opencc(config: str) -> Callable[[str], str]:
+    import opencc  # OpenCC's conversion tables (t2s, s2t); loaded on first use
 
-    return opencc.OpenCC("t2s").convert
+    return opencc.OpenCC(config).convert
+
+
+def _t2s() -> Callable[[str], str]:
+    return _opencc("t2s")
+
+
+def to_traditional(text: str) -> str:
+    """Simplified characters as traditional (OpenCC): ``序号`` -> ``序號``."""
+    return _opencc("s2t")(text)
 
 
 @lru_cache(maxsize=65536)  # unit names and labels recur thousands of times in a province's notice
@@ -97,15 +119,17 @@ def to_simplified(text: str) -> str:
     return simplified
 
 
-def chinese_count(number: int) -> str:
-    """1 -> ``一``, 12 -> ``十二``, 25 -> ``二十五`` (1–99, for 一是…二是… and （一）（二）)."""
-    digits = "零一二三四五六七八九"
-    if not 0 < number < 100:
+def chinese_count(number: int, *, capital: bool = False) -> str:
+    """1 -> ``一``, 12 -> ``十二``, 101 -> ``一百零一`` (cn2an), for 一是…二是…, （一）（二） and 第二季度; with
+    ``capital`` the 大写 figures (``壹拾贰``). Zero and below as digits."""
+    if number < 1:
         return str(number)
-    tens, ones = divmod(number, 10)
-    if not tens:
-        return digits[ones]
-    return ("" if tens == 1 else digits[tens]) + "十" + (digits[ones] if ones else "")
+    return str(_cn2an().an2cn(number, "up" if capital else "low"))
+
+
+def chinese_digits(number: int) -> str:
+    """A number written digit by digit in Chinese figures: 10 -> ``一〇``, 2021 -> ``二〇二一``."""
+    return str(_cn2an().an2cn(number, "direct")).replace("零", "〇")
 
 
 def chinese_date(day: date, *, year: bool = True) -> str:

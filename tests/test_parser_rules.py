@@ -6,7 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reporter.notices.parser import parse_notice
+from reporter.notices.formats import plain_text
+from reporter.notices.glued import glued_header
+from reporter.notices.parser import parse_notice, time_point
 from reporter.notices.targets import extract_targets
 from reporter.notices.units import (
     ZONE_KIND,
@@ -17,7 +19,8 @@ from reporter.notices.units import (
     read_units,
     split_list,
 )
-from reporter.text import normalize_line
+from reporter.periods import parse_period
+from reporter.text import chinese_count, chinese_digits, chinese_numeral, normalize_line, to_traditional
 
 
 def test_small_notice_fields(small_notice_text):
@@ -162,3 +165,101 @@ def test_bare_kind_name_is_a_group_only_when_the_workspace_lists_that_kind(zones
     directory = UnitDirectory(districts=list(zones))
     units = read_units("市财政局，各区（县、市）政府、开发园区管委会", directory)
     assert (units.real, units.collective) == (real, collective)
+
+
+# -- Chinese numbers (cn2an) and traditional characters (OpenCC) ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("一", 1),
+        ("九", 9),
+        ("十", 10),
+        ("十一", 11),
+        ("二十", 20),
+        ("二十三", 23),
+        ("九十九", 99),
+        ("一百", 100),
+        ("一百零一", 101),
+        ("一百一十", 110),
+        ("一百二十", 120),
+        ("一百九十九", 199),
+        ("二百", 200),
+    ],
+)
+def test_chinese_counting_numbers_both_ways(text, value):
+    assert chinese_numeral(text) == value
+    assert chinese_count(value) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "value"), [("〇", 0), ("零", 0), ("两", 2), ("一十一", 11), ("两百", 200), ("一百一", 110)]
+)
+def test_other_ways_of_writing_a_number(text, value):
+    assert chinese_numeral(text) == value
+
+
+@pytest.mark.parametrize("text", ["", "百", "十十", "一二", "二〇二一", "第一", "一是", "5", "abc", "一百abc"])
+def test_text_that_is_not_a_counting_number(text):
+    assert chinese_numeral(text) is None
+
+
+def test_every_number_to_two_hundred_reads_back():
+    assert [chinese_numeral(chinese_count(n)) for n in range(1, 201)] == list(range(1, 201))
+    assert (chinese_count(0), chinese_count(-3), chinese_count(12, capital=True)) == ("0", "-3", "壹拾贰")
+    assert (chinese_digits(10), chinese_digits(2021)) == ("一〇", "二〇二一")
+
+
+def _hundred_and_one(line) -> str:
+    body = "".join(line(n) for n in range(1, 102))
+    return (
+        f"某县人民政府办公室关于印发2024年政府工作报告目标任务责任分解的通知\n{body}某县人民政府办公室\n2024年2月1日\n"
+    )
+
+
+def test_task_one_hundred_and_one_numbered_in_brackets():
+    notice = parse_notice(
+        "2024年政府工作报告目标任务责任分解\n一、经济发展\n"
+        + _hundred_and_one(lambda n: f"（{chinese_count(n)}）推进第{n}项工作。\n牵头领导：张三；牵头单位：县发改局\n")
+    )
+    assert len(notice.tasks) == 101
+    assert [t.id for t in notice.tasks[98:]] == ["2024-G-099", "2024-G-100", "2024-G-101"]
+    assert notice.tasks[-1].text == "推进第101项工作。" and notice.tasks[-1].lead_units == ["县发改局"]
+
+
+def test_livelihood_project_one_hundred_and_one():
+    notice = parse_notice(
+        "2024年民生实事项目责任分解\n"
+        + _hundred_and_one(lambda n: f"{chinese_count(n)}、建设第{n}个项目\n牵头领导：张三\n牵头单位：县教育局\n"),
+        code="2024",
+    )
+    assert len(notice.tasks) == 101
+    assert (notice.tasks[-1].id, notice.tasks[-1].text) == ("2024-M-101", "建设第101个项目")
+
+
+@pytest.mark.parametrize(
+    ("period", "label"), [("2021-Q1", "2021年第一季度"), ("2021-Q3", "2021年第三季度"), ("2021-06", "2021年6月")]
+)
+def test_period_labels(period, label):
+    assert parse_period(period).label == label
+
+
+@pytest.mark.parametrize(
+    ("text", "day"), [("三季度末前", "2024-09-30"), ("一季度", "2024-03-31"), ("4季度", "2024-12-31")]
+)
+def test_quarters_as_deadlines(text, day):
+    assert time_point(text, 2024) == day
+
+
+@pytest.mark.parametrize(
+    ("written", "title", "words"),
+    [
+        ("序號項目名稱牽頭單位配合單位", "", ["序号", "项目名称", "牵头单位", "配合单位"]),
+        ("附件：編號任務內容牽頭領導牽頭單位", "附件：", ["编号", "任务内容", "牵头领导", "牵头单位"]),
+    ],
+)
+def test_header_words_in_traditional_characters(written, title, words):
+    assert glued_header(written) == (title, words)
+    assert plain_text("內號準劃體") == "内号准划体"
+    assert to_traditional("序号编号") == "序號編號"

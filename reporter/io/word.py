@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TypeAlias
+from xml.sax.saxutils import escape
 
 import jinja2
 from docx import Document
@@ -21,7 +24,8 @@ from docx.document import Document as DocumentObject
 from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING, WD_TAB_ALIGNMENT
-from docx.oxml import OxmlElement
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 from docx.styles.style import ParagraphStyle
@@ -43,6 +47,7 @@ TABLE_SIZE = 10.5  # 五号: table text in the 附件, on exact lines off the bo
 TABLE_LINE_PT = 20  # exact line height of table text (the body's 28.95 pt grid would double every row)
 HEAD_SIZE = 42  # 初号: the red 简报 head (督查通报)
 RED = "FF0000"
+LANGUAGE = "zh-CN"  # every language tag and the core properties' language
 
 WordDocument: TypeAlias = DocumentObject  # a python-docx document, for callers outside the io layer
 ParagraphAlignment = Literal["left", "center", "right", "justify"]
@@ -101,8 +106,7 @@ def page_setup(document: DocumentObject) -> None:
 
 def styles_setup(document: DocumentObject, fonts: WordFonts) -> None:
     """Normal (正文) and the 公文 styles: 版头, 公文标题, 一级/二级标题 (kept with the next paragraph), 主送, 落款,
-    附件, 表格文字/表头文字/表格数字 (exact lines off the body grid), 版记, 页码; zh-CN language tags."""
-    _language(document)
+    附件, 表格文字/表头文字/表格数字 (exact lines off the body grid), 版记, 页码."""
     normal = _style(document, "Normal", fonts.body, BODY_SIZE)
     paragraph = normal.paragraph_format
     paragraph.line_spacing_rule = WD_LINE_SPACING.EXACTLY
@@ -169,15 +173,100 @@ def _off_grid(properties: Any) -> None:
 
 
 def _language(document: DocumentObject) -> None:
-    """zh-CN for every script in the document defaults (python-docx's template says en-US / ja-JP)."""
+    """zh-CN wherever a language is given: the document defaults (python-docx's template says en-US), every style
+    and run that sets one, and the theme font language (its ja-JP would pick Japanese theme fonts for East Asian
+    text that names none)."""
     styles = document.styles.element
     defaults = styles.find(qn("w:docDefaults"))
     if defaults is None:
-        return
-    for language in defaults.iter(qn("w:lang")):
-        language.set(qn("w:val"), "zh-CN")
-        language.set(qn("w:eastAsia"), "zh-CN")
+        defaults = OxmlElement("w:docDefaults")
+        styles.insert(0, defaults)
+    run_defaults = defaults.find(qn("w:rPrDefault"))
+    if run_defaults is None:
+        run_defaults = OxmlElement("w:rPrDefault")
+        defaults.insert(0, run_defaults)
+    properties = run_defaults.find(qn("w:rPr"))
+    if properties is None:
+        properties = OxmlElement("w:rPr")
+        run_defaults.append(properties)
+    if properties.find(qn("w:lang")) is None:
+        language = OxmlElement("w:lang")
         language.set(qn("w:bidi"), "ar-SA")
+        properties.append(language)  # the last child of a run's properties
+    parts = [styles, document.element.body]
+    parts += [r.target_part.element for r in document.part.rels.values() if r.reltype in (RT.HEADER, RT.FOOTER)]
+    for part in parts:
+        for language in part.iter(qn("w:lang")):
+            language.set(qn("w:val"), LANGUAGE)
+            language.set(qn("w:eastAsia"), LANGUAGE)
+    theme = document.settings.element.find(qn("w:themeFontLang"))
+    if theme is not None:
+        theme.set(qn("w:val"), LANGUAGE)
+        theme.set(qn("w:eastAsia"), LANGUAGE)
+
+
+@dataclass(frozen=True)
+class DocumentProperties:
+    """A document's own properties (docProps/core.xml, Word's 文件 > 信息 > 属性), not its template's."""
+
+    title: str
+    author: str  # the office; also who saved it last, and the company
+    subject: str = ""
+    keywords: str = ""
+    category: str = ""
+
+
+_STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
+_APP_PROPERTIES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties" \
+xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"><Application>reporter</Application>\
+<DocSecurity>0</DocSecurity><Company>{company}</Company><LinksUpToDate>false</LinksUpToDate><SharedDoc>false</SharedDoc>\
+<HyperlinksChanged>false</HyperlinksChanged></Properties>"""
+
+
+def make_own(document: DocumentObject, properties: DocumentProperties, now: datetime | None = None) -> None:
+    """Make a document ours rather than its template's: zh-CN language tags, our core properties (title, the office
+    as author and last to save it, subject, keywords, category, created and modified ``now``, revision 1, no
+    description), the office as company in the app properties; the template's leftovers dropped (its thumbnail,
+    Word 2010's copy of the styles, an empty bibliography). Text is made XML-safe."""
+    _language(document)
+    package = document.part.package
+    for rel_id, rel in list(package.rels.items()):
+        if rel.reltype == RT.THUMBNAIL:  # a picture of the template's first page
+            package.rels.pop(rel_id)
+        elif rel.reltype == RT.EXTENDED_PROPERTIES and not rel.is_external:
+            company = escape(str(word_text(properties.author)))
+            rel.target_part._blob = _APP_PROPERTIES.format(company=company).encode("utf-8")
+    for rel_id, rel in list(document.part.rels.items()):
+        if rel.is_external:
+            continue
+        if rel.reltype == _STYLES_WITH_EFFECTS or (
+            rel.reltype == RT.CUSTOM_XML and _empty_bibliography(rel.target_part.blob)
+        ):
+            document.part.rels.pop(rel_id)
+    core = document.core_properties
+    author = str(word_text(properties.author))
+    core.title = str(word_text(properties.title))
+    core.author = core.last_modified_by = author
+    core.subject = str(word_text(properties.subject))
+    core.keywords = str(word_text(properties.keywords))
+    core.category = str(word_text(properties.category))
+    core.comments = core.content_status = core.identifier = core.version = ""
+    core.language = LANGUAGE
+    core.revision = 1
+    core.created = core.modified = now or datetime.now(UTC).replace(microsecond=0)
+    printed = core._element.find(qn("cp:lastPrinted"))
+    if printed is not None:
+        core._element.remove(printed)
+
+
+def _empty_bibliography(blob: bytes) -> bool:
+    """Word's empty source list for citations (``<b:Sources/>``), which python-docx's template carries."""
+    try:
+        root = parse_xml(blob)
+    except Exception:  # not XML: not ours to judge
+        return False
+    return root.tag.endswith("}Sources") and len(root) == 0
 
 
 def _field(paragraph: Paragraph, instruction: str, font: str) -> None:
@@ -220,8 +309,10 @@ def page_numbers(document: DocumentObject, fonts: WordFonts) -> None:
             set_run_font(run._r, fonts.page_number)
 
 
-def new_document(fonts: WordFonts) -> DocumentObject:
+def new_document(fonts: WordFonts, properties: DocumentProperties) -> DocumentObject:
+    """A new document on GB/T 9704 pages, with the 公文 styles and page numbers, made ours (``make_own``)."""
     document = Document()
+    make_own(document, properties)
     page_setup(document)
     styles_setup(document, fonts)
     page_numbers(document, fonts)
@@ -458,12 +549,9 @@ class WordTemplate:
         """Fill the template in (raises ``jinja2`` errors for an unknown variable or a broken expression)."""
         self._template.render(context, environment)
 
-    def set_properties(self, title: str, author: str) -> None:
-        """The rendered brief's own core properties: its title and the office, not the template's."""
-        properties = self._template.docx.core_properties  # get_docx() would reload the unrendered template
-        title, author = str(word_text(title)), str(word_text(author))  # a unit's name in the title: XML-safe
-        properties.title, properties.author, properties.last_modified_by = title, author, author
-        properties.keywords = properties.comments = ""
+    def set_properties(self, properties: DocumentProperties) -> None:
+        """The rendered brief's own properties and zh-CN language tags, not the template's (``make_own``)."""
+        make_own(self._template.docx, properties)  # get_docx() would reload the unrendered template
 
     def save(self, path: Path) -> None:
         """Give every run its East Asian font, then save atomically."""

@@ -35,7 +35,6 @@ from reporter.model import LIVELIHOOD
 from reporter.notices.formats import (
     HEADER_WORDS,
     UNIT_FIELDS,
-    chinese_number,
     header_field,
     header_key,
     plain_text,
@@ -45,7 +44,7 @@ from reporter.notices.glued import glued_header, glued_table
 from reporter.notices.lexicon import Lexicon, default_lexicon
 from reporter.notices.parser import is_part_title, part_kind
 from reporter.notices.units import COMPOUND_SURNAMES, SURNAMES
-from reporter.text import chinese_numeral, normalize_line, to_simplified
+from reporter.text import CHINESE_NUMBER, chinese_count, chinese_numeral, normalize_line, to_simplified
 
 # -- what a cell looks like ---------------------------------------------------------------------------------------
 
@@ -61,10 +60,10 @@ _PROSE = re.compile(r"[。；;！？!?]")
 _NUMERIC = re.compile(r"^[\d.,，%％~～\-—－/]+(?:万元|亿元|元|万|亿|个|人|家|套|项|%)?$")
 _DATE_LIKE = re.compile(r"\d{1,2}月|年底|年内|年末|季度|上半年|下半年|全年|\d{4}年")
 _ROW_NUMBER = re.compile(
-    r"^(?:(?P<digits>\d{1,5})[.．、]?|(?P<cn>[一二三四五六七八九十]{1,3})、?|[（(](?P<paren>[一二三四五六七八九十]{1,3})[）)])$"
+    rf"^(?:(?P<digits>\d{{1,5}})[.．、]?|(?P<cn>{CHINESE_NUMBER})、?|[（(](?P<paren>{CHINESE_NUMBER})[）)])$"
 )
-_ENUMERATED_CELL = re.compile(r"^(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)])\S")
-_HEADING_CELL = re.compile(r"^[一二三四五六七八九十]{1,3}、\S")
+_ENUMERATED_CELL = re.compile(rf"^(?:{CHINESE_NUMBER}、|[（(]{CHINESE_NUMBER}[）)])\S")
+_HEADING_CELL = re.compile(rf"^{CHINESE_NUMBER}、\S")
 _PARENTHETICAL = re.compile(r"[（(][^（()）]*[）)]")
 _UNIT_SPLIT = re.compile(r"[、，,；;]")
 _WHITESPACE = re.compile(r"\s+")
@@ -637,7 +636,7 @@ def _as_projects(lines: list[tuple[int, str]], lexicon: Lexicon | None = None) -
         item = _WRITTEN_ITEM.match(text)
         if item:
             items.append((number, item.group("text"), text.startswith("（"), []))
-        elif re.match(r"^[一二三四五六七八九十]+、", text):
+        elif re.match(rf"^{CHINESE_NUMBER}、", text):
             continue
         elif items:
             items[-1][3].append((number, text))
@@ -655,7 +654,7 @@ def _as_projects(lines: list[tuple[int, str]], lexicon: Lexicon | None = None) -
             continue  # written with its numbered row
         if not subs:
             count += 1
-            result += [(number, f"{chinese_number(count)}、{text}"), *fields]
+            result += [(number, f"{chinese_count(count)}、{text}"), *fields]
             continue
         name = "" if subs[0][1] == text else text  # the numbered row gives a project name, or repeats its text
         for sub_number, sub_text, _, own in subs:
@@ -663,7 +662,7 @@ def _as_projects(lines: list[tuple[int, str]], lexicon: Lexicon | None = None) -
             title = sub_text if not name or sub_text.startswith(name) else f"{name}：{sub_text}"
             given = {match.group(1) for _, line in own for match in labels.finditer(to_simplified(line))}
             shared = [(n, line) for n, line in fields if not given & {m.group(1) for m in labels.finditer(line)}]
-            result += [(sub_number, f"{chinese_number(count)}、{title}"), *own, *shared]
+            result += [(sub_number, f"{chinese_count(count)}、{title}"), *own, *shared]
     return result
 
 
@@ -897,9 +896,7 @@ def _row_follows(lines: list[str], j: int) -> bool:
     if j == len(lines):
         return False
     text = lines[j].strip()
-    return bool(
-        re.fullmatch(r"\d{1,5}|[一二三四五六七八九十]{1,3}、?|[（(][一二三四五六七八九十]{1,3}[）)]", text)
-    ) or (
+    return bool(re.fullmatch(rf"\d{{1,5}}|{CHINESE_NUMBER}、?|[（(]{CHINESE_NUMBER}[）)]", text)) or (
         len(text) <= 12 and _could_be_header(text) and bool(_exact(header_key(text)) or header_key(text) in _FRAGMENTS)
     )
 

@@ -22,12 +22,12 @@ from pathlib import Path
 
 from reporter.errors import SourceError
 from reporter.forms.values import clean_text
-from reporter.io.docx_read import DocxTable, DocxUnreadable, read_docx
+from reporter.io.docx_read import DocxParagraph, DocxTable, DocxUnreadable, read_docx
 from reporter.io.office import OfficeError, convert_with_office
 from reporter.io.pdf_read import PdfLine, PdfTable, PdfUnreadable, read_pdf
 from reporter.io.workbooks import WorkbookRejected, read_workbook
 from reporter.notices.decode import decode_text
-from reporter.text import to_simplified
+from reporter.text import CHINESE_NUMBER, chinese_count, to_simplified
 
 # -- task tables ----------------------------------------------------------------------------------------------
 
@@ -76,18 +76,18 @@ _GENERIC_FIELDS = (
     ("progress", re.compile(r"进展|进度|完成情况|情况说明|备注|投资|年限|完成率|完成比例|计划|状态")),
 )
 UNIT_FIELDS = ("lead", "responsible", "cooperating")
-_CN_NUMBERS = "一二三四五六七八九十"
-_EXTRA_SIMPLIFIED = str.maketrans("內號準劃體", "内号准划体")
 _PINYIN_GLOSS = re.compile(r"\([a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňḿ]+\)")
 _SPACES = re.compile(r"\s+")
 _BRACKETED = re.compile(r"[（(][^（()）]*[）)]")
-_ENUMERATED = re.compile(r"^(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)])\s*(?P<text>.*)$")
+_ENUMERATED = re.compile(
+    rf"^(?:(?P<numeral>{CHINESE_NUMBER})、|[（(](?P<bracketed>{CHINESE_NUMBER})[）)])\s*(?P<text>.*)$"
+)
 
 
 def plain_text(text: str) -> str:
     """A cell as read for matching: NFKC, traditional characters as simplified, pinyin glosses (``區(qū)``) dropped."""
     text = _PINYIN_GLOSS.sub("", unicodedata.normalize("NFKC", text))
-    return to_simplified(text).translate(_EXTRA_SIMPLIFIED)
+    return to_simplified(text)
 
 
 def header_key(text: str) -> str:
@@ -326,29 +326,18 @@ def _restarted_lists(items: list[tuple[int, str] | _TaskGroup]) -> list[tuple[in
         if position in starts:
             count += 1
             index = item.row.index if isinstance(item, _TaskGroup) else item[0]
-            result.append((index, f"第{chinese_number(count)}部分"))
+            result.append((index, f"第{chinese_count(count)}部分"))
         result.append(item)
     return result
 
 
-def chinese_number(value: int) -> str:
-    """1 -> 一, 12 -> 十二, 23 -> 二十三 (up to 99)."""
-    tens, ones = divmod(value, 10)
-    if value < 1 or value > 99:
-        return str(value)
-    head = "" if tens == 0 else ("十" if tens == 1 else _CN_NUMBERS[tens - 1] + "十")
-    return head + (_CN_NUMBERS[ones - 1] if ones else "")
-
-
 def _heading(text: str, count: int) -> str:
-    if re.match(r"^[一二三四五六七八九十]+、", text):
-        return text
     enumerated = _ENUMERATED.match(text)
+    if enumerated and enumerated.group("numeral"):
+        return text
     if enumerated and enumerated.group("text"):  # （一）经济发展 -> 一、经济发展
-        numeral = re.search(r"[一二三四五六七八九十]+", text)
-        assert numeral is not None
-        return f"{numeral.group()}、{enumerated.group('text')}"
-    return f"{chinese_number(count)}、{text}"
+        return f"{enumerated.group('bracketed')}、{enumerated.group('text')}"
+    return f"{chinese_count(count)}、{text}"
 
 
 def table_lines(rows: list[list[str]]) -> list[str]:
@@ -384,11 +373,22 @@ def docx_lines(path: Path) -> list[str]:
     lines: list[str] = []
     for block in blocks:
         if isinstance(block, DocxTable):
-            lines += table_lines(block.rows)
-            continue
-        prefix, text = block.list_label, block.text
-        lines.append(prefix + text if prefix and not re.match(r"^\s*[\d一二三四五六七八九十（(]", text) else text)
+            lines += table_lines([["\n".join(map(_as_shown, cell)) for cell in row] for row in block.rows])
+        else:
+            lines.append(_as_shown(block))
     return lines
+
+
+# A paragraph that starts with its own number (一、 1. （一） ①): a list label before it would number it twice.
+_OWN_NUMBER = re.compile(
+    rf"^\s*(?:\d{{1,4}}\s*[.．、]|{CHINESE_NUMBER}\s*[、.．]|[（(](?:\d{{1,3}}|{CHINESE_NUMBER})[）)]|[①-⑳])"
+)
+
+
+def _as_shown(paragraph: DocxParagraph) -> str:
+    """A paragraph as Word shows it: its list label, then its text (unless the text carries its own number)."""
+    label, text = paragraph.list_label, paragraph.text
+    return label + text if label and not _OWN_NUMBER.match(text) else text
 
 
 # -- .html -----------------------------------------------------------------------------------------------------
@@ -518,7 +518,7 @@ def _decode_html(data: bytes, name: str) -> str:
 
 # A line that starts something new is never the tail of a wrapped line: a task number, a heading, a label.
 _STRUCTURAL = re.compile(
-    r"^(\d{1,4}\s*[.．、]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|"
+    rf"^(\d{{1,4}}\s*[.．、]|{CHINESE_NUMBER}、|[（(]{CHINESE_NUMBER}[）)]|"
     r"(牵头|联系|分管|责任|配合|协同)[^：:]{0,6}[：:]|目标任务[：:]|任务分解)"
 )
 _DASHED_NUMBER = re.compile(r"^[—\-－–]+\s*\d{1,4}\s*[—\-－–]+$")  # — 3 —, anywhere on a page

@@ -27,14 +27,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 
 from reporter.notices.formats import HEADER_WORDS, header_field
 from reporter.notices.lexicon import Lexicon, default_lexicon
 from reporter.notices.units import COMPOUND_SURNAMES, SURNAMES
-from reporter.text import to_simplified
+from reporter.text import to_simplified, to_traditional
 
 _NUMBER_WORDS = ("序号", "编号")
-_NUMBER_WRITTEN = ("序号", "编号", "序號", "編號")  # as the text may have them, before conversion
 _MIN_HEADER = 4  # header words in a row: 序号 项目名称 牵头单位 配合单位
 _MIN_BODY = 10  # characters glued after the header on its line
 _UNIT_SUFFIXES = (
@@ -210,10 +210,16 @@ def _rows(body: str, lines_of: list[int], lexicon: Lexicon) -> list[_Row]:
     return rows
 
 
+@cache
+def _number_written() -> tuple[str, ...]:
+    """序号 and 编号 as the text may have them before conversion: simplified or traditional (序號, 編號)."""
+    return (*_NUMBER_WORDS, *(to_traditional(word) for word in _NUMBER_WORDS))
+
+
 def glued_header(line: str) -> tuple[str, list[str]] | None:
     """A line that is a glued header and nothing more (after an optional title): (the title, the header words)."""
     text = line.strip()
-    if not any(word in text for word in _NUMBER_WRITTEN):
+    if not any(word in text for word in _number_written()):
         return None
     key = to_simplified(text)
     found = _find_header(key if len(key) == len(text) else text)
@@ -237,7 +243,7 @@ def glued_table(lines: list[str], i: int, lexicon: Lexicon | None = None) -> Glu
     """The glued table whose header is on line ``i`` (0-based), read up to the next blank line; ``lexicon`` gives
     the words that tell a task's text from a unit (the package's, with a workspace's additions)."""
     line = lines[i].strip()
-    if len(line) < 20 or not any(word in line for word in _NUMBER_WRITTEN):
+    if len(line) < 20 or not any(word in line for word in _number_written()):
         return None
     key = to_simplified(line)
     if len(key) != len(line):

@@ -14,6 +14,8 @@ from functools import cache, cached_property
 from importlib import resources
 from typing import Any
 
+from reporter.text import CHINESE_NUMBER
+
 FIELDS = ("牵头领导", "联系领导", "牵头单位", "责任单位", "配合单位", "责任人", "目标任务", "完成时限", "进展情况")
 WORD_LISTS = ("collectives", "notes", "duties", "leader_titles", "leader_verbs", "task_verbs", "department_stems")
 
@@ -97,7 +99,7 @@ class Lexicon:
         titles = "|".join(map(re.escape, sorted(self.leader_titles, key=len, reverse=True)))
         verbs = "|".join(map(re.escape, self.leader_verbs))
         return re.compile(
-            rf"^(?:[一二三四五六七八九十]+、)?由?(?:"
+            rf"^(?:{CHINESE_NUMBER}、)?由?(?:"
             rf"(?P<name>[\u4e00-\u9fa5]{{2,4}}?)(?:同志)?(?:(?:{titles})(?:同志)?(?:{verbs})|(?:{verbs})的)"
             rf"|(?:{titles})(?P<titled>[\u4e00-\u9fa5]{{2,3}}?)(?:同志)?(?:{verbs}))"
         )

@@ -45,11 +45,18 @@ from reporter.problems import (
     Problem,
     ProblemType,
 )
-from reporter.text import chinese_numeral, join_lines, normalize_line, strip_punctuation, to_simplified
+from reporter.text import (
+    CHINESE_NUMBER,
+    chinese_numeral,
+    join_lines,
+    normalize_line,
+    strip_punctuation,
+    to_simplified,
+)
 
 LEADER_LABELS = ("牵头领导", "联系领导")
 _INLINE_ROLES = re.compile(r"^(?P<lead>.+?)牵头[，,、；;]?(?P<coop>.*?)(?:配合|协同|参与)?$")  # the rest cooperate
-_SUBITEM = re.compile(r"^(?:[（(](?:\d{1,2}|[一二三四五六七八九十]{1,2})[）)]|[①②③④⑤⑥⑦⑧⑨⑩])\s*(?P<text>.*)$")
+_SUBITEM = re.compile(rf"^(?:[（(](?:\d{{1,3}}|{CHINESE_NUMBER})[）)]|[①②③④⑤⑥⑦⑧⑨⑩])\s*(?P<text>.*)$")
 _TRAILING_ROLES = re.compile(r"[（(]([^（()）]*?牵头[^（()）]*)[）)]\s*$")
 _SEPARATELY_LEAD = re.compile(r"^(?P<lead>.+?)分别牵头$")
 
@@ -67,7 +74,7 @@ def _without(text: str, pattern: re.Pattern[str]) -> str:
 _LEAD_MARK = re.compile(r"[（(]牵头(?:单位)?[）)]")  # 县发改局（牵头）
 # A leader's title given in brackets after the name: 张三（常务副县长）.
 _LEADER_TITLE_NOTE = re.compile(r"[（(][^（）()]*(?:长|书记|主任|委员|主席|助理)[）)]$")
-_HEADING = re.compile(r"^([一二三四五六七八九十]{1,3})、(.+)$")
+_HEADING = re.compile(rf"^({CHINESE_NUMBER})、(.+)$")
 _TASK_START = re.compile(r"^(\d{1,5})\s*[.．、](?!\d)\s*(.*)$")
 _PART_TITLE = re.compile(
     r"^(?!《)(?!任务分[解工]$).{0,60}(目标任务|任务|项目|实事|工作)(责任)?分[解工](方案|表|清单)?$"
@@ -75,9 +82,9 @@ _PART_TITLE = re.compile(
 # A part about the work report's tasks even when it names 民生实事 too: “重点工作及民生实事项目任务分解”.
 _WORK_TITLE = re.compile(r"重点工作|工作报告|工作任务|重点任务")
 _CLOSING = ("。", "；", "：", "！", "？")
-# A top-level item numbered （一） in a section where no 1. task is open: a task (一 to 三十).
+# A top-level item numbered （一） in a section where no 1. task is open: a task.
 _PAREN_TASK = re.compile(
-    r"^(?:[（(](?P<number>[一二三四五六七八九十]{1,3}|\d{1,2})[）)]|(?P<circled>[①-⑳])|(?P<shi>[一二三四五六七八九十]{1,3})是)"
+    rf"^(?:[（(](?P<number>{CHINESE_NUMBER}|\d{{1,3}})[）)]|(?P<circled>[①-⑳])|(?P<shi>{CHINESE_NUMBER})是)"
     r"\s*(?P<text>\S.*)$"
 )  # （一） (1) ① 一是
 
@@ -849,7 +856,8 @@ def time_point(text: str, year: int | None) -> str | None:
     elif year is None:
         return None
     if match.group("quarter"):
-        quarter = "一二三四".find(match.group("quarter")) + 1 or int(match.group("quarter"))
+        written = match.group("quarter")
+        quarter = int(written) if written.isdigit() else chinese_numeral(written) or 0
         month = 3 * quarter
     elif match.group("half"):
         month = 6 if match.group("half") == "上" else 12

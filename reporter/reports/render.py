@@ -88,7 +88,7 @@ def write_reports(
     for spec in (LEADER, DISTRICT, UNIT, MONTHLY):
         if spec is UNIT and not units:
             continue
-        path, state = template_path(workspace.templates_dir, spec, fonts)
+        path, state = template_path(workspace.templates_dir, spec, fonts, data.office)
         templates[spec.kind] = path
         if state == WRITTEN:
             result.templates_written.append(path)
@@ -150,7 +150,7 @@ class ReportJob:
 def write_job(job: ReportJob) -> ReportJob:
     """Write one report file (in a worker process); returns the job without its data."""
     if job.template is not None and job.context is not None:
-        render(job.template, job.context, job.target)
+        render(job.template, job.context, job.target, job.kind)
     elif job.sheets is not None:
         write_report_workbook(job.sheets, job.target, font=job.font, title_font=job.title_font)
     return ReportJob(job.kind, job.target)

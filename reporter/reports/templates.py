@@ -19,6 +19,7 @@ from jinja2.exceptions import SecurityError
 
 from reporter.errors import TemplateError, template_refusal
 from reporter.io.word import (
+    DocumentProperties,
     WordDocument,
     WordTemplate,
     head_line,
@@ -51,6 +52,7 @@ UNIT = TemplateSpec("unit", "督查专报-单位.docx", "单位督查专报")
 MONTHLY = TemplateSpec("monthly", "月度督查通报.docx", "月度督查通报")
 TEMPLATES = (LEADER, DISTRICT, UNIT, MONTHLY)
 TEMPLATE_VERSION = "2"  # the default templates' design; an unedited older default is replaced by the new one
+DEFAULT_OFFICE = "督查室"  # the author of templates and briefs when reporter.toml names no office
 
 
 def _loop_table(
@@ -106,11 +108,6 @@ def _attachment(document: WordDocument, number: int, title: str, note: str = "")
     paragraph(document, title, "公文标题")
     if note:
         _centered(document, note)
-
-
-def _version(document: WordDocument, spec: TemplateSpec) -> None:
-    document.core_properties.title = spec.title
-    document.core_properties.keywords = f"reporter-template {spec.kind} {TEMPLATE_VERSION}"
 
 
 # 附件 tables on landscape pages: 225 mm of 版心 across; widths in mm so that no header word, id or number breaks.
@@ -420,11 +417,12 @@ _BODIES: dict[str, Callable[[WordDocument, WordFonts], None]] = {
 }
 
 
-def build_template(spec: TemplateSpec, path: Path, fonts: WordFonts) -> Path:
-    """Write the default template for ``spec`` to ``path``."""
-    document = new_document(fonts)
+def build_template(spec: TemplateSpec, path: Path, fonts: WordFonts, office: str = DEFAULT_OFFICE) -> Path:
+    """Write the default template for ``spec`` to ``path``, the office as its author; its keywords record its
+    design (``reporter-template monthly 2``), by which an unedited default of an older design is told."""
+    marker = f"reporter-template {spec.kind} {TEMPLATE_VERSION}"
+    document = new_document(fonts, DocumentProperties(spec.title, office, spec.title, marker, spec.title))
     _BODIES[spec.kind](document, fonts)
-    _version(document, spec)
     save_document(document, path)
     return path
 
@@ -433,7 +431,7 @@ WRITTEN, UPGRADED, KEPT, OUTDATED = "written", "upgraded", "kept", "outdated"
 _DEFAULTS_RECORD = ".默认模板.json"  # sha256 of each default template as written, to tell an unedited one
 
 
-def template_path(folder: Path, spec: TemplateSpec, fonts: WordFonts) -> tuple[Path, str]:
+def template_path(folder: Path, spec: TemplateSpec, fonts: WordFonts, office: str = DEFAULT_OFFICE) -> tuple[Path, str]:
     """The workspace's template for ``spec`` and what was done: ``written`` (missing, the default written),
     ``upgraded`` (an unedited default of an older design, replaced and kept as ``*.旧版.docx``), ``outdated`` (an
     edited one, or one from before designs were recorded, kept as it is) or ``kept``."""
@@ -454,7 +452,7 @@ def template_path(folder: Path, spec: TemplateSpec, fonts: WordFonts) -> tuple[P
             return path, KEPT
         shutil.copy2(path, path.with_name(f"{path.stem}.旧版.docx"))
         state = UPGRADED
-    build_template(spec, path, fonts)
+    build_template(spec, path, fonts, office)
     record[spec.file] = {"design": current, "sha256": _sha256(path)}
     record_path.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
     return path, state
@@ -483,8 +481,10 @@ def _variables(template: Path, document: WordTemplate, environment: jinja2.Envir
     return _VARIABLES[key]
 
 
-def render(template: Path, context: dict[str, Any], output: Path) -> None:
-    """Render a docxtpl template; a broken template or an unknown variable is a ``TemplateError`` naming both."""
+def render(template: Path, context: dict[str, Any], output: Path, kind: str = "") -> None:
+    """Render a docxtpl template; a broken template or an unknown variable is a ``TemplateError`` naming both.
+    The brief gets its own properties: its title, the office as author, the period and the kind of brief
+    (``kind``: ``monthly``, ``leader`` …)."""
     try:
         document = WordTemplate(template)
         environment = word_environment()
@@ -508,5 +508,19 @@ def render(template: Path, context: dict[str, Any], output: Path) -> None:
         raise TemplateError(template_refusal(template.name, exc, offers="报告", outcome="已停止出具")) from exc
     except jinja2.TemplateError as exc:
         raise TemplateError(f"模板 {template.name} 渲染失败：{exc}") from exc
-    document.set_properties(str(context.get("title", "")), str(context.get("office", "")))
+    document.set_properties(brief_properties(context, kind))
     document.save(output)
+
+
+def brief_properties(context: dict[str, Any], kind: str = "") -> DocumentProperties:
+    """A brief's properties: title, the office, the period as subject, the kind and the period as keywords, the
+    kind as category (月度督查通报, 领导督查专报 …)."""
+    name = next((spec.title for spec in TEMPLATES if spec.kind == kind), "")
+    period, label = str(context.get("period", "")), str(context.get("period_label", ""))
+    return DocumentProperties(
+        title=str(context.get("title", "")),
+        author=str(context.get("office", "")) or DEFAULT_OFFICE,
+        subject=label,
+        keywords="；".join(word for word in dict.fromkeys((name, label, period)) if word),
+        category=name,
+    )
