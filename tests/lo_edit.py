@@ -2,9 +2,14 @@
 
 Run by the system Python that has LibreOffice's ``uno`` module (python3-uno), not the project's venv:
 
-    python3 tests/lo_edit.py BOOK.xlsx PROFILE_DIR '{"工作任务": {"G3": "王五", "L5": "2024-10-31"}}'
+    python3 tests/lo_edit.py BOOK.xlsx PROFILE_DIR '{"工作任务": {"G3": "王五", "L5": "2024-10-31"}}' [ACTIONS]
 
 Numbers in the JSON are typed as numbers, strings as text (a leading ``=`` would be a formula, as in Calc).
+``ACTIONS``, optional, is a JSON list of what to do after typing, in order:
+
+    ["show", SHEET]                           unhide a sheet (Format > Sheet > Show)
+    ["sort", SHEET, RANGE, COLUMN, ASCENDING] sort the rows of RANGE (no header) by its COLUMN (0-based)
+    ["filter", SHEET, RANGE, COLUMN, TEXT]    filter RANGE (header in its first row): show the rows whose COLUMN is TEXT
 """
 
 from __future__ import annotations
@@ -17,6 +22,9 @@ from pathlib import Path
 
 import uno  # type: ignore[import-not-found]
 from com.sun.star.beans import PropertyValue  # type: ignore[import-not-found]
+from com.sun.star.sheet import TableFilterField  # type: ignore[import-not-found]
+from com.sun.star.sheet.FilterOperator import EQUAL  # type: ignore[import-not-found]
+from com.sun.star.table import TableSortField  # type: ignore[import-not-found]
 
 
 def _property(name: str, value: object) -> PropertyValue:
@@ -25,7 +33,32 @@ def _property(name: str, value: object) -> PropertyValue:
     return prop
 
 
-def main(book: str, profile: str, edits_json: str) -> None:
+def _act(document: object, action: list) -> None:
+    kind, sheet = action[0], document.Sheets.getByName(action[1])
+    if kind == "show":
+        sheet.IsVisible = True
+    elif kind == "sort":
+        cells = sheet.getCellRangeByName(action[2])
+        field = TableSortField()
+        field.Field, field.IsAscending = action[3], action[4]
+        descriptor = cells.createSortDescriptor()
+        for prop in descriptor:
+            if prop.Name == "SortFields":
+                prop.Value = uno.Any("[]com.sun.star.table.TableSortField", (field,))
+        cells.sort(descriptor)
+    elif kind == "filter":
+        cells = sheet.getCellRangeByName(action[2])
+        field = TableFilterField()
+        field.Field, field.Operator, field.IsNumeric, field.StringValue = action[3], EQUAL, False, action[4]
+        descriptor = cells.createFilterDescriptor(True)
+        descriptor.ContainsHeader = True
+        descriptor.setFilterFields((field,))
+        cells.filter(descriptor)
+    else:
+        raise SystemExit(f"unknown action {kind}")
+
+
+def main(book: str, profile: str, edits_json: str, actions_json: str = "[]") -> None:
     pipe = f"reporter_test_{Path(profile).name}"
     office = subprocess.Popen(
         [
@@ -59,6 +92,8 @@ def main(book: str, profile: str, edits_json: str) -> None:
                     cell.setValue(value)
                 else:
                     cell.setString(value)
+        for action in json.loads(actions_json):
+            _act(document, action)
         document.storeToURL(url, (_property("FilterName", "Calc MS Excel 2007 XML"),))
         document.close(True)
         try:
@@ -73,4 +108,4 @@ def main(book: str, profile: str, edits_json: str) -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    main(*sys.argv[1:5])

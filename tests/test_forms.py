@@ -80,11 +80,19 @@ def test_form_layout_protection_validation_metadata(forms_root):
     assert rows[0][3:5] == ["张三", "牵头"]
     assert rows[1][4] == "配合"
     assert rows[0][6] == pytest.approx(49.6)
-    assert sheet.protection.sheet is True
-    assert sheet["A4"].protection.locked is True
-    assert sheet["C4"].protection.locked is True
-    assert all(sheet.cell(4, c).protection.locked is False for c in range(8, 16))
+    # protected, with sorting and filtering allowed (openpyxl reads an allowed action as not protected)
+    assert (sheet.protection.sheet, sheet.protection.sort, sheet.protection.autoFilter) == (True, False, False)
+    # Excel sorts no range holding a locked cell: every cell of the task rows is unlocked, hidden copies included;
+    # the title and the header stay locked
+    assert all(sheet.cell(r, c).protection.locked is False for r in (4, 5) for c in range(1, 24))
+    assert sheet["A1"].protection.locked is True and sheet["A3"].protection.locked is True
+    # the filter spans the hidden copies, so that a sort moves them with their rows
+    assert sheet.auto_filter.ref == "A3:W5"
     validations = {str(dv.sqref): dv for dv in sheet.data_validations.dataValidation}
+    for guarded in ("A4:G5", "P4:W5"):  # the office's columns refuse what is typed
+        assert (validations[guarded].type, validations[guarded].formula1) == ("custom", "FALSE()")
+        assert validations[guarded].showErrorMessage and validations[guarded].errorStyle in (None, "stop")
+        assert validations[guarded].error == "本列由市政府督查室填写，请勿修改；请只填写浅绿色的列。"
     assert validations["J4:J5"].formula1 == '"已完成,正常推进,进度滞后,未启动,其他"'
     assert validations["I4:I5"].type == "decimal"
     assert (validations["I4:I5"].formula1, validations["I4:I5"].formula2) == ("0", "100")
@@ -103,8 +111,11 @@ def test_district_government_gets_indicator_sheet(forms_root):
     sheet = workbook["民生实事指标"]
     row = [c.value for c in sheet[4]]
     assert row[:6] == ["2021-M-001-1", "中小学校扩容建设工程", "建设项目", "所", 6, None]
-    assert sheet["F4"].protection.locked is False
-    assert sheet["E4"].protection.locked is True
+    assert all(sheet.cell(4, c).protection.locked is False for c in range(1, 9))  # sortable
+    assert sheet.auto_filter.ref == "A3:H4"
+    validations = {str(dv.sqref): dv for dv in sheet.data_validations.dataValidation}
+    assert [validations[r].formula1 for r in ("A4:E4", "G4")] == ["FALSE()", "FALSE()"]  # all but 累计完成, 备注
+    assert validations["F4"].type == "decimal"
     tasks = [c.value for c in workbook["填报任务"]["A"][3:]]
     assert tasks == ["2021-M-001", "2021-G-002"]
 

@@ -3,6 +3,7 @@ broken templates named, PDF through LibreOffice."""
 
 from __future__ import annotations
 
+import colorsys
 import hashlib
 import json
 import os
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from defusedxml import ElementTree
 from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
@@ -558,9 +560,126 @@ def test_consolidated_excel_report(reported):
     assert len(charts) == 3
     pie = charts[0]
     assert re.search(r"<(c:)?pieChart>", pie) and "'汇总'!$B$3:$B$8" in pie and "'汇总'!$A$3:$A$8" in pie
-    # slices coloured by meaning: 达到序时进度 green, 略滞后 amber, 明显滞后 red
-    assert all(colour in pie for colour in ("92D050", "FFC000", "FF0000"))
     assert 'val="stacked"' in charts[1]
+
+
+CHART = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
+DRAWING = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+REPORTS_WITH_CHARTS = ["2021年6月督查汇总表.xlsx", "领导专报/张三-2021-06督查专报.xlsx"]
+
+
+def chart_series(path: Path) -> list[tuple[str, object]]:
+    """Every series of every chart in a workbook, as (chart kind, ``c:ser`` element), parsed as a reader would."""
+    found = []
+    with zipfile.ZipFile(path) as archive:
+        for name in sorted(n for n in archive.namelist() if re.fullmatch(r"xl/charts/chart\d+\.xml", n)):
+            root = ElementTree.fromstring(archive.read(name))
+            for plot in root.find(f"{CHART}chart/{CHART}plotArea"):
+                kind = plot.tag.removeprefix(CHART)
+                found += [(kind, series) for series in plot.findall(f"{CHART}ser")]
+    return found
+
+
+def cached(reference) -> tuple[str, list[object]]:
+    """A ``c:numRef``/``c:strRef``: the formula and the values cached beside it, by point index."""
+    cache = reference.find(f"{CHART}numCache")
+    if cache is None:
+        cache = reference.find(f"{CHART}strCache")
+    values: list[object] = [None] * int(cache.find(f"{CHART}ptCount").get("val"))
+    for point in cache.findall(f"{CHART}pt"):
+        text = point.find(f"{CHART}v").text
+        values[int(point.get("idx"))] = float(text) if reference.tag == f"{CHART}numRef" else text
+    return reference.find(f"{CHART}f").text, values
+
+
+def cells(workbook, formula: str) -> list[object]:
+    """The values of a range such as ``'汇总'!$B$3:$B$8`` as the sheet shows them (numbers as floats)."""
+    sheet, _, area = formula.rpartition("!")
+    rows = workbook[sheet.strip("'").replace("''", "'")][area.replace("$", "")]
+    rows = rows if isinstance(rows, tuple) else ((rows,),)
+    flat_cells = [cell for row in rows for cell in (row if isinstance(row, tuple) else (row,))]
+    return [float(c.value) if isinstance(c.value, int | float) else c.value for c in flat_cells]
+
+
+def category_fills(workbook, sheet: str) -> dict[str, str]:
+    """The fill each 进度分类 gets in a sheet's table (its conditional formatting), as RGB."""
+    fills = {}
+    for rules in workbook[sheet].conditional_formatting:
+        for rule in rules.rules:
+            fills[rule.formula[0].strip('"')] = rule.dxf.fill.bgColor.rgb[-6:]
+    return fills
+
+
+def hue(rgb: str) -> str:
+    """What a colour reads as: 绿, 黄, 红 or 灰."""
+    h, _, saturation = colorsys.rgb_to_hls(*(int(rgb[i : i + 2], 16) / 255 for i in (0, 2, 4)))
+    if saturation < 0.15:
+        return "灰"
+    degrees = h * 360
+    return "红" if degrees < 20 or degrees > 330 else "黄" if degrees < 65 else "绿" if degrees < 170 else "?"
+
+
+@pytest.mark.parametrize("name", REPORTS_WITH_CHARTS)
+def test_charts_cache_the_values_the_sheets_show(reported, name):
+    """WPS, gnumeric and Excel's protected view draw a chart from the values cached in it, not from the cells."""
+    path = folder(reported) / name
+    workbook = openpyxl.load_workbook(path)
+    series = chart_series(path)
+    assert {kind for kind, _ in series} == ({"pieChart", "barChart"} if name.startswith("2021年") else {"pieChart"})
+    for _, element in series:
+        for part in ("val", "cat"):
+            formula, values = cached(element.find(f"{CHART}{part}")[0])
+            assert values == cells(workbook, formula), formula
+        formula, name_cached = cached(element.find(f"{CHART}tx/{CHART}strRef"))
+        assert name_cached == cells(workbook, formula)
+    pie = next(element for kind, element in series if kind == "pieChart")
+    slices = dict(zip(cached(pie.find(f"{CHART}cat")[0])[1], cached(pie.find(f"{CHART}val")[0])[1], strict=True))
+    if name.startswith("2021年"):  # the counts of the 汇总 sheet (test_consolidated_excel_report)
+        assert slices == {"已完成": 0, "达到序时进度": 1, "略滞后": 0, "明显滞后": 1, "无法判定": 0, "未报": 1}
+    else:  # 张三's two work tasks
+        assert slices == {"已完成": 0, "达到序时进度": 1, "略滞后": 0, "明显滞后": 0, "无法判定": 0, "未报": 1}
+
+
+@pytest.mark.parametrize("name", REPORTS_WITH_CHARTS)
+def test_chart_colours_are_the_fills_of_the_categories_in_the_sheet(reported, name):
+    path = folder(reported) / name
+    workbook = openpyxl.load_workbook(path)
+    fills = category_fills(workbook, "汇总")
+    assert {category: hue(rgb) for category, rgb in fills.items()} == {
+        "已完成": "绿",
+        "达到序时进度": "绿",
+        "略滞后": "黄",
+        "明显滞后": "红",
+        "无法判定": "灰",
+        "未报": "灰",
+    }
+    coloured = 0
+    for kind, element in chart_series(path):
+        if kind == "pieChart":  # each slice has the fill of its category's cell
+            categories = cached(element.find(f"{CHART}cat")[0])[1]
+            for point in element.findall(f"{CHART}dPt"):
+                category = categories[int(point.find(f"{CHART}idx").get("val"))]
+                assert point.find(f".//{DRAWING}solidFill/{DRAWING}srgbClr").get("val") == fills[category], category
+                coloured += 1
+        elif (heading := cached(element.find(f"{CHART}tx/{CHART}strRef"))[1][0]) in fills:  # a series per category
+            colour = element.find(f"{CHART}spPr/{DRAWING}solidFill/{DRAWING}srgbClr").get("val")
+            assert colour == fills[heading], heading
+            coloured += 1
+    assert coloured == (12 if name.startswith("2021年") else 6)  # six slices, and six series on 分领导
+
+
+def test_only_points_with_a_value_are_labelled(reported):
+    """A slice or bar of 0 has no label: six stacked zeros would cover the axis."""
+    for _, element in chart_series(folder(reported) / "2021年6月督查汇总表.xlsx"):
+        labels = element.find(f"{CHART}dLbls")
+        assert labels.find(f"{CHART}showVal").get("val") == "1"
+        values = cached(element.find(f"{CHART}val")[0])[1]
+        deleted = {
+            int(label.find(f"{CHART}idx").get("val"))
+            for label in labels.findall(f"{CHART}dLbl")
+            if label.find(f"{CHART}delete") is not None and label.find(f"{CHART}delete").get("val") == "1"
+        }
+        assert deleted == {i for i, v in enumerate(values) if not v}
 
 
 def test_leader_and_district_excel_companions(reported):

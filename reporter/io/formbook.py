@@ -64,6 +64,10 @@ _WIDTHS = {
 }
 # Sheet protection without a password. xlsxwriter's options say what stays allowed; objects and scenarios are
 # left unprotected as before. The fill sheets also let a unit resize columns and rows, sort, filter and add links.
+# Excel and WPS sort nothing on a protected sheet that holds a locked cell in the rows sorted, whatever the sheet
+# allows: so every cell of a table's rows is unlocked (the columns a unit must not change are guarded by a
+# validation that refuses whatever is typed there, ``_guard``), and the filter spans the hidden columns too, so
+# that a sort moves whole rows, hidden copies included. The title and header rows stay locked.
 _LOCKED = {"objects": True, "scenarios": True}
 _FILL_SHEET = _LOCKED | {
     "format_columns": True,
@@ -111,11 +115,12 @@ def _instructions(book: Book, ws: Worksheet, plan: FormPlan, font: str, title_fo
         f"一、本表由{plan.office or '督查室'}下发，请{plan.unit}填报{plan.period.label}政府工作报告目标任务推进情况，"
         f"于{plan.due.year}年{plan.due.month}月{plan.due.day}日前报送。",
         f"二、请在“{TASKS_SHEET}”工作表中填写浅绿色的列（{'、'.join(h for _, h in FILL_COLUMNS)}），"
-        "其余内容已锁定，请勿修改。本单位牵头的任务排在前面，配合的任务排在后面，配合任务请填写本单位承担部分的进展。",
+        "其余各列不可修改。本单位牵头的任务排在前面，配合的任务排在后面，配合任务请填写本单位承担部分的进展。",
         "三、完成进度填写0到100之间的数字（如 80 表示完成80%）；状态请从下拉列表中选择"
         f"（{'、'.join(STATUSES)}）。序时进度为报送期末已过时间占任务期限的比例，供对照。",
         "四、表中已预填本单位上期报送的内容，请在此基础上修改；本期修改过的单元格显示为浅黄色。",
-        "五、请勿删除或修改“任务编号”列，勿删除任务行；可以调整行高列宽、排序、筛选，文件名可以修改。",
+        "五、请勿删除或修改“任务编号”列，勿删除任务行；可以调整行高列宽，可以用表头的筛选按钮排序、筛选"
+        "（整行一起移动），文件名可以修改。",
     ]
     if plan.indicators:
         lines.append(f"六、请另在“{INDICATORS_SHEET}”工作表中填写各民生实事指标截至报送期末的累计完成数（只填数字）。")
@@ -163,11 +168,12 @@ def _header(book: Book, ws: Worksheet, titles: list[str], title_font: str) -> No
         ws.write_string(HEADER_ROW - 1, index, clean_text(title), header)
 
 
-def _print_setup(ws: Worksheet, last_column: int, last_row: int) -> None:
-    """Frozen ids and header, a filter over the table, A3 landscape one page wide, the header on every page.
-    ``last_column`` and ``last_row`` count from 1, as in Excel."""
+def _print_setup(ws: Worksheet, last_column: int, last_row: int, filtered: int) -> None:
+    """Frozen ids and header, a filter over the table's first ``filtered`` columns (the hidden ones included, so that
+    a sort moves them with their rows), A3 landscape one page wide, the header on every page. ``last_column`` and
+    ``last_row`` count from 1, as in Excel."""
     ws.freeze_panes(HEADER_ROW, 1)
-    ws.autofilter(HEADER_ROW - 1, 0, max(last_row, HEADER_ROW) - 1, last_column - 1)
+    ws.autofilter(HEADER_ROW - 1, 0, max(last_row, HEADER_ROW) - 1, filtered - 1)
     ws.repeat_rows(HEADER_ROW - 1)
     ws.set_paper(PAPER_A3)
     ws.set_landscape()
@@ -177,14 +183,42 @@ def _print_setup(ws: Worksheet, last_column: int, last_row: int) -> None:
 
 
 def _cell_formats(book: Book, font: str, wraps: list[bool], fill_columns: set[int]) -> list[Format]:
-    """A format per column (0-based): wrapped or centred text, light green and unlocked where the unit fills."""
+    """A format per column (0-based): wrapped or centred text, light green where the unit fills; every cell
+    unlocked, so that the rows can be sorted (the others are guarded, ``_guard``)."""
     formats = []
     for index, wrap in enumerate(wraps):
         filled = index in fill_columns
         align = "left" if wrap else "center"
-        style = body_style(font, align, wrap=wrap, fill=FILL_COLOUR if filled else "", unlocked=filled)
+        style = body_style(font, align, wrap=wrap, fill=FILL_COLOUR if filled else "", unlocked=True)
         formats.append(book.format(style))
     return formats
+
+
+def _guard(ws: Worksheet, top: int, bottom: int, columns: list[int], office: str) -> None:
+    """Refuse whatever is typed into ``columns`` of rows ``top`` to ``bottom`` (0-based): cells the office filled,
+    unlocked only so that the rows can be sorted. A validation whose formula is never true refuses every entry;
+    clearing a cell or pasting is not checked, and the collect reads rows by their 任务编号 whatever else changed."""
+    rule = {
+        "validate": "custom",
+        "value": "=FALSE()",
+        "ignore_blank": True,
+        "show_input": False,
+        "error_title": "请勿修改",
+        "error_message": f"本列由{office or '督查室'}填写，请勿修改；请只填写浅绿色的列。",
+    }
+    for first, last in _runs(columns):
+        ws.data_validation(top, first, bottom, last, rule)
+
+
+def _runs(columns: list[int]) -> list[tuple[int, int]]:
+    """Sorted column indexes as runs of neighbours: [0, 1, 2, 6] -> [(0, 2), (6, 6)]."""
+    runs: list[tuple[int, int]] = []
+    for column in sorted(columns):
+        if runs and runs[-1][1] == column - 1:
+            runs[-1] = (runs[-1][0], column)
+        else:
+            runs.append((column, column))
+    return runs
 
 
 def _tasks_sheet(book: Book, ws: Worksheet, plan: FormPlan, font: str, title_font: str) -> None:
@@ -223,6 +257,7 @@ def _tasks_sheet(book: Book, ws: Worksheet, plan: FormPlan, font: str, title_fon
     set_width(ws, ncols, ncols + len(previous_titles) - 1, HIDDEN_WIDTH, hidden=True)
     if plan.tasks:
         top, bottom = HEADER_ROW, last_row - 1  # 0-based: the first and the last task row
+        _guard(ws, top, bottom, [*range(first_fill), *range(ncols, ncols + len(previous_titles))], plan.office)
         changed = book.format({"bg_color": colour(CHANGED_FILL)})
         for offset in range(len(FILL_COLUMNS)):  # a cell unlike its hidden copy of last period's answer turns yellow
             at = first_fill + offset
@@ -263,7 +298,7 @@ def _tasks_sheet(book: Book, ws: Worksheet, plan: FormPlan, font: str, title_fon
             },
         )
     ws.protect("", _FILL_SHEET)
-    _print_setup(ws, ncols, last_row)
+    _print_setup(ws, ncols, last_row, ncols + len(previous_titles))
     ws.print_area(0, 0, max(last_row, HEADER_ROW) - 1, ncols - 1)
 
 
@@ -283,7 +318,7 @@ def _indicators_sheet(book: Book, ws: Worksheet, plan: FormPlan, font: str, titl
     completed, rate = titles.index("累计完成"), titles.index("完成率")
     wraps = [index in (1, 2, 7) for index in range(len(titles))]
     formats = _cell_formats(book, font, wraps, {completed, titles.index("备注")})
-    rate_format = book.format(body_style(font, "center", number_format="0.0%"))
+    rate_format = book.format(body_style(font, "center", unlocked=True, number_format="0.0%"))  # sortable
     for offset, item in enumerate(plan.indicators):
         r = HEADER_ROW + offset  # 0-based
         n = r + 1  # Excel's numbering, in the formula
@@ -298,6 +333,8 @@ def _indicators_sheet(book: Book, ws: Worksheet, plan: FormPlan, font: str, titl
     for index, width in enumerate(widths):
         set_width(ws, index, index, width)
     last_row = HEADER_ROW + len(plan.indicators)
+    fixed = [index for index in range(len(titles)) if index not in (completed, titles.index("备注"))]
+    _guard(ws, HEADER_ROW, last_row - 1, fixed, plan.office)
     ws.data_validation(
         HEADER_ROW,
         completed,
@@ -315,7 +352,7 @@ def _indicators_sheet(book: Book, ws: Worksheet, plan: FormPlan, font: str, titl
         },
     )
     ws.protect("", _FILL_SHEET)
-    _print_setup(ws, len(titles), last_row)
+    _print_setup(ws, len(titles), last_row, len(titles))
 
 
 def _metadata(ws: Worksheet, plan: FormPlan) -> None:

@@ -71,7 +71,11 @@ class Sheet:
 
 @dataclass
 class ChartSpec:
-    """A native Excel chart over columns of a sheet's data rows, anchored on some sheet."""
+    """A native Excel chart over columns of a sheet's data rows, anchored on some sheet.
+
+    ``colours`` maps a label to the RGB it stands for: a pie's slices are coloured by their category's text, the
+    series of a bar chart by their heading, so a colour follows its meaning whatever order the rows are in. Points
+    and series not named there keep the chart's own colours."""
 
     kind: str  # "pie", "bar" or "stacked"
     title: str
@@ -81,7 +85,7 @@ class ChartSpec:
     rows: int  # number of data rows
     anchor: str  # e.g. "E3"
     first_row: int = 0  # first data row (0-based) within the sheet's rows
-    colours: list[str] = field(default_factory=list)  # one RGB per series, or per slice of a pie
+    colours: Mapping[str, str] = field(default_factory=dict)  # label -> RGB
 
 
 def safe_sheet_title(name: str) -> str:
@@ -234,18 +238,25 @@ def write_workbook(
         worksheets = {}
         for sheet in sheets:
             worksheets[safe_sheet_title(sheet.name)] = _write_sheet(book, sheet, font, title_font)
+        by_title = {safe_sheet_title(sheet.name): sheet for sheet in sheets}
         for sheet in sheets:
             for chart in sheet.charts:
-                _add_chart(book, worksheets[safe_sheet_title(sheet.name)], chart)
+                _add_chart(
+                    book, worksheets[safe_sheet_title(sheet.name)], chart, by_title[safe_sheet_title(chart.source)]
+                )
         book.close()
 
     return save_atomic(write, path, backup_dir)
 
 
-def _add_chart(book: Book, target: Worksheet, spec: ChartSpec) -> None:
-    source = quoted_sheet(spec.source)
+def _add_chart(book: Book, target: Worksheet, spec: ChartSpec, source: Sheet) -> None:
+    """The chart, with each point's value as its label (none on an empty point) and the colours by meaning. The
+    values it shows are cached in the chart (xlsxwriter reads them from the cells written), for the programs that
+    draw a chart without calculating the workbook: WPS, gnumeric, Excel's protected view."""
+    reference = quoted_sheet(spec.source)
     first = 3 + spec.first_row
     last = first + max(spec.rows, 1) - 1
+    data = source.rows[spec.first_row : spec.first_row + spec.rows]
     if spec.kind == "pie":
         chart = book.workbook.add_chart({"type": "pie"})
         height = 7.5
@@ -256,25 +267,44 @@ def _add_chart(book: Book, target: Worksheet, spec: ChartSpec) -> None:
         height = max(7.5, 0.6 * spec.rows + 3)
     with_titles = spec.first_row == 0  # the header row names the series only when the data starts below it
     label = xl_col_to_name(spec.categories)
-    for index, column in enumerate(spec.values):
+    line = {"color": colour(BORDER_COLOUR)}  # outlined like the sheet's cells: a light fill stays visible
+    for column in spec.values:
         letter = xl_col_to_name(column)
+        points = [_cell(row, column) for row in data]
         series: dict[str, Any] = {
-            "categories": f"={source}!${label}${first}:${label}${last}",
-            "values": f"={source}!${letter}${first}:${letter}${last}",
+            "categories": f"={reference}!${label}${first}:${label}${last}",
+            "values": f"={reference}!${letter}${first}:${letter}${last}",
+            "data_labels": {
+                "value": True,
+                "custom": [None if _shown(point) else {"delete": True} for point in points],
+            },
         }
         if with_titles:
-            series["name"] = f"={source}!${letter}${first - 1}"
-        if spec.kind == "pie":  # one colour per slice: the colours carry meaning (green on track, red well behind)
-            series["points"] = [{"fill": {"color": colour(c)}} for c in spec.colours]
-        elif index < len(spec.colours):
-            series["fill"] = {"color": colour(spec.colours[index])}
-            series["border"] = {"color": colour(spec.colours[index])}
+            series["name"] = f"={reference}!${letter}${first - 1}"
+        if spec.kind == "pie":  # one colour per slice, by its category
+            names = [str(_cell(row, spec.categories) or "") for row in data]
+            series["points"] = [
+                {"fill": {"color": colour(spec.colours[name])}, "border": line} if name in spec.colours else None
+                for name in names
+            ]
+        elif (heading := source.columns[column].title if column < len(source.columns) else "") in spec.colours:
+            series["fill"] = {"color": colour(spec.colours[heading])}
+            series["border"] = line
         if spec.kind == "stacked":
             series["overlap"] = 100
         chart.add_series(series)
     chart.set_title({"name": spec.title})
     chart.set_size({"width": _cm_to_pixels(16), "height": _cm_to_pixels(height)})
     target.insert_chart(spec.anchor, chart, {"object_position": 2})  # moves with its cell, keeps its size
+
+
+def _cell(row: list[object], column: int) -> object:
+    return row[column] if column < len(row) else None
+
+
+def _shown(value: object) -> bool:
+    """Whether a point gets a label: a number other than 0 (a zero slice or bar has nothing to label)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value != 0
 
 
 def _cm_to_pixels(cm: float) -> int:

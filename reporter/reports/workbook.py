@@ -18,15 +18,14 @@ from reporter.progress import CATEGORIES, DONE, ON_SCHEDULE, SLIGHTLY_BEHIND, UN
 from reporter.reports.briefs import lagging_frame, own_rows, records, short_time
 from reporter.status import LATE, NOT_REPORTED, SENT_BACK
 
-CATEGORY_COLOURS = {
-    DONE: "00B050",
-    ON_SCHEDULE: "92D050",
-    SLIGHTLY_BEHIND: "FFC000",
-    WELL_BEHIND: "FF0000",
-    UNDETERMINED: "A6A6A6",
+CATEGORY_FILLS = {
+    DONE: "C6EFCE",
+    ON_SCHEDULE: "E2EFDA",
+    SLIGHTLY_BEHIND: "FFEB9C",
+    WELL_BEHIND: "FFC7CE",
+    UNDETERMINED: "EDEDED",
     UNREPORTED: "D9D9D9",
 }
-CATEGORY_FILLS = {DONE: "C6EFCE", ON_SCHEDULE: "E2EFDA", SLIGHTLY_BEHIND: "FFEB9C", WELL_BEHIND: "FFC7CE"}
 SUMMARY = "汇总"
 BY_LEADER = "分领导"
 BY_DISTRICT = "分区县"
@@ -88,7 +87,7 @@ def _summary_sheet(c: Consolidation, title: str, task_ids: list[str] | None = No
             [1],
             len(CATEGORIES),
             "H3",
-            colours=[CATEGORY_COLOURS[c] for c in CATEGORIES],
+            colours=CATEGORY_FILLS,
         )
     ]
     return sheet
@@ -162,7 +161,7 @@ def _leaders_sheet(c: Consolidation, title: str) -> Sheet:
             list(range(2, 2 + len(CATEGORIES))),
             len(rows),
             "A" + str(len(rows) + 6),
-            colours=[CATEGORY_COLOURS[k] for k in CATEGORIES],
+            colours=CATEGORY_FILLS,
         )
     ]
     return sheet
