@@ -26,6 +26,16 @@ CATEGORY_DEFINITIONS = {
     UNDETERMINED: "牵头单位已报送，但未填状态和完成进度",
     UNREPORTED: "牵头单位本期未报送",
 }
+# One colour per light and per 进度分类, for every workbook: the ledger's cells, the report's cells and its charts
+LIGHT_FILLS = {GREEN: "C6EFCE", BLUE: "BDD7EE", YELLOW: "FFEB9C", RED: "FFC7CE"}
+CATEGORY_FILLS = {
+    DONE: LIGHT_FILLS[GREEN],
+    ON_SCHEDULE: "E2EFDA",  # a paler green than 已完成
+    SLIGHTLY_BEHIND: LIGHT_FILLS[YELLOW],
+    WELL_BEHIND: LIGHT_FILLS[RED],
+    UNDETERMINED: "EDEDED",  # light grey
+    UNREPORTED: "D9D9D9",  # grey
+}
 _OPPOSED = {("已完成", "未启动"), ("已完成", "进度滞后"), ("未启动", "已完成"), ("未启动", "正常推进")}
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from reporter.ledger.changes import LedgerChange, LedgerChanges
 from reporter.ledger.readback import LedgerOpenError, check_ledger_closed, read_back
-from reporter.ledger.sheets import LIGHT_COLOURS, LedgerResult, build_sheets, write_ledger
+from reporter.ledger.sheets import LedgerResult, build_sheets, write_ledger
 
 __all__ = [
-    "LIGHT_COLOURS",
     "LedgerChange",
     "LedgerChanges",
     "LedgerOpenError",

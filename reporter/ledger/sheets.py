@@ -32,16 +32,8 @@ from reporter.model import (
 )
 from reporter.notices.units import DISTRICT_KIND, ZONE_KIND
 from reporter.parallel import beside
-from reporter.periods import BLUE, GREEN, LIGHT_LABELS, RED, YELLOW, Period
-from reporter.progress import (
-    DONE,
-    ON_SCHEDULE,
-    SLIGHTLY_BEHIND,
-    UNDETERMINED,
-    UNREPORTED,
-    WELL_BEHIND,
-    TaskProgress,
-)
+from reporter.periods import LIGHT_LABELS, RED, YELLOW, Period
+from reporter.progress import CATEGORY_FILLS, LIGHT_FILLS, TaskProgress
 from reporter.settings import Workspace
 from reporter.snapshot import PeriodSnapshot
 from reporter.status import DEPARTMENT_KIND, NO_FORM_KIND, StatusReport
@@ -66,15 +58,6 @@ PROGRESS_COLUMNS = [
     "报送单位",
     "报送时间",
 ]
-LIGHT_COLOURS = {GREEN: "C6EFCE", BLUE: "BDD7EE", YELLOW: "FFEB9C", RED: "FFC7CE"}
-CATEGORY_COLOURS = {
-    DONE: LIGHT_COLOURS[GREEN],
-    ON_SCHEDULE: LIGHT_COLOURS[GREEN],
-    SLIGHTLY_BEHIND: LIGHT_COLOURS[YELLOW],
-    WELL_BEHIND: LIGHT_COLOURS[RED],
-    UNDETERMINED: "EDEDED",  # light grey
-    UNREPORTED: "EDEDED",
-}
 EDITED_COLOUR = "DDEBF7"  # light blue: a cell the office changed
 CONFLICT_COLOUR = "F8CBAD"  # orange: the office's value kept against a revised notice
 PENDING_COLOUR = "FF9999"  # red: typed by the office, not applied (the note says why)
@@ -220,14 +203,14 @@ def _percent(value: float | None) -> str:
 def _light_fills(rows: list[list[object]], first_progress_column: int) -> dict[tuple[int, int], str]:
     """亮灯 and 进度分类 in their light colours."""
     column = first_progress_column + PROGRESS_COLUMNS.index("亮灯")
-    by_label = {label: LIGHT_COLOURS[light] for light, label in LIGHT_LABELS.items() if light}
+    by_label = {label: LIGHT_FILLS[light] for light, label in LIGHT_LABELS.items() if light}
     fills = {(r, column): by_label[str(row[column])] for r, row in enumerate(rows) if row[column] in by_label}
     return fills | _category_fills(rows, first_progress_column + PROGRESS_COLUMNS.index("进度分类"))
 
 
 def _category_fills(rows: list[list[object]], column: int) -> dict[tuple[int, int], str]:
     return {
-        (r, column): CATEGORY_COLOURS[str(row[column])] for r, row in enumerate(rows) if row[column] in CATEGORY_COLOURS
+        (r, column): CATEGORY_FILLS[str(row[column])] for r, row in enumerate(rows) if row[column] in CATEGORY_FILLS
     }
 
 
@@ -525,7 +508,7 @@ def _status_sheet(name: str, report: StatusReport | None) -> Sheet:
                 ]
             )
             if not unit.returned or unit.late:
-                fills[(index, 4)] = LIGHT_COLOURS[RED if not unit.returned else YELLOW]
+                fills[(index, 4)] = LIGHT_FILLS[RED if not unit.returned else YELLOW]
     sheet = Sheet(
         SHEET_STATUS,
         title,

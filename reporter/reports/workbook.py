@@ -14,18 +14,10 @@ import pandas as pd
 from reporter.consolidation import Consolidation, Counts
 from reporter.io.xlsx import PAPER_A4, ChartSpec, Column, Sheet, write_workbook
 from reporter.model import LIVELIHOOD, WORK
-from reporter.progress import CATEGORIES, DONE, ON_SCHEDULE, SLIGHTLY_BEHIND, UNDETERMINED, UNREPORTED, WELL_BEHIND
+from reporter.progress import CATEGORIES, CATEGORY_FILLS, SLIGHTLY_BEHIND, UNREPORTED, WELL_BEHIND
 from reporter.reports.briefs import lagging_frame, own_rows, records, short_time
 from reporter.status import LATE, NOT_REPORTED, SENT_BACK
 
-CATEGORY_FILLS = {
-    DONE: "C6EFCE",
-    ON_SCHEDULE: "E2EFDA",
-    SLIGHTLY_BEHIND: "FFEB9C",
-    WELL_BEHIND: "FFC7CE",
-    UNDETERMINED: "EDEDED",
-    UNREPORTED: "D9D9D9",
-}
 SUMMARY = "汇总"
 BY_LEADER = "分领导"
 BY_DISTRICT = "分区县"
