@@ -94,6 +94,7 @@ def beside(function: Callable[..., Result], *args: Any, jobs: int | None = None)
 Shared = TypeVar("Shared")
 
 ITEM_TIMEOUT_SECONDS = 120.0
+STARTUP_SECONDS = 120.0  # a worker that has not begun its first item by then is taken as hung
 WORKER_MEMORY_BYTES = 2 * 1024 * 1024 * 1024
 
 
@@ -130,6 +131,7 @@ def _serve(
         if message is None:
             return
         index, item = message
+        conn.send((index, None, None))  # begun: the item's time runs from here, not from a worker still starting
         try:
             reply = (index, True, function(shared, item))
         except Exception as exc:  # MemoryError too: reported as this item's failure, and the worker goes on
@@ -153,7 +155,8 @@ class _Worker:
     process: Any
     conn: Connection
     index: int = -1
-    started: float = 0.0
+    assigned: float = 0.0
+    started: float | None = None  # when the worker said it began the item
 
     @property
     def busy(self) -> bool:
@@ -203,8 +206,13 @@ def isolated_map(
 
     def assign(worker: _Worker) -> None:
         index, item = pending.popleft()
-        worker.index, worker.started = index, time.monotonic()
+        worker.index, worker.assigned, worker.started = index, time.monotonic(), None
         worker.conn.send((index, item))
+
+    def deadline(worker: _Worker) -> float:
+        if worker.started is None:
+            return worker.assigned + STARTUP_SECONDS + timeout
+        return worker.started + timeout
 
     try:
         workers = [start() for _ in range(max(1, min(jobs, len(items))))]
@@ -213,7 +221,7 @@ def isolated_map(
                 if not worker.busy and pending:
                     assign(worker)
             busy = [w for w in workers if w.busy]
-            wait_for = max(0.0, min(w.started + timeout for w in busy) - time.monotonic())
+            wait_for = max(0.0, min(deadline(w) for w in busy) - time.monotonic())
             ready = set(wait([w.conn for w in busy], timeout=wait_for))
             for position, worker in enumerate(workers):
                 if not worker.busy:
@@ -222,6 +230,9 @@ def isolated_map(
                 if worker.conn in ready:
                     try:
                         _, ok, value = worker.conn.recv()
+                        if ok is None:  # it began the item
+                            worker.started = time.monotonic()
+                            continue
                     except (EOFError, OSError):  # the worker died on this item
                         worker.process.join(timeout=5)
                         code = worker.process.exitcode
@@ -231,7 +242,7 @@ def isolated_map(
                         continue
                     worker.index = -1
                     yield index, value if ok else WorkerFailure("error", value)
-                elif time.monotonic() - worker.started >= timeout:
+                elif time.monotonic() >= deadline(worker):
                     worker.stop(kill=True)
                     workers[position] = start()
                     yield index, WorkerFailure("timeout", f"{timeout:.0f} s")
