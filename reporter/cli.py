@@ -623,17 +623,26 @@ def _print_send(console: Console, result: SendResult, title: str) -> None:
         console.print(f"[bold red]请核实：[/]{escape(line)}")
     if result.count("unknown") and not result.sent_folder:
         console.print(
-            "在 reporter.toml 的 [mail] 中设置 imap_sent_folder（发件邮箱的“已发送”文件夹）后，"
+            "在 reporter.toml 的 \\[mail] 中设置 imap_sent_folder（发件邮箱的“已发送”文件夹）后，"
             "reporter 会先到该文件夹按邮件编号核实，已发出的不再重发，未发出的自动补发。"
         )
     if result.outbox:
         console.print("未配置发件服务器或使用了 --dry-run：邮件已存为 .eml 文件，可用邮件客户端打开后发送。")
+    if result.outbox and result.no_sender:
+        console.print(
+            "未配置发件人（reporter.toml 的 \\[mail] sender）：.eml 文件中没有发件人，用 Outlook 等邮件客户端打开后"
+            "将以客户端当前的邮箱发出；通过发件服务器发送前，请先填写 sender。"
+        )
     _print_problems(console, result.problems)
 
 
 @main.command()
 @period_option
-@click.option("--dry-run", is_flag=True, help="不发送，只把邮件存为 output/outbox/<报送期>/ 下的 .eml 文件。")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="不发送，只把邮件存为 output/outbox/<报送期>/ 下的 .eml 文件（不需要发件服务器、密码或发件人）。",
+)
 @click.option(
     "--resend",
     multiple=True,
@@ -685,7 +694,10 @@ def remind(ctx: click.Context, period_key: str | None, dry_run: bool, again: boo
 )
 @click.pass_context
 def fetch(ctx: click.Context, period_key: str | None, eml_folder: Path | None) -> None:
-    """从收件箱（IMAP，SSL）下载新邮件中的 Excel 附件到 input/returns/<报送期>/，每封邮件只取一次。
+    """从收件服务器（IMAP）的文件夹下载新邮件中的 Excel 附件到 input/returns/<报送期>/，每封邮件只取一次。
+
+    收件服务器和文件夹在 reporter.toml 的 [mail] 中配置（imap_host、imap_folder，如“收件箱/督查”），
+    密码用环境变量 REPORTER_IMAP_PASSWORD 或系统钥匙串。
 
     文件名会被清理（不含路径、不覆盖已有文件），内容相同的附件只保存一份；记录发件人，
     收集时若发件人不是该单位通讯录中的邮箱会提示核实。

@@ -1,4 +1,5 @@
-"""Real mail servers on loopback for the tests: aiosmtpd (SMTP over SSL) and Dovecot (IMAP over SSL)."""
+"""Mail servers on loopback for the tests: aiosmtpd (SMTP over SSL), Dovecot (IMAP over SSL, STARTTLS or in the
+clear), and a scripted IMAP server that answers as NetEase (163/126) and Coremail mailboxes do."""
 
 from __future__ import annotations
 
@@ -6,11 +7,13 @@ import os
 import pwd
 import shutil
 import socket
+import socketserver
 import ssl
 import subprocess
 import tempfile
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,7 +86,8 @@ def smtp_server(tmp_path):
 
     def authenticate(smtp, session, envelope, mechanism, auth_data):
         server.logins.append((auth_data.login.decode(), auth_data.password.decode()))
-        return AuthResult(success=auth_data.password == b"smtp-secret")
+        # handled=False: aiosmtpd answers a refused login itself (535); otherwise the client waits for an answer
+        return AuthResult(success=auth_data.password == b"smtp-secret", handled=False)
 
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
@@ -103,32 +107,47 @@ def smtp_server(tmp_path):
 
 @dataclass
 class ImapServer:
-    port: int
+    port: int  # IMAP over SSL
+    plain_port: int  # IMAP in the clear, with STARTTLS offered
     cafile: Path
+    log: Path  # Dovecot's log: logins, and the ID each client sent (imap_id_log)
+    separator: str  # the hierarchy separator of the user's folders
     user: str = "office@test.gov.cn"
     password: str = "imap-secret"
 
     def _connect(self):
-        import imaplib
+        from imapclient import IMAPClient
 
-        connection = imaplib.IMAP4_SSL(
-            "127.0.0.1", self.port, ssl_context=ssl.create_default_context(cafile=str(self.cafile))
+        client = IMAPClient(
+            "127.0.0.1", self.port, ssl_context=ssl.create_default_context(cafile=str(self.cafile)), timeout=10
         )
-        connection.login(self.user, self.password)
-        return connection
+        client.login(self.user, self.password)
+        return client
 
     def append(self, raw: bytes, folder: str = "INBOX") -> None:
-        """Put a message in a folder (its name as IMAP wants it: see ``reporter.mail.transport.imap_mailbox``)."""
-        connection = self._connect()
-        status, data = connection.append(folder, None, None, raw)
-        assert status == "OK", data
-        connection.logout()
+        """Put a message in a folder; ``folder`` as the server shows it (``收件箱/督查`` with separator ``/``)."""
+        with self._connect() as client:
+            client.append(folder, raw)
 
     def create(self, folder: str) -> None:
-        connection = self._connect()
-        status, data = connection.create(folder)
-        assert status == "OK", data
-        connection.logout()
+        """Create a folder (imapclient encodes a Chinese name as modified UTF-7)."""
+        with self._connect() as client:
+            client.create_folder(folder)
+
+    def folder(self, *path: str) -> str:
+        """A folder path joined with the server's separator: ``folder("收件箱", "督查")``."""
+        return self.separator.join(path)
+
+    def log_lines(self, marker: str, at_least: int = 1, timeout: float = 5) -> list[str]:
+        """The lines of Dovecot's log that hold ``marker`` (``"ID sent: "``, ``"Login: "``), from where it stands;
+        waits up to ``timeout`` seconds for ``at_least`` of them (Dovecot writes its log a moment later)."""
+        deadline = time.time() + timeout
+        while True:
+            text = self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
+            lines = [line.split(marker, 1)[1] for line in text.splitlines() if marker in line]
+            if len(lines) >= at_least or time.time() > deadline:
+                return lines
+            time.sleep(0.05)
 
 
 def _dovecot() -> str | None:
@@ -136,8 +155,13 @@ def _dovecot() -> str | None:
 
 
 @pytest.fixture
-def imap_server(tmp_path):
-    """Dovecot with a throw-away config, user and maildir; a failure in CI when Dovecot is missing."""
+def imap_server(request):
+    """Dovecot with a throw-away config, user and maildir; a failure in CI when Dovecot is missing.
+
+    The folders' hierarchy separator is ``.`` (Dovecot's default for maildir), or the fixture's parameter
+    (``@pytest.mark.parametrize("imap_server", ["/"], indirect=True)``).
+    """
+    separator = getattr(request, "param", ".")
     binary = _dovecot()
     if binary is None:
         message = "未安装 Dovecot（dovecot-imapd）：无法测试 IMAP 收件（CI 的 .ci/run 会安装）"
@@ -150,7 +174,9 @@ def imap_server(tmp_path):
     for name in ("run", "state", "home"):
         (root / name).mkdir(parents=True)
     cert, key = make_certificate(root)
-    server = ImapServer(port=free_port(), cafile=cert)
+    server = ImapServer(
+        port=free_port(), plain_port=free_port(), cafile=cert, log=root / "dovecot.log", separator=separator
+    )
     (root / "passwd").write_text(f"{server.user}:{{PLAIN}}{server.password}::::::\n")
     if os.getuid() == 0:  # Dovecot never delivers mail as root: use its own unprivileged accounts
         mail_user = pwd.getpwnam("dovecot")
@@ -165,7 +191,7 @@ def imap_server(tmp_path):
         f"""\
 base_dir = {root}/run
 state_dir = {root}/state
-log_path = {root}/dovecot.log
+log_path = {server.log}
 protocols = imap
 listen = 127.0.0.1
 ssl = yes
@@ -185,10 +211,15 @@ userdb {{
   args = uid={uid} gid={gid} home={root}/home/%u
 }}
 mail_location = maildir:~/Maildir
+namespace inbox {{
+  inbox = yes
+  separator = {separator}
+}}
+imap_id_log = *
 service imap-login {{
   chroot =
   inet_listener imap {{
-    port = 0
+    port = {server.plain_port}
   }}
   inet_listener imaps {{
     port = {server.port}
@@ -216,3 +247,76 @@ service anvil {{
     process.terminate()
     process.wait(timeout=10)
     shutil.rmtree(root, ignore_errors=True)
+
+
+@dataclass
+class NeteaseImapServer:
+    """A scripted IMAP server (in the clear) that answers as 163/126 and Coremail mailboxes do: it offers ID, and
+    refuses SELECT with "Unsafe Login" unless the client sent ID first (or always, with ``refuse_select``). Its one
+    folder, INBOX, is empty."""
+
+    port: int
+    user: str = "office@163.com"
+    password: str = "auth-code"
+    refuse_select: bool = False
+    commands: list[str] = field(default_factory=list)  # the commands received, in order ("LOGIN", "ID", "SELECT" …)
+
+
+_NETEASE_CAPABILITIES = "IMAP4rev1 XLIST SPECIAL-USE ID LITERAL+ UIDPLUS"
+
+
+def _netease_reply(server: NeteaseImapServer, command: str, args: str, identified: bool) -> list[str]:
+    """The untagged lines and the tagged answer's text ("OK …", "NO …") to one command."""
+    if command == "CAPABILITY":
+        return [f"* CAPABILITY {_NETEASE_CAPABILITIES}", "OK CAPABILITY completed"]
+    if command == "LOGIN":
+        ok = args in (f'{server.user} "{server.password}"', f"{server.user} {server.password}")
+        return ["OK LOGIN completed"] if ok else ["NO LOGIN Login error password error"]
+    if command == "ID":
+        return ['* ID ("name" "Coremail Imap" "vendor" "Mailtech")', "OK ID completed"]
+    if command in ("SELECT", "EXAMINE"):
+        if server.refuse_select or not identified:
+            return [f"NO {command} Unsafe Login. Please contact kefu@188.com for help"]
+        return ["* 0 EXISTS", "* 0 RECENT", "* OK [UIDVALIDITY 1] UIDs valid", f"OK [READ-WRITE] {command} completed"]
+    if command == "LIST":
+        listed = '* LIST (\\Noselect) "/" ""' if args.endswith('""') else '* LIST (\\HasNoChildren) "/" "INBOX"'
+        return [listed, "OK LIST completed"]
+    if command == "UID SEARCH":
+        return ["* SEARCH", "OK SEARCH completed"]
+    if command == "LOGOUT":
+        return ["* BYE LOGOUT received", "OK LOGOUT Completed"]
+    return ["BAD command not supported"]
+
+
+def netease_imap_server() -> Iterator[NeteaseImapServer]:
+    """The scripted server, listening on loopback until the generator is closed (a fixture's body)."""
+    server = NeteaseImapServer(port=free_port())
+
+    class Handler(socketserver.StreamRequestHandler):
+        def handle(self) -> None:
+            identified = False
+            self.wfile.write(b"* OK Coremail System IMap Server Ready\r\n")
+            for line in self.rfile:
+                tag, _, rest = line.decode("utf-8", errors="replace").rstrip("\r\n").partition(" ")
+                command, _, args = rest.partition(" ")
+                command = command.upper()
+                if command == "UID":
+                    sub, _, args = args.partition(" ")
+                    command = f"UID {sub.upper()}"
+                server.commands.append(command)
+                *untagged, answer = _netease_reply(server, command, args, identified)
+                identified = identified or command == "ID"
+                self.wfile.write("".join(f"{u}\r\n" for u in [*untagged, f"{tag} {answer}"]).encode())
+                if command == "LOGOUT":
+                    return
+
+    class Server(socketserver.ThreadingTCPServer):
+        allow_reuse_address = True
+        daemon_threads = True
+
+    listener = Server(("127.0.0.1", server.port), Handler)
+    thread = threading.Thread(target=listener.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    listener.shutdown()
+    listener.server_close()

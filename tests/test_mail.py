@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 import json
+import re
 import smtplib
 from collections import Counter
 from email import message_from_bytes, policy
+from email.header import decode_header, make_header
+from email.headerregistry import Address
 from email.message import EmailMessage
 from functools import partial
 from pathlib import Path
+from types import SimpleNamespace
 
 import openpyxl
 import pytest
 
-from reporter.errors import MailError
-from reporter.mail.transport import SmtpSender, imap_mailbox, message_id_for, safe_name
+from reporter import __version__
+from reporter.mail.settings import MailSettings
+from reporter.mail.transport import SmtpSender, build_message, message_id_for, safe_name
 from reporter.model import MailLogEntry
 from reporter.store import Store
+from tests import mailservers
 from tests.cycle_helpers import CONFIG, fill_form, form_path, invoke, make_workspace
+from tests.mailservers import free_port
 from tests.test_cli import flat
 
 UNITS_WITH_MAIL = {
@@ -32,10 +39,12 @@ UNITS_WITH_MAIL = {
 }  # 市市场监管局 has no address
 
 
-def mail_config(smtp=None, imap=None) -> str:
-    lines = [
-        "[mail]",
-        'sender = "市政府督查室 <dcs@test.gov.cn>"',
+SENDER = "市政府督查室 <dcs@test.gov.cn>"
+
+
+def mail_config(smtp=None, imap=None, *, sender: str = SENDER, imap_security: str = "ssl", extra: str = "") -> str:
+    lines = ["[mail]", *([f"sender = {json.dumps(sender, ensure_ascii=False)}"] if sender else [])]
+    lines += [
         'cc = ["dcs-archive@test.gov.cn"]',
         "pause_seconds = 0",
         "retries = 2",
@@ -51,16 +60,17 @@ def mail_config(smtp=None, imap=None) -> str:
     if imap:
         lines += [
             'imap_host = "127.0.0.1"',
-            f"imap_port = {imap.port}",
+            f"imap_port = {imap.port if imap_security == 'ssl' else imap.plain_port}",
+            f'imap_security = "{imap_security}"',
             f'imap_user = "{imap.user}"',
             f'imap_cafile = "{imap.cafile}"',
         ]
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, extra]) + "\n"
 
 
-def mail_workspace(root: Path, monkeypatch, smtp=None, imap=None) -> Path:
+def mail_workspace(root: Path, monkeypatch, smtp=None, imap=None, **config) -> Path:
     make_workspace(root)
-    (root / "reporter.toml").write_text(CONFIG + mail_config(smtp, imap), encoding="utf-8")
+    (root / "reporter.toml").write_text(CONFIG + mail_config(smtp, imap, **config), encoding="utf-8")
     monkeypatch.setenv("REPORTER_SMTP_PASSWORD", "smtp-secret")
     if imap:
         monkeypatch.setenv("REPORTER_IMAP_PASSWORD", imap.password)
@@ -78,6 +88,43 @@ def mail_workspace(root: Path, monkeypatch, smtp=None, imap=None) -> Path:
 
 def parsed(data: bytes) -> EmailMessage:
     return message_from_bytes(data, policy=policy.default)
+
+
+READINGS = (
+    "policy.default get_filename()",
+    "Content-Type name= (RFC 2047)",
+    "Content-Disposition filename= (RFC 2047)",
+    "Content-Disposition filename*= (RFC 2231)",
+)
+
+
+def attachment_names(raw: bytes) -> dict[str, str]:
+    """The attachment's name as each kind of mail client reads it from the message as it went over the wire:
+    the email package; the quoted RFC 2047 words older Outlook and QQ mail's web client read (found in the raw
+    header, decoded with ``decode_header``); and RFC 2231 alone (as a client that ignores the quoted form reads it)."""
+    assert raw.isascii()  # 7-bit: every header encoded
+    assert all(len(word) <= 75 for word in re.findall(rb"=\?[^?]+\?[bq]\?[^?]*\?=", raw, re.I))  # RFC 2047
+    legacy = message_from_bytes(raw, policy=policy.compat32)
+    part = next(p for p in legacy.walk() if p.get_content_maintype() == "application")
+
+    def rfc2047(header: str, param: str) -> str:
+        found = re.search(rf';\s*{param}="([^"]*)"', str(part[header]))
+        assert found, part[header]
+        return str(make_header(decode_header(found.group(1))))
+
+    only_rfc2231 = re.sub(rb';\s*filename="[^"]*"', b"", raw)
+    return dict(
+        zip(
+            READINGS,
+            [
+                next(parsed(raw).iter_attachments()).get_filename(),
+                rfc2047("Content-Type", "name"),
+                rfc2047("Content-Disposition", "filename"),
+                next(parsed(only_rfc2231).iter_attachments()).get_filename(),
+            ],
+            strict=True,
+        )
+    )
 
 
 def test_contacts_template_lists_units_and_keeps_filled_rows(tmp_path, monkeypatch):
@@ -117,10 +164,10 @@ def test_send_over_smtp_and_never_twice(tmp_path, monkeypatch, smtp_server):
     attachment = next(message.iter_attachments())
     assert attachment.get_filename() == "市发改委-2021-06-填报表.xlsx"
     assert attachment.get_content() == form_path(root, "市发改委").read_bytes()
-    raw = item.data.decode("ascii")  # 7-bit on the wire, the Chinese name RFC 2231-encoded twice
-    encoded = "utf-8''%E5%B8%82%E5%8F%91%E6%94%B9%E5%A7%94-2021-06-%E5%A1%AB%E6%8A%A5%E8%A1%A8.xlsx"
-    assert f"filename*={encoded}" in raw
-    assert f"Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet; name*={encoded}" in raw
+    assert attachment_names(item.data) == dict.fromkeys(READINGS, "市发改委-2021-06-填报表.xlsx")
+    assert "\r\nFrom: =?utf-8?b?5biC5pS/5bqc552j5p+l5a6k?= <dcs@test.gov.cn>\r\n" in item.data.decode("ascii")
+    assert message["From"].addresses == (Address("市政府督查室", addr_spec="dcs@test.gov.cn"),)
+    assert "X-Unsent" not in message
     assert "民生实事指标1项" in by_unit["海曙区政府"][1].get_body(("plain",)).get_content()
     count = len(smtp_server.received)
     again = invoke("-w", root, "send", "--period", "2021-06")  # only the unit that failed is tried again
@@ -364,8 +411,8 @@ def test_an_interrupted_send_is_settled_in_the_sent_folder(tmp_path, monkeypatch
     root = mail_workspace(tmp_path / "ws", monkeypatch, smtp=smtp_server, imap=imap_server)
     with (root / "reporter.toml").open("a", encoding="utf-8") as handle:
         handle.write('imap_sent_folder = "已发送"\n')
-    imap_server.create(imap_mailbox("已发送"))
-    smtp_server.on_accept = lambda raw: imap_server.append(raw, imap_mailbox("已发送"))
+    imap_server.create("已发送")
+    smtp_server.on_accept = lambda raw: imap_server.append(raw, "已发送")
 
     _interrupt(monkeypatch, ["send", "stop-after"])  # the 2nd unit's message went out, and was not recorded
     assert invoke("-w", root, "send", "--period", "2021-06").exit_code == 130
@@ -400,7 +447,11 @@ def test_a_sent_folder_that_cannot_be_opened_leaves_the_message_to_the_office(
     assert invoke("-w", root, "send", "--period", "2021-06").exit_code == 130
     result = invoke("-w", root, "send", "--period", "2021-06")
     assert result.exit_code == 1
-    assert "是否发出不明1个" in flat(result.output) and "Sent Messages" in result.output
+    assert "是否发出不明1个" in flat(result.output)
+    assert flat(
+        f"到“已发送”文件夹核实时出错：收件服务器 127.0.0.1:{imap_server.port} 上没有文件夹“Sent Messages”。"
+        "服务器上的文件夹有：INBOX；请在 reporter.toml 的 [mail] imap_sent_folder 中改为服务器上已有的文件夹"
+    ) in flat(result.output)
     assert "请核实：" in result.output and len(smtp_server.received) == 7
 
 
@@ -439,25 +490,272 @@ def test_a_message_id_is_the_same_for_one_attempt_and_only_for_it():
     assert first not in others and len(others) == 5
 
 
-@pytest.mark.parametrize(
-    ("name", "wire"), [("INBOX", "INBOX"), ("已发送", "&XfJT0ZAB-"), ("Sent Items", '"Sent Items"')]
-)
-def test_imap_folder_names(name, wire):
-    assert imap_mailbox(name) == wire
-
-
 def test_a_refused_login_leaves_nothing_of_unknown_fate(tmp_path, monkeypatch, smtp_server):
     root = mail_workspace(tmp_path / "ws", monkeypatch, smtp=smtp_server)
-    real_connect = SmtpSender._connect
-
-    def refuse(self):
-        raise MailError("邮件服务器 127.0.0.1 拒绝登录（账号或密码错误）：535")
-
-    monkeypatch.setattr(SmtpSender, "_connect", refuse)
+    monkeypatch.setenv("REPORTER_SMTP_PASSWORD", "wrong")
     refused = invoke("-w", root, "send", "--period", "2021-06")
-    assert refused.exit_code == 1 and "拒绝登录" in flat(refused.output)
+    assert refused.exit_code == 1
+    assert flat(refused.output) == flat(
+        "错误：发件服务器 127.0.0.1 拒绝了 dcs 的登录（535）：请核对 smtp_user 和环境变量 REPORTER_SMTP_PASSWORD；"
+        "QQ、163 等邮箱须先在网页邮箱的设置中开启 SMTP 服务，并以授权码代替密码"
+    )
+    assert smtp_server.logins and set(smtp_server.logins) == {("dcs", "wrong")} and not smtp_server.received
     assert [r.status for r in _log(root).values()] == ["failed"]  # recorded as about to go, then as never sent
-    monkeypatch.setattr(SmtpSender, "_connect", real_connect)
+    monkeypatch.setenv("REPORTER_SMTP_PASSWORD", "smtp-secret")
     result = invoke("-w", root, "send", "--period", "2021-06")
     assert "发送8封" in flat(result.output) and "是否发出不明" not in flat(result.output)
     assert set(_per_unit(smtp_server).values()) == {1} and len(smtp_server.received) == 8
+
+
+# -- messages every client reads --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "市发改委-2021-06-填报表.xlsx",
+        "宁波市住房和城乡建设局（宁波市人民防空办公室）-2021-06-政府工作报告目标任务推进情况填报表.xlsx",
+        "市发改委 2021年6月 填报表.xlsx",  # spaces
+        "𠮷野家-填报表.xlsx",  # outside the Basic Multilingual Plane: four bytes in UTF-8
+        "report 2021-06.xlsx",  # plain ASCII
+    ],
+)
+def test_attachment_names_decode_in_every_client(tmp_path, monkeypatch, smtp_server, name):
+    monkeypatch.setenv("REPORTER_SMTP_PASSWORD", "smtp-secret")
+    settings = MailSettings(
+        smtp_host="127.0.0.1", smtp_port=smtp_server.port, smtp_user="dcs", smtp_cafile=str(smtp_server.cafile)
+    )
+    form = tmp_path / "form.xlsx"
+    form.write_bytes(b"PK\x03\x04 a workbook")
+    sender = Address("市政府督查室", addr_spec="dcs@test.gov.cn")
+    message = build_message(sender, ["fgw@test.gov.cn"], [], "填报表", "正文\n", form, name)
+    connection = SmtpSender(settings)
+    try:
+        assert connection.send(message, ["fgw@test.gov.cn"]) == {}
+    finally:
+        connection.close()
+    raw = smtp_server.received[0].data
+    assert attachment_names(raw) == dict.fromkeys(READINGS, name)
+    assert next(parsed(raw).iter_attachments()).get_content() == form.read_bytes()
+    assert ("filename*" in raw.decode("ascii")) == (not name.isascii())  # RFC 2231 only where it is needed
+
+
+@pytest.mark.parametrize(("command", "stem"), [("send", "填报表"), ("remind", "催报")])
+def test_a_dry_run_needs_no_server_password_or_sender(tmp_path, monkeypatch, command, stem):
+    closed = SimpleNamespace(port=free_port(), cafile=tmp_path / "missing.pem")  # nothing listens there
+    root = mail_workspace(tmp_path / "ws", monkeypatch, smtp=closed, sender="")
+    monkeypatch.delenv("REPORTER_SMTP_PASSWORD")
+    result = invoke("-w", root, command, "--period", "2021-06", "--dry-run")
+    assert result.exit_code == 1, result.output  # 市市场监管局 has no address
+    text = flat(result.output)
+    assert "存为.eml8封" in text and "无邮箱1个" in text
+    assert (
+        flat(
+            "未配置发件人（reporter.toml 的 [mail] sender）：.eml 文件中没有发件人，用 Outlook 等邮件客户端打开后"
+            "将以客户端当前的邮箱发出；通过发件服务器发送前，请先填写 sender。"
+        )
+        in text
+    )
+    raw = (root / "output" / "outbox" / "2021-06" / f"市发改委-{stem}.eml").read_bytes()
+    message = parsed(raw)
+    assert "From" not in message and message["X-Unsent"] == "1"  # Outlook opens it as a message ready to send
+    assert message["To"] == "fgw@test.gov.cn, fgw2@test.gov.cn"
+    assert message["Cc"] == "zhuren@test.gov.cn, dcs-archive@test.gov.cn"
+    assert message["Subject"].endswith("目标任务推进情况（市发改委）")
+    assert message["Message-ID"].endswith("@reporter.local>")
+    assert attachment_names(raw) == dict.fromkeys(READINGS, "市发改委-2021-06-填报表.xlsx")
+
+
+@pytest.mark.parametrize(
+    ("sender", "display_name"),
+    [
+        ("市政府督查室 <dcs@test.gov.cn>", "市政府督查室"),
+        ("dcs@test.gov.cn", "市政府督查室"),  # named after [workspace] office
+        ('"宁波市人民政府办公厅督查室" <dcs@test.gov.cn>', "宁波市人民政府办公厅督查室"),
+        ("宁波市人民政府办公厅督查室（政务督查处） <dcs@test.gov.cn>", "宁波市人民政府办公厅督查室（政务督查处）"),
+    ],
+)
+def test_the_sender_is_named_in_chinese(tmp_path, monkeypatch, sender, display_name):
+    root = mail_workspace(tmp_path / "ws", monkeypatch, sender=sender)
+    invoke("-w", root, "send", "--period", "2021-06", "--dry-run")
+    raw = (root / "output" / "outbox" / "2021-06" / "市发改委-填报表.eml").read_bytes()
+    assert raw.isascii()
+    legacy = message_from_bytes(raw, policy=policy.compat32)  # decoded as RFC 2047 says, as mail clients do
+    assert str(make_header(decode_header(legacy["From"]))) == f"{display_name} <dcs@test.gov.cn>"
+    (address,) = parsed(raw)["From"].addresses
+    assert address.addr_spec == "dcs@test.gov.cn"
+    # policy.default keeps the folding space between the two encoded words of a long display name (RFC 2047 6.2
+    # says to drop it); the names here have no space of their own
+    assert address.display_name.replace(" ", "") == display_name
+    assert parsed(raw)["Message-ID"].endswith("@test.gov.cn>")
+
+
+@pytest.mark.parametrize("sender", ["市政府督查室", "dcs@", "督查室@test.gov.cn", "a@test.gov.cn, b@test.gov.cn"])
+def test_a_sender_that_is_not_one_address_is_refused(tmp_path, monkeypatch, sender):
+    root = mail_workspace(tmp_path / "ws", monkeypatch, sender=sender)
+    result = invoke("-w", root, "send", "--period", "2021-06", "--dry-run")
+    assert result.exit_code == 1
+    assert flat(result.output) == flat(
+        f"错误：reporter.toml 的 [mail] sender 不是有效的发件人：“{sender}”。"
+        '请写成 "市政府督查室 <dcs@example.gov.cn>" 或 "dcs@example.gov.cn"'
+    )
+    assert not (root / "output" / "outbox").exists()
+
+
+def test_a_cc_that_is_not_an_address_is_refused(tmp_path, monkeypatch):
+    root = mail_workspace(tmp_path / "ws", monkeypatch)
+    config = root / "reporter.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            'cc = ["dcs-archive@test.gov.cn"]', 'cc = ["督查室归档", "a@test.gov.cn"]'
+        ),
+        encoding="utf-8",
+    )
+    result = invoke("-w", root, "remind", "--period", "2021-06", "--dry-run")
+    assert result.exit_code == 1
+    assert flat(result.output) == flat("错误：reporter.toml 的 [mail] cc 中有无效的邮箱地址：督查室归档")
+
+
+@pytest.mark.parametrize("command", ["send", "remind"])
+def test_unknown_resend_names_are_refused(tmp_path, monkeypatch, smtp_server, command):
+    root = mail_workspace(tmp_path / "ws", monkeypatch, smtp=smtp_server)
+    result = invoke("-w", root, command, "--period", "2021-06", "--resend", "发改委", "--resend", "不存在的单位")
+    assert result.exit_code == 1
+    assert flat(result.output) == flat(
+        "错误：--resend 中的单位不在2021年6月的填报表中：“发改委”（是否应为“市发改委”？）、“不存在的单位”。"
+        "请写单位的全称，与 reporter status 中的单位名称一致"
+    )
+    assert not smtp_server.received
+
+
+# -- IMAP ------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("security", ["ssl", "starttls", "none"])
+def test_fetch_over_ssl_starttls_or_in_the_clear(tmp_path, monkeypatch, imap_server, security):
+    root = mail_workspace(tmp_path / "ws", monkeypatch, imap=imap_server, imap_security=security)
+    filled = fill_form(form_path(root, "市发改委"), tmp_path / "f.xlsx", {"2021-G-001": {"status": "正常推进"}})
+    imap_server.append(_reply("赵六 <fgw@test.gov.cn>", [("发改委.xlsx", filled.read_bytes())], "<s1@test>"))
+    logins = len(imap_server.log_lines("Login: "))
+    result = invoke("-w", root, "fetch", "--period", "2021-06")
+    assert result.exit_code == 0, result.output
+    assert "新邮件1封" in flat(result.output) and "保存附件1个" in flat(result.output)
+    assert (root / "input" / "returns" / "2021-06" / "发改委.xlsx").read_bytes() == filled.read_bytes()
+    ours = imap_server.log_lines("Login: ", at_least=logins + 1)[logins:]
+    assert len(ours) == 1 and ours[0].startswith("user=<office@test.gov.cn>")
+    assert (", TLS," in ours[0]) == (security != "none")  # the server saw the connection encrypted, or not
+
+
+@pytest.mark.parametrize("imap_server", ["/", "."], indirect=True)  # Dovecot's separator between folder levels
+def test_fetch_from_a_folder_with_a_chinese_name(tmp_path, monkeypatch, imap_server):
+    root = mail_workspace(tmp_path / "ws", monkeypatch, imap=imap_server, extra='imap_folder = "收件箱/督查"')
+    folder = imap_server.folder("收件箱", "督查")
+    imap_server.create(folder)
+    filled = fill_form(form_path(root, "市发改委"), tmp_path / "f.xlsx", {"2021-G-001": {"status": "正常推进"}})
+    other = fill_form(form_path(root, "市经信局"), tmp_path / "j.xlsx", {"2021-G-002": {"status": "正常推进"}})
+    imap_server.append(_reply("fgw@test.gov.cn", [("发改委.xlsx", filled.read_bytes())], "<d1@test>"), folder)
+    imap_server.append(_reply("jxj@test.gov.cn", [("经信局.xlsx", other.read_bytes())], "<i1@test>"))  # INBOX
+    result = invoke("-w", root, "fetch", "--period", "2021-06")
+    assert result.exit_code == 0, result.output
+    assert "新邮件1封" in flat(result.output) and "保存附件1个" in flat(result.output)
+    assert [p.name for p in (root / "input" / "returns" / "2021-06").iterdir()] == ["发改委.xlsx"]
+    again = invoke("-w", root, "fetch", "--period", "2021-06")  # marked on the server: not taken twice
+    assert "新邮件0封" in flat(again.output)
+    # Each connection named itself (RFC 2971 ID), as Dovecot logged it (imap_id_log)
+    assert imap_server.log_lines("ID sent: ", at_least=2) == [f"name=reporter, version={__version__}"] * 2
+
+
+def _without_cafile(root: Path, monkeypatch) -> None:
+    config = root / "reporter.toml"
+    config.write_text(re.sub(r"imap_cafile = .*\n", "", config.read_text(encoding="utf-8")), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            lambda root, monkeypatch: monkeypatch.setenv("REPORTER_IMAP_PASSWORD", "wrong"),
+            "错误：收件服务器 127.0.0.1:{port} 拒绝了 office@test.gov.cn 的登录：[AUTHENTICATIONFAILED] "
+            "Authentication failed。请核对 imap_user 和环境变量 REPORTER_IMAP_PASSWORD；"
+            "QQ、163 等邮箱须先在网页邮箱的设置中开启 IMAP 服务，并以授权码代替密码",
+        ),
+        (
+            lambda root, monkeypatch: (
+                (root / "reporter.toml").open("a", encoding="utf-8").write('imap_folder = "收件箱/督察"\n')
+            ),
+            "错误：收件服务器 127.0.0.1:{port} 上没有文件夹“收件箱/督察”。服务器上的文件夹有：收件箱/督查、INBOX、已发送；"
+            "请在 reporter.toml 的 [mail] imap_folder 中改为服务器上已有的文件夹（收件箱在服务器上名为 INBOX）",
+        ),
+        (
+            _without_cafile,
+            "错误：收件服务器 127.0.0.1:{port} 的证书未通过验证（{self_signed}）：如该服务器使用单位自签的证书，"
+            "请在 reporter.toml 的 [mail] imap_cafile 中填写其证书文件（.pem）的路径",
+        ),
+    ],
+    ids=["login-refused", "unknown-folder", "untrusted-certificate"],
+)
+def test_imap_errors_name_the_server_and_the_remedy(tmp_path, monkeypatch, imap_server, change, expected):
+    root = mail_workspace(tmp_path / "ws", monkeypatch, imap=imap_server)
+    imap_server.create(imap_server.folder("收件箱", "督查"))
+    imap_server.create("已发送")
+    change(root, monkeypatch)
+    result = invoke("-w", root, "fetch", "--period", "2021-06")
+    assert result.exit_code == 1
+    self_signed = (
+        "self signed certificate" if "self signed" in result.output else "self-signed certificate"
+    )  # OpenSSL 1 or 3
+    assert flat(result.output) == flat(expected.format(port=imap_server.port, self_signed=self_signed))
+
+
+@pytest.fixture
+def netease_imap_server():
+    """An IMAP server that answers as 163/126 and Coremail do (see ``tests.mailservers.NeteaseImapServer``)."""
+    yield from mailservers.netease_imap_server()
+
+
+def _netease_config(root: Path, server, security: str = "none") -> None:
+    with (root / "reporter.toml").open("a", encoding="utf-8") as handle:
+        handle.write(
+            f'imap_host = "127.0.0.1"\nimap_port = {server.port}\nimap_security = "{security}"\n'
+            f'imap_user = "{server.user}"\n'
+        )
+
+
+def test_fetch_names_itself_before_select_as_163_requires(tmp_path, monkeypatch, netease_imap_server):
+    root = mail_workspace(tmp_path / "ws", monkeypatch)
+    _netease_config(root, netease_imap_server)
+    monkeypatch.setenv("REPORTER_IMAP_PASSWORD", netease_imap_server.password)
+    result = invoke("-w", root, "fetch", "--period", "2021-06")
+    assert result.exit_code == 0, result.output
+    assert "新邮件0封" in flat(result.output)
+    commands = netease_imap_server.commands
+    assert commands.index("LOGIN") < commands.index("ID") < commands.index("SELECT") and "LOGOUT" in commands
+
+
+@pytest.mark.parametrize(
+    ("refuse_select", "security", "expected"),
+    [
+        (
+            True,
+            "none",
+            "错误：收件服务器 127.0.0.1:{port} 以“Unsafe Login”拒绝打开文件夹“INBOX”：该邮箱不接受未登记的收件程序。"
+            "请登录网页邮箱，在设置中开启 IMAP 服务并以授权码代替密码；政务邮箱（Coremail）请联系管理员允许 IMAP 客户端",
+        ),
+        (
+            False,
+            "starttls",
+            '错误：收件服务器 127.0.0.1:{port} 不支持 STARTTLS：请把 [mail] imap_security 改为 "ssl"（端口一般为 993）',
+        ),
+    ],
+    ids=["unsafe-login", "no-starttls"],
+)
+def test_imap_refusals_of_163_and_coremail_are_explained(
+    tmp_path, monkeypatch, netease_imap_server, refuse_select, security, expected
+):
+    netease_imap_server.refuse_select = refuse_select
+    root = mail_workspace(tmp_path / "ws", monkeypatch)
+    _netease_config(root, netease_imap_server, security)
+    monkeypatch.setenv("REPORTER_IMAP_PASSWORD", netease_imap_server.password)
+    result = invoke("-w", root, "fetch", "--period", "2021-06")
+    assert result.exit_code == 1
+    assert flat(result.output) == flat(expected.format(port=netease_imap_server.port))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import time
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from reporter.mail.transport import (
     is_workbook_name,
     message_id_for,
     render_mail,
+    sender_address,
     store_attachment,
     template_text,
     write_eml,
@@ -83,6 +85,7 @@ class SendResult:
     templates_written: list[str] = field(default_factory=list)
     period_key: str = ""
     sent_folder: str = ""  # [mail] imap_sent_folder: where a message of unknown fate is looked up ("" for none)
+    no_sender: bool = False  # no [mail] sender: the .eml files have no From (the mail client's account sends them)
 
     def unknown_messages(self) -> list[str]:
         """One line per message whose fate is unknown, naming the unit and the command that resends it."""
@@ -117,11 +120,13 @@ def send_mail(
     forms = store.forms(period.key)
     if not forms:
         raise WorkspaceError(f"还没有生成{period.label}的填报表，请先运行 reporter forms --period {period.key}")
+    check_resend(resend, [form.unit for form in forms], period.label)
     sleep = sleep or time.sleep
     settings = workspace.mail
-    if not settings.sender and not dry_run:
-        raise MailError('请在 reporter.toml 的 [mail] 中填写发件人 sender（如 "市政府督查室 <dcs@example.gov.cn>"）')
+    from_address = sender_address(settings, workspace.office)
     outbox = dry_run or not settings.smtp_host
+    if from_address is None and not outbox:
+        raise MailError('请在 reporter.toml 的 [mail] 中填写发件人 sender（如 "市政府督查室 <dcs@example.gov.cn>"）')
     contacts, problems = read_contacts(workspace.contacts_path)
     template_name = FORM_TEMPLATE if kind == "form" else REMINDER_TEMPLATE
     text, written = template_text(workspace.templates_dir, template_name)
@@ -132,6 +137,7 @@ def send_mail(
         templates_written=[template_name] if written else [],
         period_key=period.key,
         sent_folder=settings.imap_sent_folder,
+        no_sender=from_address is None,
     )
     due = due_date(workspace, store, period)
     roles: dict[tuple[str, str], str] = {(e.unit, e.task_id): e.role for e in store.task_units()}
@@ -209,9 +215,7 @@ def send_mail(
             sha = hashlib.sha256(attachment.read_bytes()).hexdigest()
             recipients = [*contact.emails, *cc]
             if outbox:
-                message = build_message(
-                    settings.sender or workspace.office, contact.emails, cc, subject, body, attachment
-                )
+                message = build_message(from_address, contact.emails, cc, subject, body, attachment, draft=True)
                 name = f"{unit}-{'催报' if kind == 'reminder' else '填报表'}"
                 path = write_eml(message, workspace.outbox_dir / period.key, name)
                 store.log_mail(period.key, unit, kind, recipients, message["Message-ID"], OUTBOX, sha, str(path))
@@ -223,9 +227,7 @@ def send_mail(
                 attempt = store.next_attempt(period.key, unit, kind)
                 message_id = message_id_for(settings.sender, token, unit, period.key, kind, attempt)
                 row_id = store.intend_mail(period.key, unit, kind, recipients, message_id, sha, attempt)
-            message = build_message(
-                settings.sender, contact.emails, cc, subject, body, attachment, message_id=message_id
-            )
+            message = build_message(from_address, contact.emails, cc, subject, body, attachment, message_id=message_id)
             if not first and settings.pause_seconds:
                 sleep(settings.pause_seconds)
             first = False
@@ -255,6 +257,21 @@ def send_mail(
         if sent_check is not None:
             sent_check.close()
     return result
+
+
+def check_resend(resend: tuple[str, ...], units: list[str], period_label: str) -> None:
+    """Refuse ``--resend`` names that are not units with a form this period, naming the closest unit."""
+    unknown = [name for name in dict.fromkeys(resend) if name not in units]
+    if not unknown:
+        return
+    hints = []
+    for name in unknown:
+        close = difflib.get_close_matches(name, units, n=1, cutoff=0.4)
+        hints.append(f"“{name}”（是否应为“{close[0]}”？）" if close else f"“{name}”")
+    raise MailError(
+        f"--resend 中的单位不在{period_label}的填报表中：{'、'.join(hints)}。"
+        "请写单位的全称，与 reporter status 中的单位名称一致"
+    )
 
 
 class SentCheck:

@@ -6,29 +6,36 @@ keyring (service ``reporter-smtp`` / ``reporter-imap``), never from reporter.tom
 
 from __future__ import annotations
 
-import base64
+import difflib
 import hashlib
-import imaplib
 import os
 import re
 import smtplib
 import ssl
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from email import message_from_bytes, policy
+from email.charset import Charset
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid, parseaddr, parsedate_to_datetime
+from email.utils import formatdate, getaddresses, make_msgid, parseaddr, parsedate_to_datetime
+from email.utils import quote as quote_param
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
+from imapclient import IMAPClient
+from imapclient.exceptions import CapabilityError, IMAPClientError, LoginError
 from jinja2 import meta
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from reporter import __version__
+from reporter.contacts import bad_addresses
 from reporter.errors import MailError, template_refusal
 from reporter.io.files import write_bytes_atomic
 from reporter.io.workbooks import WORKBOOK_SUFFIXES
@@ -37,10 +44,14 @@ from reporter.model import MessageHeaders
 
 FORM_TEMPLATE = "邮件-下发填报表.txt"
 REMINDER_TEMPLATE = "邮件-催报.txt"
-# Long lines unfolded (up to RFC 5322's 998): the default folding garbles a long content type with encoded params.
-MAIL_POLICY = policy.SMTP.clone(max_line_length=998)
+# Headers set through the email package are folded by it: lines of at most 76, so that an encoded word on a folded
+# line stays within RFC 2047's 75 (at 78 the package makes words of 76). Headers set as they are (``set_raw``: the
+# attachment's, see ``name_attachment``) are never refolded: refolding garbles a long content type into encoded words.
+MAIL_POLICY = policy.SMTP.clone(max_line_length=76, refold_source="none")
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 MAX_NAME = 100
+IMAP_TIMEOUT = 60  # seconds: connecting, and waiting for each answer
+MAX_FOLDERS_SHOWN = 12  # folders named in the message about an unknown folder
 MAX_NAME_BYTES = 200
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}
 
@@ -150,8 +161,26 @@ def render_mail(name: str, text: str, context: dict[str, Any]) -> tuple[str, str
 # -- messages ---------------------------------------------------------------------------------------------
 
 
+def sender_address(settings: MailSettings, office: str) -> Address | None:
+    """The From address: ``[mail] sender`` (``"市政府督查室 <dcs@example.gov.cn>"``, or a bare address, then named
+    after the office); ``None`` when no sender is configured. Also checks ``[mail] cc``."""
+    bad_cc = [address for address in settings.cc if bad_addresses(address) or not address.strip()]
+    if bad_cc:
+        raise MailError(f"reporter.toml 的 [mail] cc 中有无效的邮箱地址：{'、'.join(bad_cc)}")
+    if not settings.sender.strip():
+        return None
+    addresses = getaddresses([settings.sender])
+    if len(addresses) != 1 or not addresses[0][1] or bad_addresses(addresses[0][1]):
+        raise MailError(
+            f"reporter.toml 的 [mail] sender 不是有效的发件人：“{settings.sender}”。"
+            '请写成 "市政府督查室 <dcs@example.gov.cn>" 或 "dcs@example.gov.cn"'
+        )
+    display_name, addr_spec = addresses[0]
+    return Address(display_name=display_name or office, addr_spec=addr_spec)
+
+
 def build_message(
-    sender: str,
+    sender: Address | None,
     to: list[str],
     cc: list[str],
     subject: str,
@@ -159,26 +188,88 @@ def build_message(
     attachment: Path | None,
     attachment_name: str = "",
     message_id: str = "",
+    *,
+    draft: bool = False,
 ) -> EmailMessage:
-    """A UTF-8 message; a Chinese attachment name is RFC 2231-encoded both as ``filename`` and as ``name``.
+    """A UTF-8 message whose headers every common client decodes; the attachment is named in both encodings
+    (see ``name_attachment``).
 
+    ``sender``: the From address, ``None`` for none (a draft to be sent from the mail client's own account).
     ``message_id``: the Message-ID to set (one recorded before sending); a fresh one when empty.
+    ``draft``: marked ``X-Unsent: 1``, so that Outlook opens the saved .eml as a message ready to send.
     """
     message = EmailMessage(policy=MAIL_POLICY)
     message["Subject"] = subject
-    message["From"] = sender
-    message["To"] = ", ".join(to)
+    if sender is not None:
+        message["From"] = sender
+    message["To"] = [Address(addr_spec=address) for address in to]
     if cc:
-        message["Cc"] = ", ".join(cc)
+        message["Cc"] = [Address(addr_spec=address) for address in cc]
     message["Date"] = formatdate(localtime=True)
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "reporter.local"
-    message["Message-ID"] = message_id or make_msgid(domain=domain)
+    message["Message-ID"] = message_id or make_msgid(domain=(sender.domain if sender else "") or "reporter.local")
+    if draft:
+        message["X-Unsent"] = "1"
     message.set_content(body, cte="base64")
     if attachment is not None:
-        name = attachment_name or attachment.name
-        message.add_attachment(attachment.read_bytes(), maintype=XLSX_TYPE[0], subtype=XLSX_TYPE[1], filename=name)
-        list(message.iter_attachments())[-1].set_param("name", name, header="Content-Type")
+        message.add_attachment(attachment.read_bytes(), maintype=XLSX_TYPE[0], subtype=XLSX_TYPE[1])
+        name_attachment(list(message.iter_attachments())[-1], attachment_name or attachment.name)
     return message
+
+
+_UTF8 = Charset("utf-8")  # header_encode: RFC 2047 encoded words, base64
+_WORD_LENGTH = 64  # characters per encoded word (RFC 2047: at most 75) and per RFC 2231 section: lines stay under 78
+
+
+def _encoded_words(text: str) -> list[str]:
+    """``text`` as RFC 2047 encoded words, each a whole number of characters."""
+    words: list[str] = []
+    chunk = ""
+    for char in text:
+        if chunk and len(_UTF8.header_encode(chunk + char)) > _WORD_LENGTH:
+            words.append(_UTF8.header_encode(chunk))
+            chunk = ""
+        chunk += char
+    return [*words, _UTF8.header_encode(chunk)]
+
+
+def _rfc2231_sections(param: str, text: str) -> list[str]:
+    """``param*=utf-8''…`` (RFC 2231), in numbered sections (``param*0*=…; param*1*=…``) when long, split between
+    characters."""
+    sections: list[str] = []
+    chunk = "utf-8''"
+    for char in text:
+        encoded = quote(char, safe="", encoding="utf-8")  # what email.utils.encode_rfc2231 does, a character at a time
+        if len(chunk) + len(encoded) > _WORD_LENGTH:
+            sections.append(chunk)
+            chunk = ""
+        chunk += encoded
+    sections.append(chunk)
+    if len(sections) == 1:
+        return [f"{param}*={sections[0]}"]
+    return [f"{param}*{index}*={section}" for index, section in enumerate(sections)]
+
+
+def name_attachment(part: EmailMessage, name: str) -> None:
+    """Name an attachment the way Outlook, QQ and 163 mail, Thunderbird and Apple Mail all read.
+
+    A name in plain ASCII is quoted as it is. Otherwise the name is given twice, as common senders do: RFC 2047
+    encoded words in quotes (``name="=?utf-8?b?…?="`` in Content-Type and ``filename="=?utf-8?b?…?="`` in
+    Content-Disposition, as Outlook and Gmail send them, and the only form older Outlook and QQ mail's web client
+    read) and RFC 2231 (``filename*=utf-8''…``, as Thunderbird and Apple Mail send it, preferred by clients that
+    read it). The two headers are written as they are (pre-folded; ``MAIL_POLICY`` does not refold them): the
+    email package can write only the RFC 2231 form, and folds a long content type into encoded words.
+    """
+    content_type = part.get_content_type()
+    del part["Content-Type"]
+    del part["Content-Disposition"]
+    if name.isascii() and name.isprintable():
+        part.set_raw("Content-Type", f'{content_type}; name="{quote_param(name)}"')
+        part.set_raw("Content-Disposition", f'attachment; filename="{quote_param(name)}"')
+        return
+    words = "\n\t".join(_encoded_words(name))
+    part.set_raw("Content-Type", f'{content_type};\n\tname="{words}"')
+    filename = ";\n\t".join([f'filename="{words}"', *_rfc2231_sections("filename", name)])
+    part.set_raw("Content-Disposition", f"attachment;\n\t{filename}")
 
 
 def write_eml(message: EmailMessage, folder: Path, name: str) -> Path:
@@ -250,7 +341,10 @@ class SmtpSender:
             if user:
                 connection.login(user, secret("smtp", user))
         except smtplib.SMTPAuthenticationError as exc:
-            raise MailError(f"邮件服务器 {settings.smtp_host} 拒绝登录（账号或密码错误）：{exc.smtp_code}") from exc
+            raise MailError(
+                f"发件服务器 {settings.smtp_host} 拒绝了 {user} 的登录（{exc.smtp_code}）：请核对 smtp_user 和环境变量 "
+                "REPORTER_SMTP_PASSWORD；QQ、163 等邮箱须先在网页邮箱的设置中开启 SMTP 服务，并以授权码代替密码"
+            ) from exc
         return connection
 
     def send(self, message: EmailMessage, recipients: list[str]) -> dict[str, str]:
@@ -393,88 +487,190 @@ def is_workbook_name(name: str) -> bool:
     return name.lower().endswith(WORKBOOK_SUFFIXES)
 
 
-def imap_mailbox(name: str) -> str:
-    """A folder name as IMAP wants it: modified UTF-7 (RFC 3501) for 已发送, quoted when it holds a space."""
-    out, pending = [], ""
-
-    def flush() -> None:
-        if pending:
-            encoded = base64.b64encode(pending.encode("utf-16-be")).decode("ascii").rstrip("=").replace("/", ",")
-            out.append(f"&{encoded}-")
-
-    for char in name:
-        if " " <= char <= "~":
-            flush()
-            pending = ""
-            out.append("&-" if char == "&" else char)
-        else:
-            pending += char
-    flush()
-    encoded = "".join(out)
-    if re.search(r'[\s"\\(){%*\]]', encoded):
-        return '"' + encoded.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return encoded
+IMAP_ID = {"name": "reporter", "version": __version__}  # sent with the ID command (RFC 2971)
 
 
 class ImapSource:
-    """New messages of an IMAP folder (over SSL), each marked once processed; or, read-only, any folder searched."""
+    """A folder of an IMAP mailbox: its new messages, each marked once processed; or, read-only, searched by
+    Message-ID.
+
+    Through imapclient: SSL, STARTTLS or in the clear (``imap_security``), the server's certificate checked against
+    ``imap_cafile`` or the system's; folder names with Chinese characters (modified UTF-7, encoded by imapclient),
+    written with ``/`` between levels whatever the server's separator. After login the client names itself (the ID
+    command, RFC 2971) when the server offers it: 163/126 and Coremail refuse SELECT ("Unsafe Login") otherwise.
+    """
 
     def __init__(self, settings: MailSettings, folder: str = "", *, readonly: bool = False) -> None:
         self.settings = settings
+        setting = "imap_sent_folder" if folder and folder == settings.imap_sent_folder else "imap_folder"
         folder = folder or settings.imap_folder
+        self.folder = folder
         user = user_for("imap", settings.imap_user)
         if not settings.imap_host or not user:
             raise MailError(
                 "未配置收件服务器：请在 reporter.toml 的 [mail] 中设置 imap_host 和 imap_user，密码放在环境变量 REPORTER_IMAP_PASSWORD"
             )
+        host, port = settings.imap_host, settings.imap_port
+        where = f"收件服务器 {host}:{port}"
         try:
-            if settings.imap_security == "ssl":
-                context = ssl.create_default_context(cafile=settings.imap_cafile or None)
-                self.connection: imaplib.IMAP4 = imaplib.IMAP4_SSL(
-                    settings.imap_host, settings.imap_port, ssl_context=context
-                )
-            else:
-                self.connection = imaplib.IMAP4(settings.imap_host, settings.imap_port)
-                if settings.imap_security == "starttls":
-                    self.connection.starttls(ssl.create_default_context(cafile=settings.imap_cafile or None))
-            self.connection.login(user, secret("imap", user))
-            status, _ = self.connection.select(imap_mailbox(folder), readonly=readonly)
-        except imaplib.IMAP4.error as exc:
-            raise MailError(f"收件服务器 {settings.imap_host} 登录或打开“{folder}”失败：{exc}") from exc
-        except OSError as exc:
-            raise MailError(f"无法连接收件服务器 {settings.imap_host}:{settings.imap_port}：{exc}") from exc
-        if status != "OK":
-            raise MailError(f"收件服务器上没有文件夹“{folder}”")
+            context = ssl.create_default_context(cafile=settings.imap_cafile or None)
+        except OSError as exc:  # the CA file is missing or unreadable
+            raise MailError(
+                f"无法读取 imap_cafile 指定的证书文件 {settings.imap_cafile}：{exc.strerror or exc}"
+            ) from exc
+        try:
+            self.client = IMAPClient(
+                host, port, ssl=settings.imap_security == "ssl", ssl_context=context, timeout=IMAP_TIMEOUT
+            )
+        except ssl.SSLCertVerificationError as exc:
+            raise MailError(_certificate_message(where, "imap_cafile", exc)) from exc
+        except (OSError, IMAPClientError) as exc:
+            raise MailError(f"无法连接{where}：{_reason(exc)}。请核对 imap_host、imap_port 和 imap_security") from exc
+        try:
+            self._open(user, folder, setting, readonly, where, context)
+        except BaseException:
+            self.close()
+            raise
 
-    def messages(self, since: date) -> list[tuple[bytes, bytes]]:
-        """(uid, raw message) of messages since a day that are not yet marked as fetched."""
-        query = f'(SINCE "{since.strftime("%d-%b-%Y")}" UNKEYWORD {FETCHED_FLAG})'
-        status, data = self.connection.uid("SEARCH", query)  # no charset argument
-        if status != "OK":
-            return []
-        found = []
-        for uid in data[0].split():
-            status, parts = self.connection.uid("FETCH", uid, "(BODY.PEEK[])")
-            raw = next((p[1] for p in parts if isinstance(p, tuple)), None)
-            if status == "OK" and raw:
-                found.append((uid, raw))
-        return found
+    def _open(self, user: str, folder: str, setting: str, readonly: bool, where: str, context: ssl.SSLContext) -> None:
+        client = self.client
+        try:
+            if self.settings.imap_security == "starttls":
+                client.starttls(context)
+            client.login(user, secret("imap", user))
+        except CapabilityError as exc:
+            raise MailError(f'{where} 不支持 STARTTLS：请把 [mail] imap_security 改为 "ssl"（端口一般为 993）') from exc
+        except LoginError as exc:
+            raise MailError(
+                f"{where} 拒绝了 {user} 的登录：{_reason(exc)}。请核对 imap_user 和环境变量 REPORTER_IMAP_PASSWORD；"
+                "QQ、163 等邮箱须先在网页邮箱的设置中开启 IMAP 服务，并以授权码代替密码"
+            ) from exc
+        except ssl.SSLCertVerificationError as exc:
+            raise MailError(_certificate_message(where, "imap_cafile", exc)) from exc
+        except (OSError, IMAPClientError) as exc:
+            raise MailError(f"{where} 登录失败：{_reason(exc)}") from exc
+        mailbox = folder
+        try:
+            self._identify()
+            mailbox = self._mailbox(folder)
+            client.select_folder(mailbox, readonly=readonly)
+        except IMAPClientError as exc:
+            reason = _reason(exc)
+            if "unsafe login" in reason.lower():
+                raise MailError(
+                    f"{where} 以“Unsafe Login”拒绝打开文件夹“{folder}”：该邮箱不接受未登记的收件程序。"
+                    "请登录网页邮箱，在设置中开启 IMAP 服务并以授权码代替密码；政务邮箱（Coremail）请联系管理员允许 IMAP 客户端"
+                ) from exc
+            if not self._exists(mailbox):
+                raise MailError(f"{where} 上没有文件夹“{folder}”{self._listing(folder, setting)}") from exc
+            raise MailError(f"{where} 无法打开文件夹“{folder}”：{reason}") from exc
+        except OSError as exc:
+            raise MailError(f"{where} 的连接中断：{_reason(exc)}") from exc
+
+    def _identify(self) -> None:
+        """Send ID (RFC 2971) when the server offers it. Its answer is of no use here, and a server that refuses it
+        is left to refuse what follows (SELECT) with a message of its own."""
+        try:
+            if self.client.has_capability("ID"):
+                self.client.id_(IMAP_ID)
+        except IMAPClientError:
+            pass
+
+    def _mailbox(self, folder: str) -> str:
+        """The folder's name on the server: ``/`` between levels becomes the server's separator (often ``.``)."""
+        if "/" not in folder:
+            return folder
+        try:
+            listed = self.client.list_folders("", "")  # LIST "" "": the separator only
+        except IMAPClientError:
+            return folder
+        separator = listed[0][1].decode("ascii", errors="replace") if listed and listed[0][1] else ""
+        return folder.replace("/", separator) if separator and separator != "/" else folder
+
+    def _exists(self, mailbox: str) -> bool:
+        try:
+            return bool(self.client.folder_exists(mailbox))
+        except (IMAPClientError, OSError):
+            return False
+
+    def _listing(self, folder: str, setting: str) -> str:
+        """The rest of the message about an unknown folder: the server's folders that can be opened (written with
+        ``/``), the closest first, and where to put one."""
+        remedy = f"请在 reporter.toml 的 [mail] {setting} 中改为服务器上已有的文件夹"
+        try:
+            listed = self.client.list_folders()
+        except (IMAPClientError, OSError):
+            return f"，{remedy}"
+        names = [
+            name.replace(separator.decode("ascii", errors="replace"), "/") if separator else name
+            for flags, separator, name in listed
+            if not {b"\\NOSELECT", b"\\NONEXISTENT"} & {flag.upper() for flag in flags}
+        ]
+        if not names:
+            return f"，{remedy}"
+        close = difflib.get_close_matches(folder, names, n=3, cutoff=0.3)
+        shown = [*close, *(name for name in sorted(names) if name not in close)][:MAX_FOLDERS_SHOWN]
+        more = "等" if len(names) > len(shown) else ""
+        inbox = "（收件箱在服务器上名为 INBOX）" if folder.startswith("收件箱") else ""
+        return f"。服务器上的文件夹有：{'、'.join(shown)}{more}；{remedy}{inbox}"
+
+    def messages(self, since: date) -> Iterator[tuple[int, bytes]]:
+        """(uid, raw message) of the messages since a day that are not yet marked as fetched, one at a time."""
+        try:
+            uids = self.client.search(["SINCE", since, "UNKEYWORD", FETCHED_FLAG])
+            for uid in sorted(uids):
+                data = self.client.fetch([uid], ["BODY.PEEK[]"]).get(uid, {})
+                raw = data.get(b"BODY[]")
+                if raw:
+                    yield uid, raw
+        except (IMAPClientError, OSError) as exc:
+            raise MailError(
+                f"从收件服务器 {self.settings.imap_host} 读取“{self.folder}”时出错：{_reason(exc)}。"
+                "已取到的邮件已保存并记录，可重新运行 reporter fetch"
+            ) from exc
 
     def holds(self, message_id: str) -> bool:
         """Whether the folder holds a message with this Message-ID (one this program set: ASCII, no quotes)."""
         if not re.fullmatch(r"<[!-~]+>", message_id) or '"' in message_id or "\\" in message_id:
             return False
         try:
-            status, data = self.connection.uid("SEARCH", f'HEADER Message-ID "{message_id}"')
-        except (imaplib.IMAP4.error, OSError) as exc:
-            raise MailError(f"在收件服务器 {self.settings.imap_host} 上查找邮件失败：{exc}") from exc
-        return status == "OK" and bool(data and data[0] and data[0].split())
+            return bool(self.client.search(["HEADER", "Message-ID", message_id]))
+        except (IMAPClientError, OSError) as exc:
+            raise MailError(f"在收件服务器 {self.settings.imap_host} 上查找邮件失败：{_reason(exc)}") from exc
 
-    def mark(self, uid: bytes) -> None:
-        self.connection.uid("STORE", uid.decode("ascii"), "+FLAGS", f"({FETCHED_FLAG})")
+    def mark(self, uid: int) -> None:
+        try:
+            self.client.add_flags([uid], [FETCHED_FLAG], silent=True)
+        except (IMAPClientError, OSError) as exc:
+            raise MailError(
+                f"无法在收件服务器 {self.settings.imap_host} 上标记已取的邮件：{_reason(exc)}。"
+                "附件已保存；再次运行 reporter fetch 时，该邮件按编号识别为已取过"
+            ) from exc
 
     def close(self) -> None:
+        client = getattr(self, "client", None)
+        if client is None:
+            return
         try:
-            self.connection.logout()
-        except (imaplib.IMAP4.error, OSError):
-            pass
+            client.logout()
+        except (IMAPClientError, OSError):
+            try:
+                client.shutdown()
+            except OSError:
+                pass
+
+
+def _reason(exc: BaseException) -> str:
+    """The server's words in an imapclient error, without imaplib's prefix ("select failed: …")."""
+    text = str(exc).strip() or type(exc).__name__
+    text = re.sub(r"^\w+ (?:command )?(?:failed|error): ", "", text)
+    text = re.sub(r"^\[?b?['\"](.*)['\"]\]?$", r"\1", text)  # imaplib's repr of the server's bytes
+    text = re.sub(r"\s*\(\d+\.\d+ \+ \d+\.\d+ secs\)\.?$", "", text)  # Dovecot's timing
+    return text.rstrip(" .。")  # the message goes on after it
+
+
+def _certificate_message(where: str, setting: str, exc: ssl.SSLCertVerificationError) -> str:
+    return (
+        f"{where} 的证书未通过验证（{exc.verify_message or exc.reason}）：如该服务器使用单位自签的证书，"
+        f"请在 reporter.toml 的 [mail] {setting} 中填写其证书文件（.pem）的路径"
+    )
