@@ -585,7 +585,8 @@ def contacts(ctx: click.Context, make_template: bool) -> None:
 def _send(ctx: click.Context, kind: str, period_key: str | None, dry_run: bool, **options: Any) -> None:
     """The body of ``send`` and ``remind``: mail, print the outcome, exit 1 when a unit failed or has no address."""
     period, result = mail_units(_workspace(ctx), period_key, kind=kind, dry_run=dry_run, **options)
-    title = f"{period.label}填报表发送情况" if kind == "form" else f"{period.label}催报情况"
+    what = {"form": "填报表发送情况", "reminder": "催报情况", "due-soon": "截止前提醒情况"}[kind]
+    title = f"{period.label}{what}"
     _print_send(_console(), result, title)
     if result.count("failed") or result.count("no-address") or result.count("unknown"):
         ctx.exit(1)
@@ -666,7 +667,12 @@ def send(ctx: click.Context, period_key: str | None, dry_run: bool, resend: tupl
 @main.command()
 @period_option
 @click.option("--dry-run", is_flag=True, help="不发送，只把催报邮件存为 .eml 文件。")
-@click.option("--again", is_flag=True, help="今天已催报过的单位也再发一次。")
+@click.option("--again", is_flag=True, help="今天已催报过（或已提醒过）的单位也再发一次。")
+@click.option(
+    "--before-due",
+    is_flag=True,
+    help="截止日期前的提醒：告知尚未报送的单位截止日期和剩余天数（不计入催报次数；截止日期过后请不加此项催报）。",
+)
 @click.option(
     "--resend",
     multiple=True,
@@ -674,14 +680,17 @@ def send(ctx: click.Context, period_key: str | None, dry_run: bool, resend: tupl
     help="再次催报这个单位（可重复），包括今天发送中断、是否发出不明的单位。",
 )
 @click.pass_context
-def remind(ctx: click.Context, period_key: str | None, dry_run: bool, again: bool, resend: tuple[str, ...]) -> None:
+def remind(
+    ctx: click.Context, period_key: str | None, dry_run: bool, again: bool, before_due: bool, resend: tuple[str, ...]
+) -> None:
     """向尚未报送的单位发送催报邮件（附填报表），并记录催报次数（reporter status 中可见）。
 
+    报送的文件被退回的单位，邮件中写明退回的文件和原因。加 --before-due 则在截止日期前发送提醒。
     与 send 一样，发送中断、是否发出不明的催报不会自动重发（见 reporter send --help）。
 
-    示例：reporter remind --period 2021-06
+    示例：reporter remind --period 2021-06；截止前三天：reporter remind --before-due
     """
-    _send(ctx, "reminder", period_key, dry_run, again=again, resend=resend)
+    _send(ctx, "due-soon" if before_due else "reminder", period_key, dry_run, again=again, resend=resend)
 
 
 @main.command()

@@ -34,7 +34,8 @@ IO_ONLY_LIBRARIES = ("openpyxl", "xlsxwriter", "docx", "docxtpl", "python_calami
 
 # Libraries `import reporter.settings` must not load.
 HEAVY_FOR_SETTINGS = (
-    "docx", "openpyxl", "python_calamine", "jinja2", "smtplib", "imaplib", "docxtpl", "pdfplumber", "pandas",
+    "docx", "openpyxl", "python_calamine", "jinja2", "smtplib", "imaplib", "imapclient", "docxtpl", "pdfplumber",
+    "pandas",
 )  # fmt: skip
 
 

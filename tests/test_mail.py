@@ -759,3 +759,57 @@ def test_imap_refusals_of_163_and_coremail_are_explained(
     result = invoke("-w", root, "fetch", "--period", "2021-06")
     assert result.exit_code == 1
     assert flat(result.output) == flat(expected.format(port=netease_imap_server.port))
+
+
+def test_a_unit_sent_back_is_reminded_with_the_file_and_the_reason(tmp_path, monkeypatch, smtp_server):
+    root = mail_workspace(tmp_path / "ws", monkeypatch, smtp=smtp_server)
+    fill_form(  # 市发改委 sends May's form as its June report
+        _may_form(root),
+        root / "input" / "returns" / "2021-06" / "发改委五月.xlsx",
+        {"2021-G-001": {"status": "正常推进"}},
+    )
+    assert invoke("-w", root, "collect", "--period", "2021-06").exit_code == 1
+    result = invoke("-w", root, "remind", "--period", "2021-06")
+    assert "发送8封" in flat(result.output), result.output
+    bodies = {
+        parsed(m.data)["Subject"]: parsed(m.data).get_body(("plain",)).get_content() for m in smtp_server.received
+    }
+    body = next(b for s, b in bodies.items() if "市发改委" in s)
+    assert (
+        "你单位此前报送的《发改委五月.xlsx》已退回，原因：这是2021年5月的填报表，不是2021年6月的。"
+        "请使用本期下发的填报表报送。请按附件重新填写后报送。"
+    ) in body
+    other = next(b for s, b in bodies.items() if "市经信局" in s)
+    assert "已退回" not in other
+
+
+def _may_form(root: Path) -> Path:
+    assert invoke("-w", root, "forms", "--period", "2021-05").exit_code == 0
+    assert invoke("-w", root, "forms", "--period", "2021-06").exit_code == 0  # June stays the period at work
+    return form_path(root, "市发改委", "2021-05")
+
+
+def test_a_reminder_before_the_due_date_names_the_days_left_and_is_not_counted_as_a_chase(
+    tmp_path, monkeypatch, smtp_server
+):
+    from datetime import date, timedelta
+
+    root = mail_workspace(tmp_path / "ws", monkeypatch, smtp=smtp_server)
+    result = invoke("-w", root, "remind", "--period", "2021-06", "--before-due")
+    assert result.exit_code == 1
+    assert result.output == (
+        "错误：2021年6月的报送截止日期2021年6月25日已过，截止前提醒不再发送；请用 reporter remind 向未报单位催报\n"
+    )
+    due = date.today() + timedelta(days=5)
+    assert invoke("-w", root, "forms", "--period", "2021-06", "--due", due.isoformat()).exit_code == 0
+    result = invoke("-w", root, "remind", "--period", "2021-06", "--before-due")
+    assert "发送8封" in flat(result.output), result.output  # and one unit without an address
+    messages = [parsed(m.data) for m in smtp_server.received]
+    assert len(messages) == 8
+    label = f"{due.year}年{due.month}月{due.day}日"
+    assert all(m["Subject"].startswith(f"【提醒】2021年6月目标任务推进情况请于{label}前报送") for m in messages)
+    assert all("距今还有5天" in m.get_body(("plain",)).get_content() for m in messages)
+    invoke("-w", root, "remind", "--period", "2021-06", "--before-due")
+    assert len(smtp_server.received) == 8  # once a day
+    units = {u["unit"]: u for u in json.loads(invoke("-w", root, "status", "--json", "-").output)["units"]}
+    assert units["市经信局"]["reminders"] == 0  # a reminder before the due date is not a chase

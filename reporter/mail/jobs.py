@@ -15,6 +15,7 @@ from reporter.errors import MailError, WorkspaceError
 from reporter.forms.plan import district_indicators
 from reporter.mail.settings import MailSettings
 from reporter.mail.transport import (
+    DUE_SOON_TEMPLATE,
     FORM_TEMPLATE,
     REMINDER_TEMPLATE,
     FetchedFile,
@@ -51,7 +52,14 @@ STATUS_LABELS = {
     SKIPPED: "已发过，跳过",
     UNKNOWN: "是否发出不明",
 }
-KIND_WORDS = {"form": ("填报表", "send"), "reminder": ("催报邮件", "remind")}
+DUE_SOON = "due-soon"  # a reminder before the due date (remind --before-due); not counted as 催报
+KIND_WORDS = {
+    "form": ("填报表", "send"),
+    "reminder": ("催报邮件", "remind"),
+    DUE_SOON: ("截止提醒", "remind --before-due"),
+}
+TEMPLATES = {"form": FORM_TEMPLATE, "reminder": REMINDER_TEMPLATE, DUE_SOON: DUE_SOON_TEMPLATE}
+REMINDING = ("reminder", DUE_SOON)  # kinds sent only to units that have not returned the form
 
 
 def unknown_fate_message(unit: str, kind: str, period_key: str) -> str:
@@ -128,7 +136,7 @@ def send_mail(
     if from_address is None and not outbox:
         raise MailError('请在 reporter.toml 的 [mail] 中填写发件人 sender（如 "市政府督查室 <dcs@example.gov.cn>"）')
     contacts, problems = read_contacts(workspace.contacts_path)
-    template_name = FORM_TEMPLATE if kind == "form" else REMINDER_TEMPLATE
+    template_name = TEMPLATES[kind]
     text, written = template_text(workspace.templates_dir, template_name)
     result = SendResult(
         kind,
@@ -146,7 +154,12 @@ def send_mail(
     sender = None if outbox else SmtpSender(settings, sleep=sleep)
     today = date.today()
     log = store.mail_log(period.key, kind)
-    reminded_today = {r.unit for r in log if kind == "reminder" and r.status == SENT and r.at[:10] == today.isoformat()}
+    if kind == DUE_SOON and today > due:
+        raise MailError(
+            f"{period.label}的报送截止日期{_label(due)}已过，截止前提醒不再发送；请用 reporter remind 向未报单位催报"
+        )
+    reminded_today = {r.unit for r in log if kind in REMINDING and r.status == SENT and r.at[:10] == today.isoformat()}
+    sent_back = {r.unit: r for r in store.send_backs(period.key)}  # the last refused file of each unit
     # The last record of each unit when it is still pending (a reminder: only today's; an older one is history)
     latest = {r.unit: r for r in log if r.status != OUTBOX}
     pending = {
@@ -160,7 +173,7 @@ def send_mail(
     try:
         for form in forms:
             unit = form.unit
-            if kind == "reminder" and store.has_return(unit, period.key):
+            if kind in REMINDING and store.has_return(unit, period.key):
                 continue
             retry = pending.get(unit) if not outbox else None
             retry_note = ""
@@ -168,7 +181,7 @@ def send_mail(
                 if kind == "form" and store.was_sent(period.key, unit, kind):
                     result.outcomes.append(SendOutcome(unit, SKIPPED))
                     continue
-                if kind == "reminder" and unit in reminded_today and not again:
+                if kind in REMINDING and unit in reminded_today and not again:
                     result.outcomes.append(SendOutcome(unit, SKIPPED, detail="今天已催报过"))
                     continue
                 if retry is not None:
@@ -209,6 +222,9 @@ def send_mail(
                 "office_contact": workspace.contact,
                 "date": _label(today),
                 "file": attachment.name,
+                "days_left": (due - today).days,
+                "sent_back": sent_back[unit].reason.rstrip("。") if unit in sent_back else "",
+                "sent_back_file": sent_back[unit].file_name if unit in sent_back else "",
             }
             subject, body = render_mail(template_name, text, context)
             cc = list(dict.fromkeys([*contact.cc, *settings.cc]))
@@ -216,7 +232,7 @@ def send_mail(
             recipients = [*contact.emails, *cc]
             if outbox:
                 message = build_message(from_address, contact.emails, cc, subject, body, attachment, draft=True)
-                name = f"{unit}-{'催报' if kind == 'reminder' else '填报表'}"
+                name = f"{unit}-{ {'form': '填报表', 'reminder': '催报', DUE_SOON: '截止提醒'}[kind] }"
                 path = write_eml(message, workspace.outbox_dir / period.key, name)
                 store.log_mail(period.key, unit, kind, recipients, message["Message-ID"], OUTBOX, sha, str(path))
                 result.outcomes.append(SendOutcome(unit, OUTBOX, recipients, path=path))

@@ -44,6 +44,7 @@ from reporter.model import MessageHeaders
 
 FORM_TEMPLATE = "邮件-下发填报表.txt"
 REMINDER_TEMPLATE = "邮件-催报.txt"
+DUE_SOON_TEMPLATE = "邮件-截止提醒.txt"
 # Headers set through the email package are folded by it: lines of at most 76, so that an encoded word on a folded
 # line stays within RFC 2047's 75 (at 78 the package makes words of 76). Headers set as they are (``set_raw``: the
 # attachment's, see ``name_attachment``) are never refolded: refolding garbles a long content type into encoded words.
@@ -75,6 +76,24 @@ DEFAULT_TEMPLATES = {
 {{ person or unit }}：
 
     截至{{ date }}，尚未收到{{ unit }}{{ period_label }}目标任务推进情况（截止日期{{ due_label }}）。请尽快填写附件中的填报表，直接回复本邮件报送。如已报送，请忽略本邮件。
+{%- if sent_back %}
+    你单位此前报送的《{{ sent_back_file }}》已退回，原因：{{ sent_back }}。请按附件重新填写后报送。
+{%- endif %}
+
+    联系人：{{ office_contact }}
+
+{{ office }}
+{{ date }}
+""",
+    DUE_SOON_TEMPLATE: """\
+主题：【提醒】{{ period_label }}目标任务推进情况请于{{ due_label }}前报送（{{ unit }}）
+
+{{ person or unit }}：
+
+    {{ unit }}{{ period_label }}目标任务推进情况的报送截止日期为{{ due_label }}，距今还有{{ days_left }}天，目前尚未收到。请按时填写附件中的填报表，直接回复本邮件报送。如已报送，请忽略本邮件。
+{%- if sent_back %}
+    你单位此前报送的《{{ sent_back_file }}》已退回，原因：{{ sent_back }}。请按附件重新填写后报送。
+{%- endif %}
 
     联系人：{{ office_contact }}
 
