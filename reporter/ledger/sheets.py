@@ -499,7 +499,7 @@ def _status_sheet(name: str, report: StatusReport | None) -> Sheet:
                     unit.lead,
                     unit.cooperating,
                     unit.label,
-                    unit.returned_at,
+                    unit.returned_at.replace("T", " ")[:16],
                     unit.returns or "",
                     unit.reporter,
                     unit.phone,
@@ -648,7 +648,7 @@ def _history_sheet(workspace: Workspace, name: str, periods: dict[str, PeriodRec
                 info.units,
                 info.superseded,
                 info.corrections,
-                info.last_received,
+                info.last_received.replace("T", " ")[:16],
                 target,
             ]
         )
@@ -659,10 +659,10 @@ def _history_sheet(workspace: Workspace, name: str, periods: dict[str, PeriodRec
         [
             Column("报送期", 8, 9, wrap=False),
             Column("期间", 10, 16, wrap=False),
-            Column("报送记录（条）", 8, 10, wrap=False),
-            Column("报送单位（个）", 8, 10, wrap=False),
-            Column("被替代的记录（条）", 10, 12, wrap=False),
-            Column("督查室更正（条）", 10, 12, wrap=False),
+            Column("报送记录（条）", 15, 16, wrap=False),
+            Column("报送单位（个）", 15, 16, wrap=False),
+            Column("被替代的记录（条）", 19, 20, wrap=False),
+            Column("督查室更正（条）", 17, 18, wrap=False),
             Column("最近收集时间", 16, 20, wrap=False),
             Column("报送记录文件", 20, 40, wrap=False),
         ],
