@@ -26,24 +26,19 @@ from reporter.periods import LightRules, parse_period
 from reporter.progress import TaskProgress, compute_progress, note_decreases
 from reporter.settings import load_workspace
 from reporter.store import Store
-from tests.cycle_helpers import fill_form, form_path, invoke, make_workspace, rewrite_member
+from tests.cycle_helpers import copy_workspace, fill_form, form_path, invoke, make_workspace, rewrite_member, with_forms
 from tests.test_cli import flat
 
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory) -> Path:
     """A workspace with forms for 2021-05 and 2021-06 written once for the module."""
-    root = make_workspace(tmp_path_factory.mktemp("base") / "ws")
-    for period in ("2021-05", "2021-06"):
-        assert invoke("-w", root, "forms", "--period", period).exit_code == 0
-    return root
+    return with_forms(make_workspace(tmp_path_factory.mktemp("base") / "ws"))
 
 
 @pytest.fixture
 def root(base, tmp_path) -> Path:
-    target = tmp_path / "ws"
-    shutil.copytree(base, target)
-    return target
+    return copy_workspace(base, tmp_path)
 
 
 def returns(root: Path) -> Path:
@@ -533,7 +528,7 @@ def test_newer_return_supersedes_and_both_stay_in_history(root):
     assert june[1:6] == ("2021年6月", 3, 1, 2, 0)  # records, units, superseded (the first return's two), corrections
     status = openpyxl.load_workbook(root / "output" / "台账.xlsx")["报送情况"]
     row = next(r for r in status.iter_rows(min_row=3, values_only=True) if r[0] == "市发改委")
-    assert row[4:7] == ("按时报送", "2021-06-20T09:00:00", 2)
+    assert row[4:7] == ("按时报送", "2021-06-20 09:00", 2)
     late = fill_form(form_path(root, "市经信局"), returns(root) / "经信.xlsx", saved=datetime(2021, 6, 27, 9, 0))
     invoke("-w", root, "collect", late)
     data = json.loads(invoke("-w", root, "status", "--json", "-").output)
