@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -84,6 +85,20 @@ def make_workspace(root: Path) -> Path:
     result = invoke("-w", root, "run")
     assert result.exit_code == 0, result.output
     return root
+
+
+def with_forms(root: Path, periods: tuple[str, ...] = ("2021-05", "2021-06")) -> Path:
+    """The workspace with its forms written for these periods (the last one is then the period at work)."""
+    for period in periods:
+        assert invoke("-w", root, "forms", "--period", period).exit_code == 0
+    return root
+
+
+def copy_workspace(base: Path, tmp_path: Path) -> Path:
+    """A copy of a workspace built once per module, for one test to change."""
+    target = tmp_path / "ws"
+    shutil.copytree(base, target)
+    return target
 
 
 def form_path(root: Path, unit: str, period: str = "2021-06") -> Path:

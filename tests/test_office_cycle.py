@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.cycle_helpers import CONFIG, fill_form, form_path, invoke, make_workspace
+from tests.cycle_helpers import CONFIG, copy_workspace, fill_form, form_path, invoke, make_workspace, with_forms
 
 
 def flat(output: str) -> str:
@@ -23,18 +23,12 @@ def base(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("cycle") / "ws"
     make_workspace(root)
     (root / "reporter.toml").write_text(CONFIG.replace('current = "2021-06"', 'current = ""'), encoding="utf-8")
-    for period in ("2021-05", "2021-06"):
-        assert invoke("-w", root, "forms", "--period", period).exit_code == 0
-    return root
+    return with_forms(root)
 
 
 @pytest.fixture
 def root(base, tmp_path) -> Path:
-    import shutil
-
-    target = tmp_path / "ws"
-    shutil.copytree(base, target)
-    return target
+    return copy_workspace(base, tmp_path)
 
 
 def status(root: Path) -> dict[str, dict]:

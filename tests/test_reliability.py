@@ -17,7 +17,7 @@ import pytest
 
 from reporter import lock as lock_module
 from reporter.io import xlsx
-from tests.cycle_helpers import fill_form, form_path, invoke, make_workspace
+from tests.cycle_helpers import copy_workspace, fill_form, form_path, invoke, make_workspace, with_forms
 
 UNITS = ["市发改委", "市经信局", "市人社局", "市教育局", "市统计局", "市财政局"]
 
@@ -25,8 +25,7 @@ UNITS = ["市发改委", "市经信局", "市人社局", "市教育局", "市统
 @pytest.fixture(scope="module")
 def base(tmp_path_factory) -> Path:
     """A workspace with the 2021-06 forms, and each unit's filled return in input/returns/2021-06/."""
-    root = make_workspace(tmp_path_factory.mktemp("base") / "ws")
-    assert invoke("-w", root, "forms", "--period", "2021-06").exit_code == 0
+    root = with_forms(make_workspace(tmp_path_factory.mktemp("base") / "ws"), ("2021-06",))
     for unit in UNITS:
         fill_form(
             form_path(root, unit),
@@ -38,9 +37,7 @@ def base(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def root(base, tmp_path) -> Path:
-    target = tmp_path / "ws"
-    shutil.copytree(base, target)
-    return target
+    return copy_workspace(base, tmp_path)
 
 
 def reporter_process(root: Path, *args: str) -> subprocess.Popen:

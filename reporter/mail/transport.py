@@ -56,6 +56,18 @@ MAX_FOLDERS_SHOWN = 12  # folders named in the message about an unknown folder
 MAX_NAME_BYTES = 200
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}
 
+# The end of both reminders: why a unit's file was sent back (when it was), the contact and the signature
+_SENT_BACK_AND_SIGNATURE = """\
+{%- if sent_back %}
+    你单位此前报送的《{{ sent_back_file }}》已退回，原因：{{ sent_back }}。请按附件重新填写后报送。
+{%- endif %}
+
+    联系人：{{ office_contact }}
+
+{{ office }}
+{{ date }}
+"""
+
 DEFAULT_TEMPLATES = {
     FORM_TEMPLATE: """\
 主题：请于{{ due_label }}前报送{{ period_label }}政府工作报告目标任务推进情况（{{ unit }}）
@@ -76,30 +88,16 @@ DEFAULT_TEMPLATES = {
 {{ person or unit }}：
 
     截至{{ date }}，尚未收到{{ unit }}{{ period_label }}目标任务推进情况（截止日期{{ due_label }}）。请尽快填写附件中的填报表，直接回复本邮件报送。如已报送，请忽略本邮件。
-{%- if sent_back %}
-    你单位此前报送的《{{ sent_back_file }}》已退回，原因：{{ sent_back }}。请按附件重新填写后报送。
-{%- endif %}
-
-    联系人：{{ office_contact }}
-
-{{ office }}
-{{ date }}
-""",
+"""
+    + _SENT_BACK_AND_SIGNATURE,
     DUE_SOON_TEMPLATE: """\
 主题：【提醒】{{ period_label }}目标任务推进情况请于{{ due_label }}前报送（{{ unit }}）
 
 {{ person or unit }}：
 
     {{ unit }}{{ period_label }}目标任务推进情况的报送截止日期为{{ due_label }}，距今还有{{ days_left }}天，目前尚未收到。请按时填写附件中的填报表，直接回复本邮件报送。如已报送，请忽略本邮件。
-{%- if sent_back %}
-    你单位此前报送的《{{ sent_back_file }}》已退回，原因：{{ sent_back }}。请按附件重新填写后报送。
-{%- endif %}
-
-    联系人：{{ office_contact }}
-
-{{ office }}
-{{ date }}
-""",
+"""
+    + _SENT_BACK_AND_SIGNATURE,
 }
 
 
