@@ -186,7 +186,18 @@ main(["-w", sys.argv[1], "collect"])
 
 def ready_collect(root: Path) -> subprocess.Popen:
     """A `reporter collect` with its imports done, waiting for a line on stdin to start."""
-    process = subprocess.Popen(
+    process = spawn_collect(root)
+    wait_ready(process)
+    return process
+
+
+def wait_ready(process: subprocess.Popen) -> None:
+    assert process.stdout is not None and process.stdout.readline().strip() == "ready"
+
+
+def spawn_collect(root: Path) -> subprocess.Popen:
+    """A `reporter collect` that imports, says ``ready`` and waits for a line on stdin to start."""
+    return subprocess.Popen(
         [sys.executable, "-c", READY, str(root)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -194,8 +205,6 @@ def ready_collect(root: Path) -> subprocess.Popen:
         cwd=Path(__file__).resolve().parent.parent,
         text=True,
     )
-    assert process.stdout is not None and process.stdout.readline().strip() == "ready"
-    return process
 
 
 def start(process: subprocess.Popen) -> None:
@@ -230,12 +239,13 @@ def test_a_collect_killed_at_random_points_leaves_a_consistent_store_and_a_compl
     reset_returns(root)
     typical = min(durations)  # the whole batch (the first run also writes the ledger anew: longer)
     remaining = len(UNITS)
-    kills, waiting = 0, ready_collect(root)
+    kills, waiting = 0, spawn_collect(root)
     began = time.monotonic()
     while kills < 100:
         process, waiting = waiting, None
+        wait_ready(process)
         start(process)
-        waiting = ready_collect(root)  # the next one imports while this one works
+        waiting = spawn_collect(root)  # the next one imports while this one works
         # a kill at any point of this run's work: it has the files a killed run left to merge, and the ledger
         time.sleep(rng.uniform(0, typical * max(0.3, remaining / len(UNITS))))
         if process.poll() is None:
