@@ -305,13 +305,19 @@ def _uno_python() -> str | None:
     return None
 
 
-def test_cells_typed_in_libreoffice_calc_are_read_back(office, small):
+def require_uno(what: str) -> str:
+    """The Python that drives LibreOffice Calc; without python3-uno the test is skipped here and fails in CI."""
     python = _uno_python()
     if python is None:
-        message = "未安装 python3-uno：无法在 LibreOffice 中编辑台账（CI 的 .ci/run 会安装）"
+        message = f"未安装 python3-uno：无法在 LibreOffice 中编辑{what}（CI 的 .ci/run 会安装）"
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
+    return python
+
+
+def test_cells_typed_in_libreoffice_calc_are_read_back(office, small):
+    python = require_uno("台账")
     ws = load_workbook(ledger_path(small))["工作任务"]
     titles = {c.value: c.column_letter for c in ws[2]}
     typed = {

@@ -4,7 +4,6 @@ the hidden identity sheet shown and edited there."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -16,7 +15,7 @@ from openpyxl.worksheet.filters import FilterColumn, Filters
 from tests.cycle_helpers import fill_form, form_path, invoke, make_workspace
 from tests.test_cli import flat
 from tests.test_collect import stored
-from tests.test_ledger_edits import _uno_python
+from tests.test_ledger_edits import require_uno
 
 RETURNED = {
     "市发改委": {
@@ -48,13 +47,7 @@ def root(base, tmp_path) -> Path:
 @pytest.fixture
 def uno() -> str:
     """A Python that drives LibreOffice Calc (python3-uno); skipped locally when missing, a failure in CI."""
-    python = _uno_python()
-    if python is None:
-        message = "未安装 python3-uno：无法在 LibreOffice 中编辑填报表（CI 的 .ci/run 会安装）"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return python
+    return require_uno("填报表")
 
 
 def returns(root: Path) -> Path:
