@@ -457,6 +457,72 @@ def test_broken_file_is_rejected_with_message_and_rest_merged(root, case):
     assert ledger_rows(root)["2021-G-001"]["最新进展"].value == "上半年增长7.5%"
 
 
+_SHEET = '<?xml version="1.0" encoding="UTF-8"?><{p}worksheet{ns}><{p}sheetData>{rows}</{p}sheetData></{p}worksheet>'
+
+
+def _worksheet(cells: list[tuple[str, int]], *, prefix: str = "", quote: str = '"', space: str = "") -> bytes:
+    """A worksheet whose rows hold the cells given as (column letters, row), positions written as asked."""
+    ns = f' xmlns{":" + prefix[:-1] if prefix else ""}="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    rows = "".join(
+        f"<{prefix}row r={quote}{row}{quote}><{prefix}c r{space}={space}{quote}{letters}{row}{quote}>"
+        f"<{prefix}v>1</{prefix}v></{prefix}c></{prefix}row>"
+        for letters, row in cells
+    )
+    return _SHEET.format(p=prefix, ns=ns, rows=rows).encode()
+
+
+def _exact_scan(data: bytes) -> list[int]:
+    from xml.parsers import expat
+
+    from reporter.io.workbooks import _count_elements
+
+    parser = expat.ParserCreate()
+    counted = _count_elements(parser, "sheet.xml")
+    parser.Parse(data, True)
+    return counted
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        _worksheet([("A", 1), ("XFD", 1048576)]),
+        _worksheet([("A", 1), ("XFD", 1048576)], prefix="x:"),
+        _worksheet([("A", 1), ("XFD", 1048576)], quote="'", space=" \n"),
+        _worksheet([("A", 1), ("xfd", 5)]),  # the column alone beyond the form
+        _worksheet([("A", 1), ("B", 10001)]),  # the row alone
+        _worksheet([("A", 1)]).replace(b'r="A1"', b'r="&#88;FD1048576"'),  # a character reference: read exactly
+        _worksheet([("A", 1), ("XFD", 1048576)]).replace(b"<sheetData>", b"<!-- a note --><sheetData>"),
+        _worksheet([("A", 1), ("XFD", 1048576)]).decode().replace("UTF-8", "UTF-16").encode("utf-16"),
+    ],
+    ids=["plain", "prefixed", "quoted-spaced", "far-column", "far-row", "char-ref", "comment", "utf-16"],
+)
+def test_a_cell_beyond_the_form_is_refused_however_its_position_is_written(data):
+    from reporter.io.workbooks import WorkbookRejected, scan_xml
+
+    with pytest.raises(WorkbookRejected) as refused:
+        scan_xml("xl/worksheets/sheet1.xml", data, cells=True)
+    assert refused.value.code == "file.cell-out-of-range"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    cells=st.lists(
+        st.tuples(st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZabcxyz", min_size=1, max_size=3), st.integers(1, 2_000_000)),
+        max_size=30,
+    ),
+    prefix=st.sampled_from(["", "x:", "main:"]),
+    quote=st.sampled_from(['"', "'"]),
+    space=st.sampled_from(["", " ", "\t\n "]),
+)
+def test_the_fast_position_scan_finds_what_the_xml_parser_finds(cells, prefix, quote, space):
+    from reporter.io.workbooks import _scan_positions
+
+    data = _worksheet(cells, prefix=prefix, quote=quote, space=space)
+    fast = _scan_positions(data)
+    assert fast is not None  # every form of position written here is read by the scan
+    assert list(fast) == _exact_scan(data)
+
+
 def test_far_cell_file_does_not_kill_the_process(root):
     bad = _far_cell(root, returns(root) / "far.xlsx")
     code = "from pathlib import Path; from reporter.io.workbooks import read_workbook, WorkbookRejected\n"

@@ -256,21 +256,71 @@ def _check_xml_parts(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -
 
 
 _REFERENCE = re.compile(r"\$?([A-Za-z]+)\$?(\d+)")
+# The fast scan of a worksheet: an ASCII-compatible part (UTF-8, or any encoding whose markup is ASCII), every cell
+# tag (any prefix) and every unprefixed ``r`` attribute (on a cell, a row or anything else: more is only stricter)
+_ASCII_START = re.compile(rb"[ \t\r\n]*<")
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?c[ \t\r\n/>]")
+_POSITION = re.compile(rb"[ \t\r\n]r[ \t\r\n]*=[ \t\r\n]*[\"']([^\"']*)[\"']")  # odd quoting: read exactly
+_POSITIONS = re.compile(rb"(?:[ \t\r\n]*\$?[A-Za-z]{0,4}\$?\d{1,12}[ \t\r\n]*\x00)*")  # \x00-joined
+_LETTERS = re.compile(rb"[A-Za-z]+")
+_DIGITS = re.compile(rb"\d+")
 
 
 def scan_xml(name: str, data: bytes, *, cells: bool = False) -> None:
     """Parse one XML part with expat, refusing a DTD or an entity declaration as defusedxml's ``forbid_dtd`` does
     (the handler raises before anything can be declared or expanded). In a worksheet (``cells``), count the cells
     and check every cell and row position, whatever the quoting, spacing or namespace prefix: a cell at
-    XFD1048576 would make the reader allocate for the whole range. Raises ``WorkbookRejected``."""
+    XFD1048576 would make the reader allocate for the whole range. Raises ``WorkbookRejected``.
+
+    Positions are found by a byte scan (a form's worksheet in a few hundred microseconds, where a Python handler
+    for every element took milliseconds); a part the scan cannot read exactly (not ASCII-compatible, a comment or
+    CDATA, an entity in a position, a malformed position) is checked element by element instead."""
     parser = expat.ParserCreate()  # no namespace processing: tags keep their prefix (``c``, ``x:c``)
-    counted = [0, 0, 0]  # cells, farthest row, farthest column
 
     def refuse(*_: object) -> None:
         raise WorkbookRejected(FILE_XML_DTD, part=name)
 
     def refuse_external(*_: object) -> int:
         raise WorkbookRejected(FILE_XML_DTD, part=name)
+
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.UnparsedEntityDeclHandler = refuse
+    parser.ExternalEntityRefHandler = refuse_external
+    counted: tuple[int, int, int] | list[int] | None = _scan_positions(data) if cells else (0, 0, 0)
+    if counted is None:
+        counted = _count_elements(parser, name)
+    try:
+        parser.Parse(data, True)
+    except expat.ExpatError as exc:
+        raise WorkbookRejected(FILE_CORRUPT, detail=f"文件内容已损坏（部件 {name} 不是有效的 XML）") from exc
+    cells_found, max_row, max_column = counted
+    if cells_found > MAX_CELLS:
+        raise WorkbookRejected(FILE_TOO_MANY_CELLS, part=name, cells=cells_found)
+    if max_row > MAX_ROWS or max_column > MAX_COLUMNS:
+        raise WorkbookRejected(
+            FILE_CELL_OUT_OF_RANGE, part=name, max_row=readable_number(max_row), max_column=readable_number(max_column)
+        )
+
+
+def _scan_positions(data: bytes) -> tuple[int, int, int] | None:
+    """Cells, farthest row and farthest column of a worksheet read from its bytes, or ``None`` when the part must
+    be read element by element."""
+    if not _ASCII_START.match(data) or b"<!" in data or b"\x00" in data:
+        return None
+    found = b"\x00".join(_POSITION.findall(data))
+    if b"&" in found or not _POSITIONS.fullmatch(found + b"\x00" if found else b""):
+        return None
+    rows = max(map(int, _DIGITS.findall(found)), default=0)
+    letters = _LETTERS.findall(found.upper())
+    longest = max(map(len, letters), default=0)
+    column = _column_number(max(x for x in letters if len(x) == longest)) if letters else 0
+    return len(_CELL_TAG.findall(data)), rows, column
+
+
+def _count_elements(parser: expat.XMLParserType, name: str) -> list[int]:
+    """Have ``parser`` count cells and track the farthest position as it parses (filled in as it goes)."""
+    counted = [0, 0, 0]  # cells, farthest row, farthest column
 
     def start(tag: str, attributes: dict[str, str]) -> None:
         local = tag.rpartition(":")[2]
@@ -287,23 +337,8 @@ def scan_xml(name: str, data: bytes, *, cells: bool = False) -> None:
         elif local == "row" and (row := attributes.get("r", "").strip()):
             _extend(counted, int(row) if row.isdigit() and len(row) <= 12 else 10**12, 0)
 
-    parser.StartDoctypeDeclHandler = refuse
-    parser.EntityDeclHandler = refuse
-    parser.UnparsedEntityDeclHandler = refuse
-    parser.ExternalEntityRefHandler = refuse_external
-    if cells:
-        parser.StartElementHandler = start
-    try:
-        parser.Parse(data, True)
-    except expat.ExpatError as exc:
-        raise WorkbookRejected(FILE_CORRUPT, detail=f"文件内容已损坏（部件 {name} 不是有效的 XML）") from exc
-    cells_found, max_row, max_column = counted
-    if cells_found > MAX_CELLS:
-        raise WorkbookRejected(FILE_TOO_MANY_CELLS, part=name, cells=cells_found)
-    if max_row > MAX_ROWS or max_column > MAX_COLUMNS:
-        raise WorkbookRejected(
-            FILE_CELL_OUT_OF_RANGE, part=name, max_row=readable_number(max_row), max_column=readable_number(max_column)
-        )
+    parser.StartElementHandler = start
+    return counted
 
 
 def _extend(counted: list[int], row: int, column: int) -> None:
