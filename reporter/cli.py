@@ -407,19 +407,27 @@ def forms(ctx: click.Context, period_key: str | None, due: date | None) -> None:
         _print_ledger(console, run.ledger)
     if run.note:
         console.print(f"[yellow]提示：[/]{escape(run.note)}")
-    table = Table(title=f"{result.period.label}填报表（截止 {result.due.isoformat()}）", title_justify="left")
-    for heading in ("单位", "牵头任务", "配合任务", "民生实事指标", "文件"):
-        table.add_column(heading, overflow="fold")
-    for plan, path in zip(result.plans, result.paths, strict=True):
-        table.add_row(
-            escape(plan.unit),
-            str(plan.lead_count),
-            str(plan.cooperating_count),
-            str(len(plan.indicators)) if plan.indicators else "",
-            escape(path.name),
-        )
-    console.print(table)
+    if len(result.plans) <= MAX_PROBLEMS_SHOWN:  # a province's thousand units: the manifest lists them
+        table = Table(title=f"{result.period.label}填报表（截止 {result.due.isoformat()}）", title_justify="left")
+        for heading in ("单位", "牵头任务", "配合任务", "民生实事指标", "文件"):
+            table.add_column(heading, overflow="fold")
+        for plan, path in zip(result.plans, result.paths, strict=True):
+            table.add_row(
+                escape(plan.unit),
+                str(plan.lead_count),
+                str(plan.cooperating_count),
+                str(len(plan.indicators)) if plan.indicators else "",
+                escape(path.name),
+            )
+        console.print(table)
     console.print(f"共生成填报表{len(result.paths)}份，在 {result.folder}；清单：{result.manifest.name}")
+    if len(result.plans) > MAX_PROBLEMS_SHOWN:
+        console.print(
+            f"{result.period.label}填报表截止 {result.due.isoformat()}；"
+            f"牵头任务共{sum(p.lead_count for p in result.plans)}项次，"
+            f"配合任务共{sum(p.cooperating_count for p in result.plans)}项次，"
+            f"民生实事指标共{sum(len(p.indicators) for p in result.plans)}项；各单位明细见清单"
+        )
     if result.withdrawn:
         console.print(
             f"不再发表（台账“责任单位”表中类型为“不发表”，或已没有本期任务）：{escape('、'.join(result.withdrawn))}，"
@@ -800,7 +808,10 @@ def _print_collect(console: Console, result: CollectResult) -> None:
     for heading in ("文件", "单位", "报送期", "结果", "任务", "指标", "问题"):
         table.add_column(heading, overflow="fold")
     styles = {ACCEPTED: "green", DUPLICATE: "dim", REJECTED: "red", SETTLED: "dim"}
-    for outcome in result.outcomes:
+    shown = result.outcomes
+    if len(shown) > MAX_PROBLEMS_SHOWN:  # a province's month: the files that need a look, the rest counted below
+        shown = [o for o in shown if o.status in (REJECTED, SETTLED) or o.problems]
+    for outcome in shown:
         table.add_row(
             escape(outcome.path.name),
             escape(outcome.unit),
@@ -810,7 +821,13 @@ def _print_collect(console: Console, result: CollectResult) -> None:
             str(outcome.indicators) if outcome.indicators else "",
             str(len(outcome.problems)) if outcome.problems else "",
         )
-    console.print(table)
+    if shown:
+        console.print(table)
+    if len(shown) < len(result.outcomes):
+        console.print(
+            f"另有{len(result.outcomes) - len(shown)}份已接收或重复、无问题，未逐一列出"
+            "（各单位报送情况见台账“报送情况”表，逐份结果可用 --json 导出）"
+        )
     console.print(
         f"接收{result.count(ACCEPTED)}份，退回{result.count(REJECTED)}份，重复{result.count(DUPLICATE)}份"
         + (f"，此前已退回且单位已重新报送{result.count(SETTLED)}份" if result.count(SETTLED) else "")

@@ -306,9 +306,9 @@ def run_workspace(
         changes = read_back(workspace, store)  # the office's edits first: a re-parse must not undo them
         workspace = _with_confirmed(workspace, store)  # with the districts it may just have confirmed
         imported = import_notices(workspace, files, store, reuse=True)
-        tasks = store.tasks()
-        if not tasks:
+        if not store.has_tasks():
             return RunResult(imported, None)
+        tasks = cache(store.tasks)  # read when a return is read or the ledger written: not when nothing changed
         contacts, _ = read_contacts(workspace.contacts_path)
         period = resolve_period(workspace, store, period_key)
         result = RunResult(imported, None, period)
@@ -326,7 +326,7 @@ def run_workspace(
                 "其中的文件被删除或修改过时，再次运行会重新生成"
             )
             return result
-        snapshot = load_snapshot(workspace, store, period, tasks=tasks, contacts=contacts)
+        snapshot = load_snapshot(workspace, store, period, tasks=tasks(), contacts=contacts)
         result.ledger = write_ledger(workspace, store, snapshot, changes)
         written = [result.ledger.path]
         if snapshot.active:
@@ -434,14 +434,14 @@ def collect_period(workspace: Workspace, paths: list[Path], period_key: str | No
                 raise WorkspaceError(
                     f"{targets[0]} 不存在：请把各单位报回的{default.label}填报表放入该文件夹，或在命令后写明文件或文件夹"
                 )
-        tasks = store.tasks()
+        tasks = cache(store.tasks)
         result = collect_returns(workspace, store, targets, period, tasks=tasks)
         run = CollectRun(period, result)
         changed = any(o.status == ACCEPTED or o.sent_back for o in result.outcomes)
         if changed or not workspace.ledger_path.exists():
             changes = read_back(workspace, store)
-            tasks = store.tasks() if changes and changes.changes else tasks
-            snapshot = load_snapshot(workspace, store, latest_period(workspace, store), tasks=tasks)
+            latest = store.tasks() if changes and changes.changes else tasks()
+            snapshot = load_snapshot(workspace, store, latest_period(workspace, store), tasks=latest)
             run.ledger = write_ledger(workspace, store, snapshot, changes)
         return run
 

@@ -523,6 +523,19 @@ def test_the_fast_position_scan_finds_what_the_xml_parser_finds(cells, prefix, q
     assert list(fast) == _exact_scan(data)
 
 
+def test_a_long_batch_lists_only_the_files_that_need_a_look(root, monkeypatch):
+    """A province's thousand returns: the refused files are listed, the clean ones counted in one line."""
+    monkeypatch.setattr("reporter.cli.MAX_PROBLEMS_SHOWN", 1)
+    good_return(root)
+    _dtd(root, returns(root) / "坏文件.xlsx")
+    result = invoke("-w", root, "collect", "--period", "2021-06", returns(root))
+    text = flat(result.output)
+    assert "坏文件.xlsx" in text
+    assert "发改委.xlsx" not in text
+    assert "另有1份已接收或重复、无问题，未逐一列出" in text
+    assert "接收1份，退回1份" in text
+
+
 def test_far_cell_file_does_not_kill_the_process(root):
     bad = _far_cell(root, returns(root) / "far.xlsx")
     code = "from pathlib import Path; from reporter.io.workbooks import read_workbook, WorkbookRejected\n"

@@ -44,6 +44,19 @@ def test_one_form_per_real_unit_and_manifest(forms_root):
     assert rows["海曙区政府"][6] == "海曙区政府-2021-06-填报表.xlsx"
 
 
+def test_many_forms_are_summed_up_and_left_to_the_manifest(tmp_path, monkeypatch):
+    """A province's thousand units: the command sums up, the manifest lists each form."""
+    monkeypatch.setattr("reporter.cli.MAX_PROBLEMS_SHOWN", 2)
+    root = make_workspace(tmp_path / "ws")
+    result = invoke("-w", root, "forms", "--period", "2021-06")
+    assert result.exit_code == 0, result.output
+    text = "".join(result.output.split())
+    assert "市发改委-2021-06-填报表.xlsx" not in text
+    assert "共生成填报表9份" in text
+    assert "2021年6月填报表截止2021-06-25；牵头任务共" in text
+    assert "民生实事指标共2项；各单位明细见清单" in text
+
+
 def test_form_layout_protection_validation_metadata(forms_root):
     workbook = openpyxl.load_workbook(form_path(forms_root, "市发改委"))
     assert workbook.sheetnames == ["填报说明", "填报任务", "_reporter"]
@@ -142,8 +155,9 @@ def test_previous_answers_prefilled_and_changes_highlighted(tmp_path):
         "88990011",
     ]
     assert sheet.cell(4, 16).value == "一季度增长6.5%"  # hidden copy the highlight compares against
-    rules = [r for rng in sheet.conditional_formatting for r in rng.rules]
-    assert any('TRIM(H4&"")<>TRIM(P4&"")' in r.formula[0] for r in rules)
+    rules = [(str(rng.sqref), r.formula[0]) for rng in sheet.conditional_formatting for r in rng.rules]
+    last = sheet.max_row
+    assert (f"H4:O{last}", 'TRIM(H4&"")<>TRIM(P4&"")') in rules  # every filled cell against its copy 8 columns right
     meta = {r[0]: r[1] for r in workbook["_reporter"].iter_rows(values_only=True)}
     assert meta["due"] == "2021-07-02"
 

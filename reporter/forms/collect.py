@@ -1,14 +1,15 @@
 """Collecting returned forms: check each file, merge its answers into the store, archive the original.
 
 Files are read and checked in worker processes (``isolated_map``: a file that crashes, stalls or exhausts the
-reader is refused alone), then merged by this process in the order given, each in one transaction; a file with
-any error is rejected whole and the batch goes on.
+reader is refused alone), then merged by this process in the order given, each all or nothing (a savepoint of the
+batch's transaction, committed every second); a file with any error is rejected whole and the batch goes on.
 """
 
 from __future__ import annotations
 
 import shutil
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -235,24 +236,19 @@ def collect_returns(
     paths: list[Path],
     period: Period | None = None,
     *,
-    tasks: list[Task] | None = None,
+    tasks: Callable[[], list[Task]] | None = None,
     contacts: dict[str, Contact] | None = None,
     progress: ProgressCallback | None = None,
 ) -> CollectResult:
-    """Check and merge returned forms, one transaction per file; the rest go on when one is rejected.
+    """Check and merge returned forms, each all or nothing; the rest go on when one is rejected.
 
     Files whose bytes were accepted before are not read again; the others are read by ``workspace.jobs`` worker
-    processes (one per core by default). ``tasks`` / ``contacts``: the store's tasks and the address book, when
-    the caller has them already.
+    processes (one per core by default). ``tasks``: gives the store's tasks when the caller has them already;
+    ``contacts``: the address book. Neither is read when every file is known (a ``run`` with nothing new).
     """
     files = return_files(paths)
     if not files:
         raise WorkspaceError("没有找到要收集的文件：" + "、".join(str(p) for p in paths))
-    by_id = {t.id: t for t in (store.tasks() if tasks is None else tasks)}
-    units = {e.unit for e in store.task_units()} | set(store.office_aliases())  # a form sent before a merge too
-    if contacts is None:
-        contacts, _ = read_contacts(workspace.contacts_path)
-    key = store.form_key()
     early: dict[int, FileOutcome] = {}
     to_read: list[int] = []
     for index, path in enumerate(files):
@@ -261,12 +257,22 @@ def collect_returns(
             to_read.append(index)
         else:
             early[index] = outcome
+    result = CollectResult()
+    if not to_read:
+        result.outcomes = [early[index] for index in range(len(files))]
+        if progress:
+            progress("收集填报表", len(files), len(files))
+        return _settled(store, result)
+    by_id = {t.id: t for t in (store.tasks() if tasks is None else tasks())}
+    units = {e.unit for e in store.task_units()} | set(store.office_aliases())  # a form sent before a merge too
+    if contacts is None:
+        contacts, _ = read_contacts(workspace.contacts_path)
+    key = store.form_key()
     texts = {task_id: task.full_text for task_id, task in by_id.items()}
     reading = isolated_map(read_return, [files[i] for i in to_read], texts, jobs=workspace.jobs or default_jobs())
     read: dict[int, ReadReturn] = {}
-    result = CollectResult()
 
-    def merge_ready() -> None:  # in the order given, as soon as the next file is read: merging overlaps reading
+    def merge_ready(step_done: Callable[[], None]) -> None:  # in the order given, as soon as the next is read
         while len(result.outcomes) < len(files):
             index = len(result.outcomes)
             outcome = early.get(index)
@@ -274,18 +280,26 @@ def collect_returns(
                 if index not in read:
                     return
                 raw = read.pop(index)
-                outcome = _merge(workspace, store, raw, period, by_id, units, contacts, key)
-                _record_send_back(workspace, store, raw, outcome, period, units)
+                with store.transaction():  # the file's answers and its refusal, or nothing
+                    outcome = _merge(workspace, store, raw, period, by_id, units, contacts, key)
+                    _record_send_back(workspace, store, raw, outcome, period, units)
+                step_done()
             result.outcomes.append(outcome)
             if progress:
                 progress("收集填报表", len(result.outcomes), len(files))
 
-    merge_ready()
-    for position, value in reading:
-        path = files[to_read[position]]
-        read[to_read[position]] = _failed_read(path, value) if isinstance(value, WorkerFailure) else value
-        merge_ready()
-    for outcome in result.outcomes:  # refused, but a good return of the unit came after it (in this batch too)
+    with store.batch() as step_done:  # merging overlaps reading; one commit a second, not one per file
+        merge_ready(step_done)
+        for position, value in reading:
+            path = files[to_read[position]]
+            read[to_read[position]] = _failed_read(path, value) if isinstance(value, WorkerFailure) else value
+            merge_ready(step_done)
+    return _settled(store, result)
+
+
+def _settled(store: Store, result: CollectResult) -> CollectResult:
+    """Refused files whose unit sent a good return after them (in this batch too) marked as settled."""
+    for outcome in result.outcomes:
         if outcome.sent_back:
             sent_back = store.send_back_by_sha(outcome.sha256)
             if sent_back is not None and store.replaced_since(sent_back):

@@ -437,6 +437,10 @@ class NoticeTables(OfficeTables):
             for r in rows
         ]
 
+    def has_tasks(self) -> bool:
+        """Whether any notice has an active task (without reading them)."""
+        return self.conn.execute("SELECT 1 FROM tasks WHERE active = 1 LIMIT 1").fetchone() is not None
+
     def task_units(self) -> list[TaskUnit]:
         """Every (task, unit, role) of active tasks."""
         rows = self.conn.execute(
