@@ -46,7 +46,7 @@ def make_forms(workspace: Workspace, store: Store, snapshot: PeriodSnapshot, due
         raise WorkspaceError(f"{period.label}没有在办的任务（已导入的通知年度：{years}），请检查报送期")
     due = due or snapshot.due or period.due(workspace.due_day)
     units = snapshot.form_units
-    previous = {unit: store.latest_answers_before(unit, period.key) for unit in dict.fromkeys(e.unit for e in units)}
+    previous = store.latest_answers_of_units_before(list(dict.fromkeys(e.unit for e in units)), period.key)
     previous_indicators: dict[str, dict[str, float]] = {}
     for item in store.indicator_answers():
         if item.period < period.key and item.completed is not None:

@@ -258,12 +258,12 @@ def _tasks_sheet(book: Book, ws: Worksheet, plan: FormPlan, font: str, title_fon
     if plan.tasks:
         top, bottom = HEADER_ROW, last_row - 1  # 0-based: the first and the last task row
         _guard(ws, top, bottom, [*range(first_fill), *range(ncols, ncols + len(previous_titles))], plan.office)
+        # A cell unlike its hidden copy of last period's answer turns yellow: one rule over the filled block, its
+        # references relative to the block's first cell (each cell is compared with the copy as far to its right)
         changed = book.format({"bg_color": colour(CHANGED_FILL)})
-        for offset in range(len(FILL_COLUMNS)):  # a cell unlike its hidden copy of last period's answer turns yellow
-            at = first_fill + offset
-            cell, copy = f"{xl_col_to_name(at)}{top + 1}", f"{xl_col_to_name(ncols + offset)}{top + 1}"
-            rule = {"type": "formula", "criteria": f'=TRIM({cell}&"")<>TRIM({copy}&"")', "format": changed}
-            ws.conditional_format(top, at, bottom, at, rule)
+        cell, copy = f"{xl_col_to_name(first_fill)}{top + 1}", f"{xl_col_to_name(ncols)}{top + 1}"
+        rule = {"type": "formula", "criteria": f'=TRIM({cell}&"")<>TRIM({copy}&"")', "format": changed}
+        ws.conditional_format(top, first_fill, bottom, ncols - 1, rule)
         ws.data_validation(
             top,
             percent_column,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from reporter.model import Answer, AnswerValues, FormRecord, IndicatorAnswer, IndicatorValues, ReturnRow, SentBack
@@ -52,21 +52,15 @@ def _return_row(row: sqlite3.Row) -> ReturnRow:
     )
 
 
-def _answer(row: sqlite3.Row) -> Answer:
-    keys = row.keys()
-    return Answer(
-        task_id=row["task_id"],
-        role=row["role"],
-        **{name: row[name] for name in ANSWER_FIELDS},
-        return_id=row["return_id"],
-        unit=row["unit"] if "unit" in keys else "",
-        period=row["period"] if "period" in keys else "",
-        saved_at=row["saved_at"] if "saved_at" in keys else "",
-        received_at=row["received_at"] if "received_at" in keys else "",
-        sha256=row["sha256"] if "sha256" in keys else "",
-        file_name=row["file_name"] if "file_name" in keys else "",
-        current=bool(row["current"]) if "current" in keys else True,
-    )
+# Answer's fields, each from its column of ``answers a JOIN returns r`` (a field added to Answer must be added here)
+_ANSWER_COLUMNS = {
+    "task_id": "a.task_id",
+    "role": "a.role",
+    **{name: f"a.{name}" for name in ANSWER_FIELDS},
+    "return_id": "a.return_id",
+    **{name: f"r.{name}" for name in ("unit", "period", "saved_at", "received_at", "sha256", "file_name", "current")},
+}
+_ANSWER_SELECT = ", ".join(_ANSWER_COLUMNS[f.name] for f in fields(Answer))
 
 
 @dataclass(frozen=True)
@@ -252,12 +246,17 @@ class ReturnTables(Database):
             clauses.append("r.period = ?")
             params.append(period)
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-        rows = self.conn.execute(
-            "SELECT a.*, r.unit, r.period, r.saved_at, r.received_at, r.sha256, r.file_name, r.current"
-            f" FROM answers a JOIN returns r ON r.id = a.return_id{where} ORDER BY r.period, a.task_id, r.unit",
+        cursor = self.conn.cursor()
+        cursor.row_factory = None  # plain tuples in the order of Answer's fields: a month's 40,000 answers, fast
+        rows = cursor.execute(
+            f"SELECT {_ANSWER_SELECT} FROM answers a JOIN returns r ON r.id = a.return_id{where}"
+            " ORDER BY r.period, a.task_id, r.unit",
             params,
         )
-        return [_answer(r) for r in rows]
+        answers = [Answer(*row) for row in rows]
+        for answer in answers:
+            answer.current = bool(answer.current)
+        return answers
 
     def period_records(self) -> dict[str, PeriodRecords]:
         """Each period's answer counts and signature (see ``PeriodRecords``)."""
@@ -282,16 +281,25 @@ class ReturnTables(Database):
             for period, (records, superseded, corrections, last, signature) in sorted(found.items())
         }
 
-    def latest_answers_before(self, unit: str, period: str) -> dict[str, Answer]:
-        """A unit's most recent current answers from periods before ``period``, by task id (for pre-filling)."""
-        row = self.conn.execute(
-            "SELECT id FROM returns WHERE unit = ? AND period < ? AND current = 1 ORDER BY period DESC LIMIT 1",
-            (unit, period),
-        ).fetchone()
-        if row is None:
-            return {}
-        rows = self.conn.execute("SELECT * FROM answers WHERE return_id = ?", (row[0],))
-        return {r["task_id"]: _answer(r) for r in rows}
+    def latest_answers_of_units_before(self, units: list[str], period: str) -> dict[str, dict[str, Answer]]:
+        """Each unit's most recent current answers from periods before ``period``, by task id (for pre-filling);
+        one query for a province's thousand units."""
+        cursor = self.conn.cursor()
+        cursor.row_factory = None
+        rows = cursor.execute(
+            "SELECT r.unit, a.task_id, a.role, " + ", ".join(f"a.{f}" for f in ANSWER_FIELDS) + ", a.return_id"
+            " FROM answers a JOIN returns r ON r.id = a.return_id WHERE r.id IN ("
+            " SELECT (SELECT x.id FROM returns x WHERE x.unit = u.unit AND x.period < ? AND x.current = 1"
+            " ORDER BY x.period DESC LIMIT 1) FROM (SELECT DISTINCT unit FROM returns) u)",
+            (period,),
+        )
+        found: dict[str, dict[str, Answer]] = {unit: {} for unit in units}
+        for unit, task_id, role, *values, return_id in rows:
+            if unit in found:
+                found[unit][task_id] = Answer(
+                    task_id, role, **dict(zip(ANSWER_FIELDS, values, strict=True)), return_id=return_id
+                )
+        return found
 
     def indicator_answers(self, period: str | None = None) -> list[IndicatorAnswer]:
         """Current livelihood-indicator answers, with the returning unit and period."""
