@@ -6,6 +6,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 from reporter.errors import ConfigError
 from reporter.model import Task
@@ -86,19 +87,23 @@ def period_containing(day: date, kind: str) -> Period:
 
 def task_span(task: Task) -> tuple[date, date] | None:
     """When a task runs: its year (from the id), to its deadline, or to the end of its five-year plan."""
-    year_text = task.id[:4]
+    return _span(task.id[:4], task.part, task.section, task.deadline)
+
+
+@lru_cache(maxsize=4096)  # a province's tasks share a few parts, sections and deadlines; asked thrice per task
+def _span(year_text: str, part: str, section: str, deadline: str) -> tuple[date, date] | None:
     if not year_text.isdigit():
         return None
     year = int(year_text)
     start, end = date(year, 1, 1), date(year, 12, 31)
-    plan = _FIVE_YEAR_PLAN.search(f"{task.part} {task.section}")
+    plan = _FIVE_YEAR_PLAN.search(f"{part} {section}")
     if plan:
         number = chinese_numeral(f"十{plan.group(1)}") or 10
         end = date(1955 + 5 * number, 12, 31)
         start = date(1955 + 5 * number - 4, 1, 1)
-    if task.deadline:
+    if deadline:
         try:
-            end = date.fromisoformat(task.deadline[:10])
+            end = date.fromisoformat(deadline[:10])
         except ValueError:
             pass
     return (start, end) if end >= start else (start, start)
