@@ -276,3 +276,40 @@ def test_a_collect_killed_at_random_points_leaves_a_consistent_store_and_a_compl
     assert store_counts(root)[0] == len(UNITS)
     assert leftovers(root) == []
     assert not (root / ".reporter" / "lock.json").exists()
+
+
+def test_a_batch_keeps_the_steps_done_before_one_fails(tmp_path):
+    """Collecting commits once a second, not per file: a file that fails is undone alone, and the files merged
+    before it are kept, whether the batch goes on or stops there."""
+    from reporter.store.database import Database
+
+    path = tmp_path / "store.sqlite3"
+    with Database(path) as database:
+        database.conn.execute("CREATE TABLE t (x INTEGER)")
+        with pytest.raises(RuntimeError), database.batch(seconds=3600) as step_done:
+            for x in (1, 2, 3):
+                with database.transaction():
+                    database.conn.execute("INSERT INTO t VALUES (?)", (x,))
+                    if x == 3:
+                        raise RuntimeError("a file that fails")
+                step_done()
+    with sqlite3.connect(path) as other:  # what another process sees
+        assert [x for (x,) in other.execute("SELECT x FROM t ORDER BY x")] == [1, 2]
+
+
+def test_a_batch_commits_as_it_goes(tmp_path):
+    from reporter.store.database import Database
+
+    path = tmp_path / "store.sqlite3"
+    with Database(path) as database:
+        database.conn.execute("CREATE TABLE t (x INTEGER)")
+        with database.batch(seconds=0) as step_done:
+            with database.transaction():
+                database.conn.execute("INSERT INTO t VALUES (1)")
+            step_done()
+            with sqlite3.connect(path) as other:  # committed already, while the batch goes on
+                assert other.execute("SELECT count(*) FROM t").fetchone()[0] == 1
+            with database.transaction():
+                database.conn.execute("INSERT INTO t VALUES (2)")
+            with sqlite3.connect(path) as other:  # not yet
+                assert other.execute("SELECT count(*) FROM t").fetchone()[0] == 1
