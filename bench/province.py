@@ -40,6 +40,7 @@ Run: ``python bench/province.py`` (about 20 minutes on 2 cores), or ``--quick`` 
 from __future__ import annotations
 
 import argparse
+import compileall
 import hashlib
 import json
 import os
@@ -458,13 +459,16 @@ def check_summary(text: str, accepted: int, duplicates: int, when: str) -> None:
 
 
 def snapshot_package(root: Path) -> tuple[Path, str]:
-    """Copy ``reporter/`` into ``root/package`` and import it from there; returns the folder and a digest of it."""
+    """Copy ``reporter/`` into ``root/package`` and import it from there; returns the folder and a digest of it.
+    The copy is compiled to bytecode, as ``pip install`` does: a command does not compile its modules each time
+    (even where ``PYTHONDONTWRITEBYTECODE`` is set)."""
     package = root / "package"
     shutil.copytree(REPO / "reporter", package / "reporter", ignore=shutil.ignore_patterns("__pycache__"))
     digest = hashlib.sha256()
     for path in sorted((package / "reporter").rglob("*")):
         if path.is_file():
             digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    compileall.compile_dir(package / "reporter", quiet=1)
     sys.path.insert(0, str(package))
     return package, digest.hexdigest()[:12]
 
