@@ -9,13 +9,17 @@ from typing import Any
 
 from reporter.contacts import Contact
 from reporter.model import LEAD, Answer, MailLogEntry, ReturnRow, SentBack, Task, TaskUnit
-from reporter.periods import Period
+from reporter.periods import RED, YELLOW, Period
+from reporter.progress import LIGHT_FILLS
 
 DEPARTMENT_KIND = "部门单位"
 NO_FORM_KIND = "不发表"  # 责任单位 类型: a unit named in the notice that the office sends no form
 
 # The reporting states (报送情况), one vocabulary for status, the ledger, the reports and the reminders
 ON_TIME, LATE, SENT_BACK, NOT_REPORTED = "按时报送", "逾期报送", "已退回", "未报送"
+# How each state is coloured wherever it is shown (the ledger's 报送情况, the report's sheets): by its meaning, as
+# the lights are; 按时报送 is left white
+REPORTING_FILLS = {NOT_REPORTED: LIGHT_FILLS[RED], SENT_BACK: LIGHT_FILLS[RED], LATE: LIGHT_FILLS[YELLOW]}
 
 
 @dataclass

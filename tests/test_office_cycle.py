@@ -115,6 +115,29 @@ def test_the_report_shows_sent_back_in_its_reporting_sheet(root):
     assert "已退回" in shown["市发改委"]
 
 
+def test_a_reporting_state_has_one_colour_in_the_ledger_and_the_report(root):
+    """已退回 and 未报送 red, 逾期报送 yellow, 按时报送 white: the same in the ledger's 报送情况 and the report."""
+    _wrong_period(root)
+    fill_form(form_path(root, "市经信局"), root / "input" / "returns" / "2021-06" / "经信局.xlsx")
+    invoke("-w", root, "collect", "--period", "2021-06")
+    assert invoke("-w", root, "report", "--period", "2021-06").exit_code == 0
+    sheet = openpyxl.load_workbook(root / "output" / "台账.xlsx")["报送情况"]
+    column = next(c.column for c in sheet[2] if c.value == "报送情况")
+    in_ledger = {}
+    for row in range(3, sheet.max_row + 1):
+        cell = sheet.cell(row, column)
+        in_ledger[cell.value] = cell.fill.fgColor.rgb[-6:] if cell.fill.fill_type else "无"
+    report = openpyxl.load_workbook(next((root / "output" / "reports" / "2021-06").glob("*督查汇总表.xlsx")))
+    in_report = {}
+    for ws in report.worksheets:
+        for rules in ws.conditional_formatting:
+            for rule in rules.rules:
+                if rule.formula and rule.formula[0].strip('"') in in_ledger:
+                    in_report[rule.formula[0].strip('"')] = rule.dxf.fill.bgColor.rgb[-6:]
+    assert in_ledger == {"已退回": "FFC7CE", "未报送": "FFC7CE", "逾期报送": "FFEB9C"}
+    assert in_report == {k: v for k, v in in_ledger.items() if v != "无"}
+
+
 def set_unit_kind(root: Path, unit: str, kind: str) -> None:
     """The office chooses 类型 for a unit in the ledger's 责任单位 sheet."""
     ledger = root / "output" / "台账.xlsx"

@@ -32,11 +32,11 @@ from reporter.model import (
 )
 from reporter.notices.units import DISTRICT_KIND, ZONE_KIND
 from reporter.parallel import beside
-from reporter.periods import LIGHT_LABELS, RED, YELLOW, Period
+from reporter.periods import LIGHT_LABELS, Period
 from reporter.progress import CATEGORY_FILLS, LIGHT_FILLS, TaskProgress
 from reporter.settings import Workspace
 from reporter.snapshot import PeriodSnapshot
-from reporter.status import DEPARTMENT_KIND, NO_FORM_KIND, StatusReport
+from reporter.status import DEPARTMENT_KIND, NO_FORM_KIND, REPORTING_FILLS, StatusReport
 from reporter.store import Store
 from reporter.store.edits import PROPOSED
 from reporter.store.notices import show_value
@@ -507,8 +507,8 @@ def _status_sheet(name: str, report: StatusReport | None) -> Sheet:
                     unit.sent_back,
                 ]
             )
-            if not unit.returned or unit.late:
-                fills[(index, 4)] = LIGHT_FILLS[RED if not unit.returned else YELLOW]
+            if unit.label in REPORTING_FILLS:
+                fills[(index, 4)] = REPORTING_FILLS[unit.label]
     sheet = Sheet(
         SHEET_STATUS,
         title,

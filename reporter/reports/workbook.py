@@ -14,9 +14,9 @@ import pandas as pd
 from reporter.consolidation import Consolidation, Counts
 from reporter.io.xlsx import PAPER_A4, ChartSpec, Column, Sheet, write_workbook
 from reporter.model import LIVELIHOOD, WORK
-from reporter.progress import CATEGORIES, CATEGORY_FILLS, SLIGHTLY_BEHIND, UNREPORTED, WELL_BEHIND
+from reporter.progress import CATEGORIES, CATEGORY_FILLS, UNREPORTED, WELL_BEHIND
 from reporter.reports.briefs import lagging_frame, own_rows, records, short_time
-from reporter.status import LATE, NOT_REPORTED, SENT_BACK
+from reporter.status import REPORTING_FILLS
 
 SUMMARY = "汇总"
 BY_LEADER = "分领导"
@@ -157,14 +157,6 @@ def _leaders_sheet(c: Consolidation, title: str) -> Sheet:
         )
     ]
     return sheet
-
-
-# 报送情况 in the report's sheets: the states that need the office's attention, coloured as the lights
-REPORTING_FILLS = {
-    NOT_REPORTED: CATEGORY_FILLS[WELL_BEHIND],
-    SENT_BACK: CATEGORY_FILLS[WELL_BEHIND],
-    LATE: CATEGORY_FILLS[SLIGHTLY_BEHIND],
-}
 
 
 def _districts_sheet(c: Consolidation, title: str) -> Sheet:
