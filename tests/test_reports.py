@@ -782,3 +782,33 @@ def test_records_give_the_values_of_pandas_to_dict() -> None:
                 assert row[key] is value or row[key] == value or (isinstance(value, float) and math.isnan(row[key]))
     assert records(pd.DataFrame(index=[1, 2])) == [{}, {}]
 
+
+def test_east_asian_fonts_reach_every_run_without_one() -> None:
+    """Runs with no East Asian font (none, an empty one, or only a Latin one) get their outermost paragraph's
+    style font on every script; runs that name one, and runs outside any paragraph, are left as they are."""
+    from docx.oxml import parse_xml
+
+    from reporter.io.word import ensure_east_asian_fonts
+
+    namespace = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    document = Document()
+    styles = {s.style_id: s for s in document.styles}
+    styles["Title"].font.name = "黑体"
+    document.element.body.insert(
+        0,
+        parse_xml(
+            f'<w:p {namespace}><w:pPr><w:pStyle w:val="Title"/></w:pPr>'
+            "<w:r><w:t>a</w:t></w:r>"
+            '<w:r><w:rPr><w:rFonts w:ascii="Arial" w:eastAsia=""/></w:rPr><w:t>b</w:t></w:r>'
+            '<w:r><w:rPr><w:rFonts w:eastAsia="楷体"/></w:rPr><w:t>c</w:t></w:r>'
+            "<w:r><w:pict><w:txbxContent><w:p><w:r><w:t>d</w:t></w:r></w:p></w:txbxContent></w:pict></w:r>"
+            "</w:p>"
+        ),
+    )
+    assert ensure_east_asian_fonts(document) == 4
+    runs = document.element.body[0].findall(".//" + qn("w:r"))
+    fonts = [r.find(qn("w:rPr")).find(qn("w:rFonts")) for r in runs]
+    assert [f.get(qn("w:eastAsia")) for f in fonts] == ["黑体", "黑体", "楷体", "黑体", "黑体"]
+    assert fonts[1].get(qn("w:ascii")) == "Arial" and fonts[0].get(qn("w:cs")) == "黑体"
+    assert fonts[2].get(qn("w:ascii")) is None
+    assert ensure_east_asian_fonts(document) == 0
