@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from reporter.forms.plan import district_indicators
-from reporter.model import LEAD, LIVELIHOOD, WORK, StoredNotice, Task
+from reporter.model import LEAD, LIVELIHOOD, WORK, Answer, StoredNotice, Task
 from reporter.periods import LIGHT_LABELS, Period
 from reporter.progress import (
     CATEGORIES,
@@ -133,10 +133,11 @@ class Consolidation:
     districts: pd.DataFrame
     notices: list[StoredNotice] = field(default_factory=list)
     issue: int = 1  # the brief's 期号: the periods with returns up to this one
+    _leader_tasks: dict[str, pd.DataFrame] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def counts(self, kind: str | None = WORK, *, task_ids: Iterable[str] | None = None) -> Counts:
         """The counts of ``kind``'s tasks (``None``: work tasks and livelihood projects), or of ``task_ids``."""
-        frame = self.tasks
+        frame = self.tasks[["id", "kind", "category"]]  # not every column: filtering the texts costs more than counting
         if kind is not None:
             frame = frame[frame["kind"] == kind]
         if task_ids is not None:
@@ -160,8 +161,12 @@ class Consolidation:
         return mine.merge(self.tasks[columns], on="id", how="left")
 
     def tasks_of_leader(self, leader: str) -> pd.DataFrame:
-        ids = self.task_leaders.loc[self.task_leaders["leader"] == leader, "id"]
-        return self.tasks[self.tasks["id"].isin(ids)]
+        """The leader's tasks; picked once per leader (the 通报, the 汇总表, the leader's brief and its workbook all
+        ask), so not to be changed in place."""
+        if leader not in self._leader_tasks:
+            ids = self.task_leaders.loc[self.task_leaders["leader"] == leader, "id"]
+            self._leader_tasks[leader] = self.tasks[self.tasks["id"].isin(ids)]
+        return self._leader_tasks[leader]
 
 
 _TASK_COLUMNS = [
@@ -226,9 +231,9 @@ def consolidate_snapshot(workspace: Workspace, snapshot: PeriodSnapshot) -> Cons
     )
     responsibilities = _responsibilities(snapshot)
     lagging_of: dict[str, int] = {}
-    for row in tasks.itertuples():
-        if row.lagging:
-            for unit in str(row.lead_units).split("、"):
+    for lagging, lead_units in zip(tasks["lagging"], tasks["lead_units"], strict=True):  # not every column's rows
+        if lagging:
+            for unit in str(lead_units).split("、"):
                 lagging_of[unit] = lagging_of.get(unit, 0) + 1
     units = pd.DataFrame(
         [
@@ -272,12 +277,16 @@ def consolidate_snapshot(workspace: Workspace, snapshot: PeriodSnapshot) -> Cons
 def _responsibilities(snapshot: PeriodSnapshot) -> pd.DataFrame:
     active = {t.id for t in snapshot.active}
     records = []
+    answers_of: dict[str, dict[str, Answer]] = {}  # each task's answers by unit, gathered once per task
     for entry in snapshot.task_units:
         if entry.task_id not in active:
             continue
-        progress = snapshot.progress.get(entry.task_id)
-        answers = {a.unit: a for a in (*progress.leads, *progress.cooperating)} if progress else {}
-        answer = answers.get(entry.unit)
+        if entry.task_id not in answers_of:
+            progress = snapshot.progress.get(entry.task_id)
+            answers_of[entry.task_id] = (
+                {a.unit: a for a in (*progress.leads, *progress.cooperating)} if progress else {}
+            )
+        answer = answers_of[entry.task_id].get(entry.unit)
         records.append(
             {
                 "id": entry.task_id,

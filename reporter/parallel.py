@@ -1,9 +1,10 @@
 """Work spread over a small pool of worker processes.
 
-``parallel_map``: independent files written in parallel (forms, briefs, Excel reports). Writing a workbook or a
-Word document is CPU-bound Python (openpyxl, xlsxwriter, docxtpl), so threads do not help; a process per core
-does. The work items and results must be picklable; the first error raised in a worker is raised again in the
-parent, as it would have been in a serial run. ``jobs`` 1, or few items, runs serially.
+``parallel_map``: independent files written in parallel (forms, briefs, Excel reports); ``parallel_stream``: the
+same, each item sent to the workers as soon as the caller has made it. Writing a workbook or a Word document is
+CPU-bound Python (openpyxl, xlsxwriter, docxtpl), so threads do not help; a process per core does. The work items
+and results must be picklable; the first error raised in a worker is raised again in the parent, as it would have
+been in a serial run. ``jobs`` 1, or few items, runs serially.
 
 ``isolated_map``: untrusted files read in workers, each item isolated from the others and from the parent. A
 returned workbook can be crafted to crash the reader (an abort in native code), to make it run for ever or to
@@ -21,8 +22,8 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
@@ -74,6 +75,30 @@ def parallel_map(
     chunk = max(1, len(items) // (workers * 8))
     with _pool(workers, function) as pool:
         yield from pool.map(function, items, chunksize=chunk)
+
+
+def parallel_stream(
+    function: Callable[[Item], Result], items: Iterable[Item], count: int, jobs: int | None = None
+) -> Iterator[Result]:
+    """``function`` applied to every item, each sent to a worker as soon as ``items`` yields it: the workers start
+    on the first items while the caller still prepares the next ones (put the longest first). Results come in the
+    order of ``items``, once the last one is sent. ``count`` is how many items ``items`` yields; with ``jobs`` 1,
+    or few items, it runs serially, as ``parallel_map``. The first error in the order of ``items`` is raised, and
+    the items not yet begun are dropped."""
+    workers = min(jobs or default_jobs(), count)
+    if workers <= 1 or count < SERIAL_BELOW:
+        yield from map(function, items)
+        return
+    with _pool(workers, function) as pool:
+        futures: list[Future[Result]] = []
+        try:
+            for item in items:
+                futures.append(pool.submit(function, item))
+            for future in futures:
+                yield future.result()
+        finally:
+            for future in futures:
+                future.cancel()
 
 
 @contextmanager

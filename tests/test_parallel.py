@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from reporter.errors import OutputError
-from reporter.parallel import WorkerFailure, isolated_map, parallel_map
+from reporter.parallel import WorkerFailure, isolated_map, parallel_map, parallel_stream
 from tests.cycle_helpers import invoke, make_workspace
 
 
@@ -24,6 +24,21 @@ def test_results_in_order_and_the_first_error_raised():
     assert list(parallel_map(_square, [3, 4], jobs=2)) == [9, 16]  # few items: serial
     with pytest.raises(OutputError, match="无法写入第13个文件"):
         list(parallel_map(_square, list(range(20)), jobs=2))
+
+
+def test_streamed_items_are_sent_as_made_and_come_back_in_order():
+    made: list[int] = []
+
+    def items(count: int):
+        for value in range(count):
+            made.append(value)
+            yield value
+
+    assert list(parallel_stream(_square, items(12), 12, jobs=2)) == [v * v for v in range(12)]
+    assert made == list(range(12))
+    assert list(parallel_stream(_square, items(2), 2, jobs=2)) == [0, 1]  # few items: serial
+    with pytest.raises(OutputError, match="无法写入第13个文件"):
+        list(parallel_stream(_square, items(20), 20, jobs=2))
 
 
 def _hostile(offset: int, value: int) -> int:

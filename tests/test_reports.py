@@ -744,3 +744,71 @@ def test_unedited_old_default_is_upgraded_and_edited_one_kept(reported, tmp_path
     assert (templates / "月度督查通报.旧版.docx").exists()
     assert "督查室加的一段话" in text_of(edited)
     assert "督查室加的一段话" in text_of(folder(root) / "领导专报" / "张三-2021-06督查专报.docx")
+
+
+def test_records_give_the_values_of_pandas_to_dict() -> None:
+    """``records`` builds rows column by column for speed; every value equals what ``to_dict`` gives, of the same
+    type: numpy numbers as Python numbers, NaN as NaN, pandas' NA as None, dates as Timestamps."""
+    import math
+
+    import numpy as np
+    import pandas as pd
+
+    from reporter.reports.briefs import records
+
+    frame = pd.DataFrame(
+        {
+            "int": [1, 2, 3],
+            "float": [1.5, np.nan, 3.0],
+            "bool": [True, False, True],
+            "mixed": [np.int64(1), None, pd.NA],
+            "numpy": [np.float64(2.5), np.bool_(True), np.datetime64("2021-01-01")],
+            "text": pd.Series(["a", None, "c"], dtype="str"),
+            "nullable_text": pd.Series(["a", None, "c"], dtype="string"),
+            "date": pd.to_datetime(["2021-01-01", None, "2021-02-01"]),
+            "nullable_int": pd.array([1, None, 3], dtype="Int64"),
+            "category": pd.Categorical(["x", None, "y"]),
+            7: [1, 2, 3],
+        },
+        index=[5, 7, 9],
+    )
+    for part in (frame, frame.iloc[[2, 0]], frame.head(0)):
+        expected = [{str(k): v for k, v in row.items()} for row in part.to_dict("records")]
+        rows = records(part)
+        assert [list(row) for row in rows] == [list(row) for row in expected]
+        for row, want in zip(rows, expected, strict=True):
+            for key, value in want.items():
+                assert type(row[key]) is type(value), key
+                assert row[key] is value or row[key] == value or (isinstance(value, float) and math.isnan(row[key]))
+    assert records(pd.DataFrame(index=[1, 2])) == [{}, {}]
+
+
+def test_east_asian_fonts_reach_every_run_without_one() -> None:
+    """Runs with no East Asian font (none, an empty one, or only a Latin one) get their outermost paragraph's
+    style font on every script; runs that name one, and runs outside any paragraph, are left as they are."""
+    from docx.oxml import parse_xml
+
+    from reporter.io.word import ensure_east_asian_fonts
+
+    namespace = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    document = Document()
+    styles = {s.style_id: s for s in document.styles}
+    styles["Title"].font.name = "黑体"
+    document.element.body.insert(
+        0,
+        parse_xml(
+            f'<w:p {namespace}><w:pPr><w:pStyle w:val="Title"/></w:pPr>'
+            "<w:r><w:t>a</w:t></w:r>"
+            '<w:r><w:rPr><w:rFonts w:ascii="Arial" w:eastAsia=""/></w:rPr><w:t>b</w:t></w:r>'
+            '<w:r><w:rPr><w:rFonts w:eastAsia="楷体"/></w:rPr><w:t>c</w:t></w:r>'
+            "<w:r><w:pict><w:txbxContent><w:p><w:r><w:t>d</w:t></w:r></w:p></w:txbxContent></w:pict></w:r>"
+            "</w:p>"
+        ),
+    )
+    assert ensure_east_asian_fonts(document) == 4
+    runs = document.element.body[0].findall(".//" + qn("w:r"))
+    fonts = [r.find(qn("w:rPr")).find(qn("w:rFonts")) for r in runs]
+    assert [f.get(qn("w:eastAsia")) for f in fonts] == ["黑体", "黑体", "楷体", "黑体", "黑体"]
+    assert fonts[1].get(qn("w:ascii")) == "Arial" and fonts[0].get(qn("w:cs")) == "黑体"
+    assert fonts[2].get(qn("w:ascii")) is None
+    assert ensure_east_asian_fonts(document) == 0

@@ -442,7 +442,7 @@ def _date_format(value: object) -> dict[str, str]:
 def row_height(values: list[object], widths: list[float], columns: list[Column], size: int) -> float:
     """Points needed to show every wrapped cell of a row in full (Excel and LibreOffice do not refit on open)."""
     lines = 1
-    for value, width, column in zip(values, widths, columns, strict=False):
+    for value, width, column in zip(values, widths, columns, strict=False):  # plain loops: every row of a province
         if value is None or value == "":
             continue
         text = value if isinstance(value, str) else str(value)
@@ -451,10 +451,13 @@ def row_height(values: list[object], widths: list[float], columns: list[Column],
         parts = text.splitlines()
         if column.wrap:
             usable = max(1.0, width - 1.5)
-            count = sum(max(1, math.ceil(display_width(part) / usable)) for part in parts)
+            count = 0
+            for part in parts:
+                count += math.ceil(display_width(part) / usable) or 1  # an empty line takes a line too
         else:
             count = len(parts)
-        lines = max(lines, count)
+        if count > lines:
+            lines = count
     return round(lines * size * 1.35 + 4, 1)
 
 

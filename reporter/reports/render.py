@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -12,7 +13,7 @@ from reporter.forms.plan import safe_file_name
 from reporter.io.office import OfficeError, convert_with_office, font_substitutions
 from reporter.io.xlsx import Sheet
 from reporter.model import ProgressCallback
-from reporter.parallel import parallel_map
+from reporter.parallel import parallel_stream
 from reporter.reports.briefs import (
     ReportData,
     Row,
@@ -101,31 +102,35 @@ def write_reports(
     leaders = c.leaders()
     districts = list(c.districts["district"])
     unit_names = list(c.units["unit"]) if units else []
-    jobs: list[ReportJob] = []
 
-    def emit(kind: str, name: str, context: Row) -> None:
+    def emit(kind: str, name: str, context: Row) -> ReportJob:
         target = folder / kind_folder(kind) / f"{safe_file_name(name)}.docx"
-        jobs.append(ReportJob(kind, target, template=templates[kind], context=context))
+        return ReportJob(kind, target, template=templates[kind], context=context)
 
-    def book(kind: str, name: str, sheets: list[Sheet]) -> None:
+    def book(kind: str, name: str, sheets: list[Sheet]) -> ReportJob:
         target = folder / kind_folder(kind) / f"{safe_file_name(name)}.xlsx"
         label = "excel" if kind == "monthly" else "companion"
-        jobs.append(ReportJob(label, target, sheets=sheets, font=workspace.font, title_font=workspace.title_font))
+        return ReportJob(label, target, sheets=sheets, font=workspace.font, title_font=workspace.title_font)
 
-    emit("monthly", f"{period.label}目标任务督查通报", monthly_context(data))
-    book("monthly", f"{period.label}督查汇总表", build_report_sheets(c))
-    for leader in leaders:
-        emit("leader", f"{leader}-{period.key}督查专报", leader_context(data, leader))
-        book("leader", f"{leader}-{period.key}督查专报", leader_sheets(c, leader))
-    for district in districts:
-        emit("district", f"{district}-{period.key}督查专报", district_context(data, district))
-        book("district", f"{district}-{period.key}督查专报", district_sheets(c, district))
-    for unit in unit_names:
-        emit("unit", f"{unit}-{period.key}", unit_context(data, unit))
-    for job in parallel_map(write_job, jobs, workspace.jobs):
+    def jobs() -> Iterator[ReportJob]:
+        """Each file's job as soon as its data is ready, the longest first: the monthly 通报 and the 汇总表 are
+        written while the leaders' and districts' data is still being put together."""
+        yield emit("monthly", f"{period.label}目标任务督查通报", monthly_context(data))
+        yield book("monthly", f"{period.label}督查汇总表", build_report_sheets(c))
+        for leader in leaders:
+            yield emit("leader", f"{leader}-{period.key}督查专报", leader_context(data, leader))
+            yield book("leader", f"{leader}-{period.key}督查专报", leader_sheets(c, leader))
+        for district in districts:
+            yield emit("district", f"{district}-{period.key}督查专报", district_context(data, district))
+            yield book("district", f"{district}-{period.key}督查专报", district_sheets(c, district))
+        for unit in unit_names:
+            yield emit("unit", f"{unit}-{period.key}", unit_context(data, unit))
+
+    count = 2 + 2 * len(leaders) + 2 * len(districts) + len(unit_names)
+    for job in parallel_stream(write_job, jobs(), count, workspace.jobs):
         result.files.append(ReportFile(job.target, job.kind))
         if progress:
-            progress("出具报告", len(result.files), len(jobs))
+            progress("出具报告", len(result.files), count)
     if pdf:
         result.files += to_pdf(
             [f.path for f in result.files if f.path.suffix == ".docx"], folder / "PDF", result, workspace.word_fonts
