@@ -111,9 +111,13 @@ def _verb_chain(segment: str, verbs: list[re.Match[str]]) -> tuple[int, int]:
     return start, end
 
 
+_INCLUDING = re.compile(r"（(含|包括)[^）]*）?")
+_NOUN_END = re.compile(r"[、，；。和及]|\d")
+
+
 def _noun_after(text: str) -> str:
-    text = re.sub(r"（(含|包括)[^）]*）?", "", text)
-    return re.split(r"[、，；。和及]|\d", text, maxsplit=1)[0]
+    text = _INCLUDING.sub("", text)
+    return _NOUN_END.split(text, maxsplit=1)[0]
 
 
 def _clean_indicator(text: str) -> str:
