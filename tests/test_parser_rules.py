@@ -211,6 +211,16 @@ def test_every_number_to_two_hundred_reads_back():
     assert (chinese_digits(10), chinese_digits(2021)) == ("一〇", "二〇二一")
 
 
+def test_numbers_below_a_hundred_read_and_written_as_cn2an_does():
+    """一 … 九十九 are worked out without loading cn2an: the values and the writing must be cn2an's."""
+    import cn2an
+
+    for number in range(1, 100):
+        written = cn2an.an2cn(number, "low")
+        assert chinese_count(number) == written
+        assert chinese_numeral(written) == cn2an.cn2an(written, "normal") == number
+
+
 def _hundred_and_one(line) -> str:
     body = "".join(line(n) for n in range(1, 102))
     return (

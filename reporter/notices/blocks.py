@@ -67,14 +67,20 @@ _HEADING_CELL = re.compile(rf"^{CHINESE_NUMBER}、\S")
 _PARENTHETICAL = re.compile(r"[（(][^（()）]*[）)]")
 _UNIT_SPLIT = re.compile(r"[、，,；;]")
 _WHITESPACE = re.compile(r"\s+")
+_HAN_NAME = re.compile(r"[\u4e00-\u9fa5]{2,4}")
+_PERSON_COLUMN = re.compile(r"负责人|责任人")
+_WRAPPED_HEADER = re.compile(r"\d{4}年|\d{1,2}月|[一二三四]季度")
+_HEADING_TEXT = re.compile(rf"^{CHINESE_NUMBER}、")
+_TOKEN = re.compile(r"\S+")
+_ROW_START = re.compile(rf"\d{{1,5}}|{CHINESE_NUMBER}、?|[（(]{CHINESE_NUMBER}[）)]")
 
 
 def _is_name(text: str) -> bool:
     """``张三``, ``吕  乐`` (padded), ``欧阳明``, ``副市长``: a person who leads, not a unit or a state of progress."""
-    name = re.sub(r"\s+", "", text)
+    name = _WHITESPACE.sub("", text)
     if _TITLES.match(name):
         return True
-    if not re.fullmatch(r"[\u4e00-\u9fa5]{2,4}", name) or _UNIT_END.search(name) or _NOT_A_NAME.search(name):
+    if not _HAN_NAME.fullmatch(name) or _UNIT_END.search(name) or _NOT_A_NAME.search(name):
         return False
     return name[:2] in COMPOUND_SURNAMES or (name[0] in SURNAMES and len(name) <= 3)
 
@@ -355,7 +361,7 @@ def _write(layout: _Layout, rows: list[_Row], words: bool = False) -> list[tuple
     titles = []
     for kind, title in zip(layout.kinds, layout.titles, strict=True):
         canonical = _CANONICAL[kind]
-        if kind in UNIT_FIELDS and re.search(r"负责人|责任人", title):
+        if kind in UNIT_FIELDS and _PERSON_COLUMN.search(title):
             canonical += "及主要负责人" if kind == "lead" else "及责任人"
         titles.append(canonical)
     table = [titles]
@@ -435,7 +441,7 @@ def _header_cells(texts: list[str]) -> list[tuple[str | None, str, int]] | None:
             i += 1
             continue
         kind = header_field(texts[i])
-        wrapped = re.fullmatch(r"\d{4}年|\d{1,2}月|[一二三四]季度", key) or key in _FRAGMENTS
+        wrapped = _WRAPPED_HEADER.fullmatch(key) or key in _FRAGMENTS
         if kind is None and i + 1 < len(texts) and wrapped and header_field(key + keys[i + 1]):
             merged.append((header_field(key + keys[i + 1]), texts[i] + texts[i + 1], 2))  # 2023年 / 目标进度
             i += 2
@@ -636,7 +642,7 @@ def _as_projects(lines: list[tuple[int, str]], lexicon: Lexicon | None = None) -
         item = _WRITTEN_ITEM.match(text)
         if item:
             items.append((number, item.group("text"), text.startswith("（"), []))
-        elif re.match(rf"^{CHINESE_NUMBER}、", text):
+        elif _HEADING_TEXT.match(text):
             continue
         elif items:
             items[-1][3].append((number, text))
@@ -770,7 +776,7 @@ def _spaced_table(lines: list[str], i: int) -> _Found | None:
     """Rows on single lines with spaces between the cells (``1 任务内容。 发改委``); the header may end a line of
     other text (``… 分解表 序号 名称 工作任务 牵头责任单位``), which is kept as a line of its own."""
     line = lines[i]
-    tokens = list(re.finditer(r"\S+", line))
+    tokens = list(_TOKEN.finditer(line))
     if len(tokens) < 3:
         return None
     fields = [header_field(t.group()) if len(t.group()) <= 10 else None for t in tokens]
@@ -896,7 +902,7 @@ def _row_follows(lines: list[str], j: int) -> bool:
     if j == len(lines):
         return False
     text = lines[j].strip()
-    return bool(re.fullmatch(rf"\d{{1,5}}|{CHINESE_NUMBER}、?|[（(]{CHINESE_NUMBER}[）)]", text)) or (
+    return bool(_ROW_START.fullmatch(text)) or (
         len(text) <= 12 and _could_be_header(text) and bool(_exact(header_key(text)) or header_key(text) in _FRAGMENTS)
     )
 

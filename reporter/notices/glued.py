@@ -46,6 +46,8 @@ _UNIT_END_CHARS = frozenset(suffix[-1] for suffix in _UNIT_SUFFIXES) | frozenset
 _PLACE_STARTS = ("市", "区", "县", "镇", "乡", "各", "省", "州", "团")
 _NOT_IN_UNIT = re.compile(r"[、，,。；;：:！!？?“”\"《》\s\d%]")
 _PLACE_WORDS = re.compile(r"[省市区县镇乡村街]")
+_SPACE = re.compile(r"\s")
+_HAN_NAME = re.compile(r"[\u4e00-\u9fa5]{2,4}")
 _PAGE_MARK = re.compile(r"^(\d{1,3})、")
 _ROW_NUMBER = re.compile(r"(?<![\d.．%])(\d{1,3})(?![\d.．%])(?=[\u4e00-\u9fa5“\"《（(])")
 _SENTENCE_END = "。；;！!？?"
@@ -84,7 +86,7 @@ def _header_at(key: str, start: int) -> tuple[list[str], int] | None:
         for n in range(2, 9):  # 区政府分管领导: a header word with a qualifier in front
             piece = key[position : position + n]
             rest = key[position + n :]
-            if not piece.isspace() and re.search(r"\s", piece):
+            if not piece.isspace() and _SPACE.search(piece):
                 break  # cells with spaces between them are not glued
             if header_field(piece) and (not rest or any(rest.startswith(w) for w in HEADER_WORDS if len(w) > 1)):
                 generic = piece
@@ -113,7 +115,7 @@ def _find_header(key: str) -> tuple[int, list[str], int] | None:
 
 
 def _is_name(text: str) -> bool:
-    if not re.fullmatch(r"[\u4e00-\u9fa5]{2,4}", text) or _PLACE_WORDS.search(text):
+    if not _HAN_NAME.fullmatch(text) or _PLACE_WORDS.search(text):
         return False  # 全区城镇……: a place, not 全区 the person
     return text[:2] in COMPOUND_SURNAMES or (text[0] in SURNAMES and len(text) <= 3)
 

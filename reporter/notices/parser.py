@@ -267,6 +267,7 @@ class _NoticeParser:
         self.parts: list[_Part] = []
         self.meta = NoticeMeta(code="", source=source)
         self.preamble: list[str] = []
+        self._units: dict[str, SplitUnits] = {}  # unit fields read, by text (a province's lists recur)
 
     # -- reading the line stream -------------------------------------------------------------------
 
@@ -700,9 +701,17 @@ class _NoticeParser:
             task.warnings.append(TASK_NO_LEAD_UNIT.at(location, message="未找到牵头单位（或责任单位）"))
         return task
 
+    def _read_units(self, text: str) -> SplitUnits:
+        """``read_units`` of a unit field, worked out once per text in this notice (the directory does not change
+        during a parse); a copy, which the caller may change."""
+        units = self._units.get(text)
+        if units is None:
+            units = self._units[text] = read_units(text, self.directory)
+        return units.copy()
+
     def _assign_units(self, task: Task, fields: dict[str, str], location: Location) -> None:
         def read(label: str) -> SplitUnits:
-            return read_units(fields.get(label, ""), self.directory)
+            return self._read_units(fields.get(label, ""))
 
         lead, cooperating = SplitUnits(), SplitUnits()
         responsible = fields.get("责任单位", "")
@@ -733,8 +742,8 @@ class _NoticeParser:
             lead, cooperating = read("责任单位"), read("配合单位")
         elif "责任单位" in fields:
             items = split_list(fields["责任单位"])
-            first = read_units(items[0], self.directory) if items else SplitUnits()
-            rest = read_units("、".join(items[1:]), self.directory)
+            first = self._read_units(items[0]) if items else SplitUnits()
+            rest = self._read_units("、".join(items[1:]))
             if first.real and not first.collective:
                 lead = first
                 cooperating = rest
@@ -875,10 +884,13 @@ def time_point(text: str, year: int | None) -> str | None:
     return f"{year}-{month:02d}-{calendar.monthrange(year, month)[1]:02d}"
 
 
+_CLAUSE_END = re.compile(r"[；;。]")
+
+
 def milestones(text: str, year: int | None) -> list[dict]:
     """Clauses of a task that begin with a time (``一季度完成…；6月底前…``) as milestones."""
     found = []
-    for clause in re.split(r"[；;。]", text or ""):
+    for clause in _CLAUSE_END.split(text or ""):
         clause = clause.strip("，, ")
         match = _TIME.match(clause)
         if (

@@ -12,7 +12,10 @@ _BASE_UNITS = (
     "%|‰|米|亩|吨|人|名|户|家|所|个|条|座|项|台|辆|件|张|头|只|套|艘|元|部|批|处|间|床|天|棵|株|场|期|支|篇"
 )
 UNIT_PATTERN = rf"{_MAGNITUDE}(?:{_BASE_UNITS})"
-_QUANTITY = re.compile(rf"(?<![\d.A-Za-z_{{])(\d+(?:\.\d+)?)\s*({UNIT_PATTERN})(?![A-Za-z])")
+# A number not inside a longer one or a word, and its unit. The pattern starts with the digit (the character before
+# it is checked after it, by a two-character lookbehind), so that the search skips to the digits of a clause rather
+# than trying the lookbehind at every character: four times faster, the same matches.
+_QUANTITY = re.compile(rf"(\d(?<![\d.A-Za-z_{{]\d)\d*(?:\.\d+)?)\s*({UNIT_PATTERN})(?![A-Za-z])")
 _QUALIFIER = re.compile(r"^(左右|以上|以内|以下|上下)")
 _VERBS = sorted(
     """增长到 提高到 提升到 提高至 增加到 下降到 降低到 控制在 稳定在 保持在 达到 超过 突破 不低于 不超过
@@ -71,8 +74,10 @@ def extract_targets(text: str, *, require_verb: bool = True) -> list[Target]:
                     indicator = before + behind
                 else:
                     indicator = behind if behind.strip() else before
-                if not _clean_indicator(indicator):
+                cleaned = _clean_indicator(indicator)
+                if not cleaned:
                     noun_after = indicator = _noun_after(after[len(qualifier) :])
+                    cleaned = _clean_indicator(indicator)
                 comparator = last_verb
             elif last_verb or qualifier or not require_verb:
                 comparator = last_verb if segment.startswith(("、", "和", "及")) else ""
@@ -81,15 +86,17 @@ def extract_targets(text: str, *, require_verb: bool = True) -> list[Target]:
                     comparator, indicator = segment.strip("、和及"), ""
                 if require_verb and not comparator and not qualifier:
                     continue
+                cleaned = _clean_indicator(indicator)
             else:
                 continue
-            if not _clean_indicator(indicator):
+            if not cleaned:
                 noun_after = indicator = _noun_after(after[len(qualifier) :])
+                cleaned = _clean_indicator(indicator)
             if noun_after:
                 position += len(noun_after)
             targets.append(
                 Target(
-                    indicator=_clean_indicator(indicator),
+                    indicator=cleaned,
                     comparator=comparator,
                     value=_number(match.group(1)),
                     unit=match.group(2),
@@ -111,9 +118,13 @@ def _verb_chain(segment: str, verbs: list[re.Match[str]]) -> tuple[int, int]:
     return start, end
 
 
+_INCLUDING = re.compile(r"（(含|包括)[^）]*）?")
+_NOUN_END = re.compile(r"[、，；。和及]|\d")
+
+
 def _noun_after(text: str) -> str:
-    text = re.sub(r"（(含|包括)[^）]*）?", "", text)
-    return re.split(r"[、，；。和及]|\d", text, maxsplit=1)[0]
+    text = _INCLUDING.sub("", text)
+    return _NOUN_END.split(text, maxsplit=1)[0]
 
 
 def _clean_indicator(text: str) -> str:

@@ -114,6 +114,11 @@ def split_list(text: str) -> list[str]:
     >>> split_list("市综合执法局（市生活垃圾分类处理、循环利用办公室），市教育局、市交通局")
     ['市综合执法局（市生活垃圾分类处理、循环利用办公室）', '市教育局', '市交通局']
     """
+    return list(_split_list(text))
+
+
+@lru_cache(maxsize=65536)  # a province's unit and leader lists recur across thousands of its tasks
+def _split_list(text: str) -> tuple[str, ...]:
     items: list[str] = []
     current: list[str] = []
     depth = 0
@@ -132,12 +137,13 @@ def split_list(text: str) -> list[str]:
         else:
             current.append(ch)
     items.append("".join(current))
-    return _join_shared_affix([item for item in (strip_punctuation(i) for i in items) if item])
+    return tuple(_join_shared_affix([item for item in (strip_punctuation(i) for i in items) if item]))
 
 
 _DIVISIONS = ("街道", "县", "市", "区", "乡", "镇", "旗", "州")
 _AREA_SUFFIX = r"(管理区|开发区|园区|新区|街道|办事处|社区|管委会)"
 _SHARED_AREA = re.compile(rf"^[\u4e00-\u9fa5]{{2,4}}{_AREA_SUFFIX}$")
+_ENDS_AS_AREA = re.compile(_AREA_SUFFIX + "$")
 _SHARED_CLOSE = re.compile(rf"^(?:{'|'.join(_DIVISIONS)})(?:人民政府|政府|级市|管委会|办事处)$")
 
 
@@ -155,7 +161,7 @@ def _join_shared_affix(items: list[str]) -> list[str]:
             index + 1 < len(items)
             and 2 <= len(item) <= 5
             and item[-1] not in _UNIT_ENDINGS
-            and not re.search(_AREA_SUFFIX + "$", item)  # 大碶街道、戚家山街道 are two names
+            and not _ENDS_AS_AREA.search(item)  # 大碶街道、戚家山街道 are two names
             and _SHARED_AREA.search(items[index + 1])
             and not is_collective(item)
         ):
@@ -219,6 +225,9 @@ class SplitUnits:
     collective: list[str] = field(default_factory=list)
     persons: list[str] = field(default_factory=list)
 
+    def copy(self) -> SplitUnits:
+        return SplitUnits(list(self.real), list(self.collective), list(self.persons))
+
 
 def read_units(text: str, directory: UnitDirectory) -> SplitUnits:
     """Read a unit field into real units (canonical names) and collective ones (as written, normalised).
@@ -256,6 +265,9 @@ def _add(items: list[str], item: str) -> None:
         items.append(item)
 
 
+_DISTRICTS_GOVERNMENT = re.compile(r"^(各|相关|有关)?(县|区|市)(（市）)?(政府|人民政府)$")
+
+
 def expand_collective(name: str, directory: UnitDirectory, related: list[str] | None = None) -> list[str]:
     """Members of a collective: ``各区县（市）政府`` -> every configured district government.
 
@@ -266,7 +278,7 @@ def expand_collective(name: str, directory: UnitDirectory, related: list[str] | 
     named = _MEMBERS_SUFFIX.match(key)
     if named and not is_collective(name[: named.end(1)], directory.lexicon):
         return [directory.canonical(name[: named.end(1)])]  # 市交通局等有关部门: the unit it names
-    if "区县" in key or re.search(r"^(各|相关|有关)?(县|区|市)(（市）)?(政府|人民政府)$", key):
+    if "区县" in key or _DISTRICTS_GOVERNMENT.search(key):
         kind = DISTRICT_KIND
     elif "开发园区" in key or "管委会" in key:
         kind = ZONE_KIND

@@ -19,7 +19,18 @@ BATCH_SECONDS = 1.0
 
 def content_digest(data: object) -> str:
     """A stable hash of JSON-able data (keys sorted)."""
-    return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+    return text_digest(canonical_json(data))
+
+
+def canonical_json(data: object) -> str:
+    """JSON-able data as ``content_digest`` hashes it (keys sorted): a caller that needs both the text and the hash
+    serialises once."""
+    return json.dumps(data, ensure_ascii=False, sort_keys=True)
+
+
+def text_digest(text: str) -> str:
+    """The hash of JSON text made by ``canonical_json`` (``content_digest`` of the data it holds)."""
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def now() -> str:

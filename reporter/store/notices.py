@@ -7,13 +7,14 @@ updates task definitions and records every change in ``task_history``.
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
 from reporter.errors import StoreError
 from reporter.model import Answer, HistoryEntry, Notice, OfficeEdit, StoredNotice, Task, TaskUnit
 from reporter.notices.units import District
-from reporter.store.database import content_digest, now
+from reporter.store.database import canonical_json, content_digest, now, text_digest
 from reporter.store.edits import CONFIRMED, CellKey, OfficeTables, apply_office_edits
 
 OFFICE_NOTICE = "台账"  # the notice code of tasks the office added in the ledger
@@ -99,14 +100,54 @@ def _task_definition(task: dict[str, Any]) -> dict[str, Any]:
     return definition
 
 
+_UPSERT_TASK = """INSERT INTO tasks (id, notice_code, seq, kind, part, section, number, text, data_json, digest,
+                                      active, created_at, updated_at)
+                   VALUES (?,?,?,?,?,?,?,?,?,?,1,?,?)
+                   ON CONFLICT(id) DO UPDATE SET seq=excluded.seq, kind=excluded.kind, part=excluded.part,
+                     section=excluded.section, number=excluded.number, text=excluded.text,
+                     data_json=excluded.data_json, digest=excluded.digest, active=1,
+                     updated_at=CASE WHEN tasks.digest = excluded.digest AND tasks.active = 1
+                                     THEN tasks.updated_at ELSE excluded.updated_at END"""
+_INSERT_HISTORY = (
+    "INSERT INTO task_history (task_id, notice_code, change, detail, before_json, after_json, at)"
+    " VALUES (?,?,?,?,?,?,?)"
+)
+_DELETE_UNITS = "DELETE FROM task_units WHERE task_id = ?"
+_INSERT_UNIT = "INSERT INTO task_units (task_id, unit, role, via) VALUES (?,?,?,?)"
+
+
+class _TaskWrites:
+    """The rows a saved notice writes for its tasks, gathered and written together (``executemany``): a
+    province's 10,000 tasks are four statements, not 40,000. Written in the order they were gathered, so that
+    the history keeps its order; ``write`` before anything else writes to these tables."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.history: list[tuple[Any, ...]] = []
+        self.tasks: list[tuple[Any, ...]] = []
+        self.unit_tasks: list[tuple[str]] = []
+        self.units: list[tuple[str, str, str, str]] = []
+
+    def write(self) -> None:
+        self.conn.executemany(_INSERT_HISTORY, self.history)
+        self.conn.executemany(_UPSERT_TASK, self.tasks)  # before their units (foreign key)
+        self.conn.executemany(_DELETE_UNITS, self.unit_tasks)
+        self.conn.executemany(_INSERT_UNIT, self.units)
+        for rows in (self.history, self.tasks, self.unit_tasks, self.units):
+            rows.clear()
+
+
 class NoticeTables(OfficeTables):
     """The notices, tasks, task_units and task_history tables (tasks as the office edited them)."""
 
     def save_notice(self, notice: Notice, sha256: str = "") -> SaveResult:
         """Store a parsed notice; return whether it was new, unchanged or updated, and what changed."""
         data = notice.to_dict()
-        notice_digest = content_digest(
-            {"notice": data["notice"], "tasks": [_task_definition(t) for t in data["tasks"]]}
+        definitions = [_task_definition(t) for t in data["tasks"]]
+        canonical = [canonical_json(d) for d in definitions]  # each task's definition serialised once
+        # content_digest({"notice": …, "tasks": definitions}), from the texts already made
+        notice_digest = text_digest(
+            f'{{"notice": {canonical_json(data["notice"])}, "tasks": [{", ".join(canonical)}]}}'
         )
         code = notice.meta.code
         existing = self.conn.execute("SELECT * FROM notices WHERE code = ?", (code,)).fetchone()
@@ -148,27 +189,22 @@ class NoticeTables(OfficeTables):
             edits = self.office_edits_by_task()
             aliases = self.office_aliases()
             conflicts: list[EditConflict] = []
-            for seq, (task, task_dict) in enumerate(zip(notice.tasks, data["tasks"], strict=True)):
-                definition = _task_definition(task_dict)
-                task_digest = content_digest(definition)
+            writes = _TaskWrites(self.conn)
+            for seq, (task, task_dict, definition, text) in enumerate(
+                zip(notice.tasks, data["tasks"], definitions, canonical, strict=True)
+            ):
+                task_digest = text_digest(text)
                 old = stored.pop(task.id, None)
                 if old is None or not old["active"]:
                     changes.append(TaskChange(task.id, "added", task.text[:40]))
-                    self._history(task.id, code, "added", task.text[:40], None, definition, at)
+                    writes.history.append((task.id, code, "added", task.text[:40], None, text, at))
                 elif old["digest"] != task_digest:
                     before = _task_definition(json.loads(old["data_json"]))
+                    before_text = canonical_json(before)
                     for change in _compare(task.id, before, definition):
                         changes.append(change)
-                        self._history(task.id, code, change.change, change.detail, before, definition, at)
-                self.conn.execute(
-                    """INSERT INTO tasks (id, notice_code, seq, kind, part, section, number, text, data_json,
-                                          digest, active, created_at, updated_at)
-                       VALUES (?,?,?,?,?,?,?,?,?,?,1,?,?)
-                       ON CONFLICT(id) DO UPDATE SET seq=excluded.seq, kind=excluded.kind, part=excluded.part,
-                         section=excluded.section, number=excluded.number, text=excluded.text,
-                         data_json=excluded.data_json, digest=excluded.digest, active=1,
-                         updated_at=CASE WHEN tasks.digest = excluded.digest AND tasks.active = 1
-                                         THEN tasks.updated_at ELSE excluded.updated_at END""",
+                        writes.history.append((task.id, code, change.change, change.detail, before_text, text, at))
+                writes.tasks.append(
                     (
                         task.id,
                         code,
@@ -182,12 +218,18 @@ class NoticeTables(OfficeTables):
                         task_digest,
                         at,
                         at,
-                    ),
+                    )
                 )
                 office = edits.get(task.id, [])
+                if office:
+                    writes.write()  # checking the office's edits writes history of its own, after this task's
                 conflicts += self._check_edits(office, task_dict, code, at)
                 current = self.office_edits(task.id) if office else []  # _check_edits may have dropped some
-                self._write_units(apply_office_edits(Task.from_dict(task_dict), current, aliases))
+                # the parsed task itself when nothing changes it (a copy otherwise: the notice stays as parsed)
+                units = apply_office_edits(Task.from_dict(task_dict), current, aliases) if current or aliases else task
+                writes.unit_tasks.append((task.id,))
+                writes.units += _unit_rows(units)
+            writes.write()
             for task_id, old in stored.items():
                 if old["active"]:
                     changes.append(TaskChange(task_id, "removed", old["text"][:40]))
@@ -225,12 +267,8 @@ class NoticeTables(OfficeTables):
         return conflicts
 
     def _write_units(self, task: Task) -> None:
-        self.conn.execute("DELETE FROM task_units WHERE task_id = ?", (task.id,))
-        if task.supervised:
-            self.conn.executemany(
-                "INSERT INTO task_units (task_id, unit, role, via) VALUES (?,?,?,?)",
-                [(task.id, unit, role, via) for unit, role, via in task.units_by_role()],
-            )
+        self.conn.execute(_DELETE_UNITS, (task.id,))
+        self.conn.executemany(_INSERT_UNIT, _unit_rows(task))
 
     def conflicts(self) -> list[EditConflict]:
         """Every office edit that a revised notice contradicts, until the office resolves it."""
@@ -364,8 +402,7 @@ class NoticeTables(OfficeTables):
         at: str,
     ) -> None:
         self.conn.execute(
-            "INSERT INTO task_history (task_id, notice_code, change, detail, before_json, after_json, at)"
-            " VALUES (?,?,?,?,?,?,?)",
+            _INSERT_HISTORY,
             (
                 task_id,
                 code,
@@ -464,6 +501,11 @@ class NoticeTables(OfficeTables):
             )
             for r in self.conn.execute(sql, (task_id,) if task_id else ())
         ]
+
+
+def _unit_rows(task: Task) -> list[tuple[str, str, str, str]]:
+    """The task_units rows of a task: its units by role while it is supervised, none after."""
+    return [(task.id, unit, role, via) for unit, role, via in task.units_by_role()] if task.supervised else []
 
 
 def _compare(task_id: str, before: dict[str, Any], after: dict[str, Any]) -> list[TaskChange]:
