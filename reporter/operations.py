@@ -5,7 +5,6 @@ The CLI calls exactly one of these per command and never opens the store itself.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -126,27 +125,10 @@ def _report_gaps(notice: Notice, gaps: tuple[tuple[int, str], ...]) -> None:
         task.read_as.append(f"表格这一行没有“{column}”单元格，其余单元格按内容归入各栏")
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector paused while notices are parsed and saved: a province's notice makes millions
-    of small objects (lines, tasks, their dictionaries and JSON) and no cycles worth collecting, and every pass of
-    the collector walks all of them again (a quarter of the time of saving it). Reference counting still frees
-    what is dropped; the collector runs again afterwards."""
-    if not gc.isenabled():  # paused already, by a caller
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
 def parse_files(paths: list[Path], directory: UnitDirectory, codes: dict[str, str] | None = None) -> ImportResult:
     """Parse several notices. Near-duplicate unit names across notices are added, once, to the later notice."""
     codes = codes or {}
-    with _collector_paused():
-        result = ImportResult([parse_file(p, directory, codes.get(p.name) or None) for p in paths])
+    result = ImportResult([parse_file(p, directory, codes.get(p.name) or None) for p in paths])
     notices = [o.notice for o in result.outcomes if o.notice]
     if len(notices) > 1:
         add_cross_notice_warnings(notices)
@@ -201,21 +183,20 @@ def import_notices(workspace: Workspace, paths: list[Path], store: Store, *, reu
         reused = _reused(paths, keys, store)
         if reused is not None:
             return reused
-    with _collector_paused():
-        result = parse_files(paths, directory, workspace.notice_codes)
-        contacts, _ = read_contacts(workspace.contacts_path)
-        known = [*contacts, *dict.fromkeys(entry.unit for entry in store.task_units())]  # full names of units
-        for outcome in result.outcomes:
-            if outcome.notice:
-                try:
-                    outcome.saved = store.save_notice(outcome.notice, outcome.sha256)
-                except ReporterError as exc:
-                    outcome.error, outcome.notice = str(exc), None
-                    continue
-                outcome.proposed = store.propose_districts(
-                    _districts_found(outcome.notice, directory, known), outcome.notice.meta.source
-                )
-                store.record_notice_input(outcome.path.name, keys[outcome.path], outcome.notice.meta.code)
+    result = parse_files(paths, directory, workspace.notice_codes)
+    contacts, _ = read_contacts(workspace.contacts_path)
+    known = [*contacts, *dict.fromkeys(entry.unit for entry in store.task_units())]  # full names of units
+    for outcome in result.outcomes:
+        if outcome.notice:
+            try:
+                outcome.saved = store.save_notice(outcome.notice, outcome.sha256)
+            except ReporterError as exc:
+                outcome.error, outcome.notice = str(exc), None
+                continue
+            outcome.proposed = store.propose_districts(
+                _districts_found(outcome.notice, directory, known), outcome.notice.meta.source
+            )
+            store.record_notice_input(outcome.path.name, keys[outcome.path], outcome.notice.meta.code)
     return result
 
 
