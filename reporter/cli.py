@@ -267,8 +267,9 @@ def parse(
         _explain(console, result, explain_id, workspace.lexicon if workspace else None)
         return
     _print_import(console, result)
-    documents = [o.notice.to_dict() for o in result.outcomes if o.notice]
-    _emit_json(console, json_out, documents[0] if len(paths) == 1 and documents else documents)
+    if json_out is not None:  # a province's notice is 10,000 tasks of JSON: made only when asked for
+        documents = [o.notice.to_dict() for o in result.outcomes if o.notice]
+        _emit_json(console, json_out, documents[0] if len(paths) == 1 and documents else documents)
     if result.failed:
         ctx.exit(1)
 
