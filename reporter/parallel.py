@@ -266,6 +266,8 @@ def isolated_map(
                         yield index, WorkerFailure("crashed", f"exit {code}")
                         continue
                     worker.index = -1
+                    if pending:  # its next item first: it reads while the caller uses this result
+                        assign(worker)
                     yield index, value if ok else WorkerFailure("error", value)
                 elif time.monotonic() >= deadline(worker):
                     worker.stop(kill=True)
