@@ -257,12 +257,10 @@ def collect_returns(
             to_read.append(index)
         else:
             early[index] = outcome
-    result = CollectResult()
-    if not to_read:
-        result.outcomes = [early[index] for index in range(len(files))]
+    if not to_read:  # every file known or refused without reading: nothing to merge
         if progress:
             progress("收集填报表", len(files), len(files))
-        return _settled(store, result)
+        return CollectResult([early[index] for index in range(len(files))])
     by_id = {t.id: t for t in (store.tasks() if tasks is None else tasks())}
     units = {e.unit for e in store.task_units()} | set(store.office_aliases())  # a form sent before a merge too
     if contacts is None:
@@ -271,6 +269,7 @@ def collect_returns(
     texts = {task_id: task.full_text for task_id, task in by_id.items()}
     reading = isolated_map(read_return, [files[i] for i in to_read], texts, jobs=workspace.jobs or default_jobs())
     read: dict[int, ReadReturn] = {}
+    result = CollectResult()
 
     def merge_ready(step_done: Callable[[], None]) -> None:  # in the order given, as soon as the next is read
         while len(result.outcomes) < len(files):
