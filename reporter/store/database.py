@@ -48,7 +48,6 @@ class Database:
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"无法打开工作区数据库 {path}：{exc}") from exc
         self.conn.row_factory = sqlite3.Row
-        self._batch_since: float | None = None  # inside ``batch``: when it last committed
         self.conn.execute("PRAGMA foreign_keys = ON")
         # A write-ahead log with synchronous=NORMAL: a commit no longer waits for the disk twice (a province's 1,000
         # returns collect about a third faster), and a crash can lose at most the last commits, never consistency.
@@ -117,16 +116,16 @@ class Database:
         or nothing (a savepoint); when one raises, the steps completed before it are committed. A crash loses at most
         the steps since the last commit, which the next run does again."""
         self.conn.execute("BEGIN")
-        self._batch_since = time.monotonic()
+        committed = time.monotonic()
 
         def step_done() -> None:
-            if self._batch_since is not None and time.monotonic() - self._batch_since >= seconds:
+            nonlocal committed
+            if time.monotonic() - committed >= seconds:
                 self.conn.commit()
                 self.conn.execute("BEGIN")
-                self._batch_since = time.monotonic()
+                committed = time.monotonic()
 
         try:
             yield step_done
         finally:
-            self._batch_since = None
             self.conn.commit()
