@@ -26,6 +26,7 @@ from reporter.model import Notice, ProgressCallback, StoredNotice, Task
 from reporter.notices.parser import near_duplicate_units, no_tasks_message, parse_notice
 from reporter.notices.read import NOTICE_SUFFIXES, read_notice_file
 from reporter.notices.units import District, UnitDirectory, district_candidates, own_place
+from reporter.parallel import warm
 from reporter.periods import Period
 from reporter.problems import NOTICE_UNREADABLE, TABLE_CELL_MISSING, WARNING, Location, Problem
 from reporter.settings import CONFIG_NAME, CONFIG_TEMPLATE, Workspace
@@ -37,6 +38,11 @@ from reporter.store.edits import CONFIRMED
 
 if TYPE_CHECKING:  # imported where reports are written: pandas and python-docx load only then
     from reporter.reports.render import ReportResult
+
+# the modules of the functions worker processes run, imported by the fork server while a command does its own work
+READER_MODULE = collect_returns.__module__
+FORM_MODULE = make_forms.__module__
+REPORT_MODULE = "reporter.reports.render"  # not imported here: it loads pandas and python-docx
 
 
 @dataclass
@@ -302,6 +308,7 @@ def run_workspace(
             f"{workspace.notices_dir} 中没有通知文件（支持 {'、'.join(NOTICE_SUFFIXES)}），请先放入通知"
         )
     check_ledger_closed(workspace)  # before anything: the office's edits in it must not be lost
+    warm([READER_MODULE, REPORT_MODULE], workspace.jobs)
     with _open(workspace) as (workspace, store):
         changes = read_back(workspace, store)  # the office's edits first: a re-parse must not undo them
         workspace = _with_confirmed(workspace, store)  # with the districts it may just have confirmed
@@ -327,16 +334,25 @@ def run_workspace(
             )
             return result
         snapshot = load_snapshot(workspace, store, period, tasks=tasks(), contacts=contacts)
-        result.ledger = write_ledger(workspace, store, snapshot, changes)
-        written = [result.ledger.path]
+
+        ledgers: list[LedgerResult] = []
+
+        def ledger() -> None:
+            ledgers.append(write_ledger(workspace, store, snapshot, changes))
+
         if snapshot.active:
             from reporter.reports.render import write_reports  # pandas and python-docx: loaded when needed
 
-            result.reports = write_reports(workspace, snapshot, pdf=pdf, signed=signed, progress=progress)
+            # the ledger is written in this process while the workers finish the briefs
+            result.reports = write_reports(
+                workspace, snapshot, pdf=pdf, signed=signed, progress=progress, meanwhile=ledger
+            )
             result.notes += result.reports.notes
-            written += [f.path for f in result.reports.files]
         else:
+            ledger()
             result.notes.append(f"{period.label}没有在办的任务，未出具报告（可用 --period 指定报送期）")
+        result.ledger = ledgers[0]
+        written = [result.ledger.path, *(f.path for f in (result.reports.files if result.reports else []))]
         # recorded after writing: default templates written by this run are part of what the next one compares
         inputs = inputs_digest(workspace, store, options)
         store.save_run_record(period.key, inputs, outputs_digest(written, workspace.root))
@@ -384,6 +400,7 @@ def write_period_forms(workspace: Workspace, period_key: str | None, due: date |
     """``reporter forms``: one fill-in workbook per responsible unit for the period. The office's edits in the
     ledger are read first (a task added there gets its form) and the ledger rewritten with them; when the ledger
     is open in Excel or WPS the forms are made without them, and a note says so."""
+    warm([FORM_MODULE], workspace.jobs)
     with _open(workspace) as (workspace, store):
         ledger, note = None, ""
         try:
@@ -423,6 +440,7 @@ class CollectRun:
 
 def collect_period(workspace: Workspace, paths: list[Path], period_key: str | None) -> CollectRun:
     """``reporter collect``: merge returned forms (default ``input/returns/<period>/``), then refresh the ledger."""
+    warm([READER_MODULE], workspace.jobs)
     with _open(workspace) as (workspace, store):
         period = workspace.period(period_key) if period_key else None
         targets = list(paths)
@@ -463,6 +481,7 @@ def render_reports(
     signed: date | None = None,
 ) -> ReportResult:
     """``reporter report``: every brief of the period and the consolidated Excel report."""
+    warm([REPORT_MODULE], workspace.jobs)
     with _open(workspace) as (workspace, store):
         period = resolve_period(workspace, store, period_key)
         snapshot = load_snapshot(workspace, store, period)

@@ -78,22 +78,35 @@ def parallel_map(
 
 
 def parallel_stream(
-    function: Callable[[Item], Result], items: Iterable[Item], count: int, jobs: int | None = None
+    function: Callable[[Item], Result],
+    items: Iterable[Item],
+    count: int,
+    jobs: int | None = None,
+    *,
+    meanwhile: Callable[[], None] | None = None,
 ) -> Iterator[Result]:
     """``function`` applied to every item, each sent to a worker as soon as ``items`` yields it: the workers start
     on the first items while the caller still prepares the next ones (put the longest first). Results come in the
     order of ``items``, once the last one is sent. ``count`` is how many items ``items`` yields; with ``jobs`` 1,
     or few items, it runs serially, as ``parallel_map``. The first error in the order of ``items`` is raised, and
-    the items not yet begun are dropped."""
+    the items not yet begun are dropped.
+
+    ``meanwhile``: other work of this process, done once the last item is sent, while the workers finish theirs
+    (serially: after the last item); its error is raised before any of the items'."""
     workers = min(jobs or default_jobs(), count)
     if workers <= 1 or count < SERIAL_BELOW:
-        yield from map(function, items)
+        results = list(map(function, items)) if meanwhile else map(function, items)
+        if meanwhile:
+            meanwhile()
+        yield from results
         return
     with _pool(workers, function) as pool:
         futures: list[Future[Result]] = []
         try:
             for item in items:
                 futures.append(pool.submit(function, item))
+            if meanwhile:
+                meanwhile()
             for future in futures:
                 yield future.result()
         finally:
@@ -173,6 +186,18 @@ def _context(function: Callable[..., Any]) -> Any:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([function.__module__])  # no effect once this process's fork server runs
     return context
+
+
+def warm(modules: Sequence[str], jobs: int | None = None) -> None:
+    """Start the fork server now, importing ``modules`` (those of the functions the workers will run), so that
+    the imports happen on another core while this process goes on; each worker is then forked with them loaded.
+    Nothing with ``jobs`` 1 or without a fork server (Windows, macOS: workers are spawned)."""
+    if (jobs or default_jobs()) <= 1 or "forkserver" not in multiprocessing.get_all_start_methods():
+        return
+    from multiprocessing import forkserver
+
+    multiprocessing.get_context("forkserver").set_forkserver_preload(list(modules))
+    forkserver.ensure_running()  # returns at once: the server imports the modules before it forks a worker
 
 
 @dataclass

@@ -41,6 +41,31 @@ def test_streamed_items_are_sent_as_made_and_come_back_in_order():
         list(parallel_stream(_square, items(20), 20, jobs=2))
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_callers_own_work_is_done_while_the_workers_finish(jobs):
+    done: list[str] = []
+    results = parallel_stream(_square, iter(range(12)), 12, jobs=jobs, meanwhile=lambda: done.append("台账"))
+    assert list(results) == [v * v for v in range(12)]
+    assert done == ["台账"]
+
+    def locked() -> None:
+        raise OutputError("台账.xlsx 正被其他程序打开")
+
+    with pytest.raises(OutputError, match=r"台账\.xlsx 正被其他程序打开"):
+        list(parallel_stream(_square, iter(range(12)), 12, jobs=jobs, meanwhile=locked))
+
+
+def test_the_fork_server_loads_the_modules_the_workers_run():
+    from reporter import operations
+    from reporter.forms.collect import read_return
+    from reporter.forms.write import write_form_job
+    from reporter.reports.render import write_job
+
+    assert operations.READER_MODULE == read_return.__module__
+    assert operations.FORM_MODULE == write_form_job.__module__
+    assert operations.REPORT_MODULE == write_job.__module__
+
+
 def _hostile(offset: int, value: int) -> int:
     """Item 3 aborts its worker (as a crafted file aborts native code), 5 never ends, 7 raises, 9 eats memory."""
     import os

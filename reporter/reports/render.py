@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -76,9 +76,13 @@ def write_reports(
     pdf: bool = False,
     signed: date | None = None,
     progress: ProgressCallback | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> ReportResult:
     """Render every brief for the snapshot's period into ``output/reports/<period>/``: the monthly 通报 and the
-    督查汇总表, each leader's and each district's brief with its Excel companion, and with ``units`` each unit's."""
+    督查汇总表, each leader's and each district's brief with its Excel companion, and with ``units`` each unit's.
+
+    ``meanwhile``: the caller's other work (``run``: the ledger), done in this process while the workers finish
+    the briefs."""
     data = report_data(workspace, snapshot, signed)
     c = data.consolidation
     period = c.period
@@ -127,7 +131,7 @@ def write_reports(
             yield emit("unit", f"{unit}-{period.key}", unit_context(data, unit))
 
     count = 2 + 2 * len(leaders) + 2 * len(districts) + len(unit_names)
-    for job in parallel_stream(write_job, jobs(), count, workspace.jobs):
+    for job in parallel_stream(write_job, jobs(), count, workspace.jobs, meanwhile=meanwhile):
         result.files.append(ReportFile(job.target, job.kind))
         if progress:
             progress("出具报告", len(result.files), count)
