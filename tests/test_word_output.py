@@ -174,3 +174,45 @@ def test_a_template_names_the_default_office_when_none_is_configured(tmp_path):
 
     path = build_template(MONTHLY, tmp_path / MONTHLY.file, WordFonts())
     assert core(path)["dc:creator"] == "督查室"
+
+
+def _table_template(path: Path, cells: list[str]) -> Path:
+    document = Document()
+    document.add_paragraph("{{ title }}")
+    table = document.add_table(rows=2, cols=len(cells))
+    for column, text in enumerate(cells):
+        table.cell(0, column).text = text.replace("{{ m }}", "表头").replace("{{ name }}", "单位")
+        table.cell(1, column).text = text
+    document.save(path)
+    return path
+
+
+def test_a_column_loop_in_a_template_still_gets_its_table_grid_repaired(tmp_path):
+    from reporter.io.word import WordTemplate, word_environment
+
+    path = _table_template(
+        tmp_path / "列循环.docx", ["{{ name }}", "{%tc for m in months %}", "{{ m }}", "{%tc endfor %}"]
+    )
+    for months in (["一月"], ["一月", "二月", "三月", "四月"]):
+        template = WordTemplate(path)
+        template.render({"title": "通报", "name": "市发改委", "months": months}, word_environment())
+        template.save(tmp_path / "out.docx")
+        table = Document(str(tmp_path / "out.docx")).tables[0]._tbl
+        grid = table.findall(qn("w:tblGrid") + "/" + qn("w:gridCol"))
+        assert [len(row.findall(qn("w:tc"))) for row in table.findall(qn("w:tr"))] == [1 + len(months)] * 2
+        assert len(grid) == 1 + len(months)
+
+
+def test_a_template_without_column_loops_renders_as_docxtpl_renders_it(tmp_path):
+    from docxtpl import DocxTemplate
+    from lxml import etree
+
+    from reporter.io.word import WordTemplate, word_environment
+
+    path = _table_template(tmp_path / "普通.docx", ["{{ name }}", "{{ m }}", "完成"])
+    context = {"title": "通报 <&>", "name": "市发改委", "m": "一月"}
+    ours = WordTemplate(path)
+    ours.render(context, word_environment())
+    theirs = DocxTemplate(str(path))
+    theirs.render(context, word_environment())
+    assert etree.tostring(ours._template.docx.element.body) == etree.tostring(theirs.docx.element.body)

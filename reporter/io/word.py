@@ -33,6 +33,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 from docxtpl import DocxTemplate
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from lxml import etree
 from markupsafe import Markup
 
 from reporter.io.files import replacing
@@ -433,9 +434,12 @@ def ensure_east_asian_fonts(document: DocumentObject) -> int:
     fonts_by_style = _style_fonts(document)
     default = fonts_by_style.get(document.styles["Normal"].style_id) or "仿宋_GB2312"
     fixed = 0
-    parts = [document.element.body]
-    for section in document.sections:
-        parts += [section.footer._element, section.even_page_footer._element, section.header._element]
+    parts = [document.element.body]  # and every header and footer the document has (none is added)
+    parts += [
+        rel.target_part.element
+        for rel in document.part.rels.values()
+        if rel.reltype in (RT.HEADER, RT.FOOTER) and not rel.is_external
+    ]
     for part in parts:
         for run in part.xpath(_RUNS_WITHOUT_EAST_ASIAN_FONT):
             paragraphs = list(run.iterancestors(_P))
@@ -546,10 +550,30 @@ _LISTING_CHARACTERS = re.compile("[\t\n\a\f]")
 _LISTING_PARAGRAPH = re.compile(r"<w:p(?: [^>]*)?>.*?</w:p>", re.DOTALL)
 
 
+# The tags that can make a table's rows longer or shorter than its grid (docxtpl's ``{%tc %}`` column loops and
+# ``{% colspan %}``), looked for in the template's text with its XML tags taken out: a tag may be split over runs.
+_XML_TAG = re.compile(r"<[^>]*>")
+_GRID_CHANGING_TAG = re.compile(r"\{[%{#]-?\s*tc\s|colspan")
+
+
 class _DocxTemplate(DocxTemplate):
     """docxtpl's template, rendering the same XML faster: its listing step runs a regular expression on every run
     of every paragraph (seconds for a province's 附件 table) although it changes only the paragraphs that hold a
-    listing character; here only those paragraphs go through it."""
+    listing character; here only those paragraphs go through it. Its table repair walks every cell of every table
+    to fit the grid to rows that column loops made longer or shorter; a template without such tags is only parsed.
+    """
+
+    _changes_grids = True
+
+    def build_xml(self, context: dict[str, Any], jinja_env: jinja2.Environment | None = None) -> str:
+        self._changes_grids = _GRID_CHANGING_TAG.search(_XML_TAG.sub("", self.get_xml())) is not None
+        xml: str = super().build_xml(context, jinja_env)
+        return xml
+
+    def fix_tables(self, xml: str) -> Any:
+        if self._changes_grids:
+            return super().fix_tables(xml)
+        return etree.fromstring(xml, parser=etree.XMLParser(recover=True))  # as docxtpl parses it
 
     def resolve_listing(self, xml: str) -> str:
         resolve = super().resolve_listing
