@@ -1,0 +1,80 @@
+"""The workbooks we write: the cells our worksheet writes itself come out byte for byte as xlsxwriter writes them."""
+
+from __future__ import annotations
+
+import zipfile
+from datetime import date, datetime, time
+from pathlib import Path
+
+import pytest
+from xlsxwriter.worksheet import Worksheet
+
+from reporter.io import xlsx
+from reporter.io.xlsx import Column, Sheet, write_workbook
+
+ROW: list[object] = [
+    "文本",
+    1,
+    2.5,
+    None,
+    "",
+    True,
+    date(2031, 1, 31),
+    datetime(2031, 1, 31, 8, 30),
+    time(9, 15),
+    "<&>\"' 与 ]]>",
+    "控制\x01字符",
+    1e-7,
+    -3,
+    float("nan"),
+    12345678901234567890.0,
+    "  前后空格  ",
+    "多行\n文本",
+]
+
+
+def _sheet() -> Sheet:
+    return Sheet(
+        "台账",
+        "标题 <&>",
+        [Column(f"列{i}", wrap=i % 2 == 0) for i in range(len(ROW))],
+        rows=[list(ROW) for _ in range(5)] + [["短行"]],
+        fills={(1, 0): "FF0000", (2, 1): "00FF00"},
+        notes={(0, 1): "注 <&>"},
+        links={(3, 0): "报送记录/2031-01.xlsx"},
+        conditional={2: {"明显滞后": "FF0000"}},
+        choices={4: ["是", "否"]},
+    )
+
+
+def _members(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as archive:  # the creation time differs between two writes
+        return {name: archive.read(name) for name in archive.namelist() if name != "docProps/core.xml"}
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["in-memory", "streamed"])
+def test_fast_cells_are_the_bytes_xlsxwriter_writes(tmp_path, monkeypatch, streamed):
+    if streamed:  # a workbook this large streams its rows: every cell goes through xlsxwriter's own code
+        monkeypatch.setattr(xlsx, "LARGE_WORKBOOK_CELLS", 1)
+    stock = Worksheet._write_cell
+    calls: list[int] = []
+
+    def counted(self, row, col, cell):
+        calls.append(1)
+        stock(self, row, col, cell)
+
+    monkeypatch.setattr(Worksheet, "_write_cell", counted)
+    write_workbook(tmp_path / "fast.xlsx", [_sheet()])
+    cells = sum(len(row) for row in _sheet().rows) + 2 * len(ROW)  # the data, the headers and the title
+    if streamed:
+        assert len(calls) >= cells - len(ROW)  # the merged title row's blanks aside
+    else:
+        assert 0 < len(calls) < 10  # only the odd cells (a boolean) went the slow way
+    calls.clear()
+    monkeypatch.setattr(xlsx, "_Worksheet", Worksheet)  # xlsxwriter's own worksheet, every cell its way
+    write_workbook(tmp_path / "stock.xlsx", [_sheet()])
+    assert len(calls) >= cells - len(ROW)
+    fast, reference = _members(tmp_path / "fast.xlsx"), _members(tmp_path / "stock.xlsx")
+    assert fast.keys() == reference.keys()
+    for name in fast:
+        assert fast[name] == reference[name], name
