@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reporter.cli import main
+from reporter.cli import entry
 
 if __name__ == "__main__":
-    main()
+    entry()

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from reporter.cli import main
@@ -264,3 +268,32 @@ def test_a_run_with_nothing_changed_writes_nothing_and_a_change_writes_again(tmp
     # other options than last time
     assert "台账和报告已是最新" not in flat(invoke("-w", root, "run", "--date", "2021-06-28").output)
     assert "台账和报告已是最新" in flat(invoke("-w", root, "run", "--date", "2021-06-28").output)
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "stdout", "stderr"),
+    [
+        (["--version"], 0, "reporter, version", ""),
+        (
+            ["-w", "{missing}", "status"],
+            1,
+            "",
+            "错误：{missing} 不是 reporter 工作区：缺少 reporter.toml（可用 reporter init 新建）",
+        ),
+        (["-w", "{missing}", "no-such-command"], 2, "", "'no-such-command'"),
+    ],
+)
+def test_the_command_ends_with_its_exit_code_and_all_its_output_written(tmp_path, args, code, stdout, stderr):
+    """The process ends without tearing its modules down (``cli.entry``): its output through a pipe (buffered) is
+    all there, and its exit code is the command's."""
+    missing = str(tmp_path / "没有的工作区")
+    completed = subprocess.run(
+        [sys.executable, "-m", "reporter", *(a.format(missing=missing) for a in args)],
+        capture_output=True,
+        cwd=Path(__file__).resolve().parent.parent,  # this checkout's reporter package
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        timeout=120,
+    )
+    assert completed.returncode == code
+    assert stdout.format(missing=missing) in completed.stdout.decode("utf-8")
+    assert flat(stderr.format(missing=missing)) in flat(completed.stderr.decode("utf-8"))
