@@ -952,3 +952,26 @@ def test_a_workspace_in_a_hidden_folder_collects_and_special_files_are_refused_b
     assert flat("该文件是指向工作区以外（/dev/zero）的链接，不是普通文件，已拒绝读取。") in text
     files = {Path(f["file"]).name: f["status"] for f in json.loads((root / "out.json").read_text("utf-8"))["files"]}
     assert files == {good.name: "accepted", "管道.xlsx": "rejected", "零.xlsx": "rejected"}
+
+
+def test_answers_are_found_by_their_return_through_the_primary_key_alone(tmp_path):
+    """Each index costs every answer a collect inserts: the answers tables keep their primary keys only, and the
+    queries of a period still find a return's answers through them."""
+    with Store(tmp_path / "store.sqlite3") as store:
+        indexes = {
+            name
+            for (name,) in store.conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('answers', 'indicator_answers')"
+            )
+        }
+        assert indexes == {"sqlite_autoindex_answers_1", "sqlite_autoindex_indicator_answers_1"}
+        for table in ("answers", "indicator_answers"):
+            plan = " ".join(
+                str(row[3])
+                for row in store.conn.execute(
+                    f"EXPLAIN QUERY PLAN SELECT * FROM {table} x JOIN returns r ON r.id = x.return_id"
+                    " WHERE r.current = 1 AND r.period = ?",
+                    ("2021-06",),
+                )
+            )
+            assert f"sqlite_autoindex_{table}_1 (return_id=?)" in plan
