@@ -92,13 +92,12 @@ def parallel_stream(
     the items not yet begun are dropped.
 
     ``meanwhile``: other work of this process, done once the last item is sent, while the workers finish theirs
-    (serially: after the last item); its error is raised before any of the items'."""
+    (serially: before the first item); its error is raised before any of the items'."""
     workers = min(jobs or default_jobs(), count)
     if workers <= 1 or count < SERIAL_BELOW:
-        results = list(map(function, items)) if meanwhile else map(function, items)
         if meanwhile:
             meanwhile()
-        yield from results
+        yield from map(function, items)
         return
     with _pool(workers, function) as pool:
         futures: list[Future[Result]] = []

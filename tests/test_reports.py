@@ -21,7 +21,8 @@ from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-from reporter.reports.templates import TEMPLATES
+from reporter.errors import OutputError
+from reporter.reports.templates import MONTHLY, TEMPLATES, TemplateSpec
 from tests.cycle_helpers import fill_form, form_path, invoke, make_workspace
 from tests.test_cli import flat
 
@@ -297,10 +298,8 @@ def test_gb9704_layout_fonts_and_page_numbers(reported):
         assert body.trPr.find(qn("w:tblHeader")) is None
 
 
-@pytest.mark.parametrize("spec", TEMPLATES, ids=[t.kind for t in TEMPLATES])
-def test_misspelt_variable_in_edited_template_is_named(reported, tmp_path, spec):
-    root = tmp_path / "ws"
-    shutil.copytree(reported, root)
+def _misspell(root: Path, spec: TemplateSpec) -> str:
+    """Misspell a variable of the workspace's template of ``spec`` (as an office editing it might); the name."""
     template = root / "templates" / spec.file
     original = {
         "leader": "{{ addressed }}",
@@ -316,11 +315,44 @@ def test_misspelt_variable_in_edited_template_is_named(reported, tmp_path, spec)
     with zipfile.ZipFile(template, "w") as target:
         for name, data in parts.items():
             target.writestr(name, data)
+    return misspelt.strip("{} ")
+
+
+@pytest.mark.parametrize("spec", TEMPLATES, ids=[t.kind for t in TEMPLATES])
+def test_misspelt_variable_in_edited_template_is_named(reported, tmp_path, spec):
+    root = tmp_path / "ws"
+    shutil.copytree(reported, root)
+    name = _misspell(root, spec)
     result = invoke("-w", root, "report", "--period", "2021-06", "--units")
     assert result.exit_code == 1
-    name = misspelt.strip("{} ")
     assert f"模板{spec.file}使用了报告中没有的变量：{name}。" in flat(result.output)
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("where", ["template", "data"])
+def test_a_failing_brief_stops_the_briefs_of_run_but_not_its_ledger(reported, tmp_path, monkeypatch, jobs, where):
+    """``run`` writes the ledger while the workers render the briefs: a brief that fails, in a worker (a template
+    the office broke) or before (its data), does not cost the ledger."""
+    root = tmp_path / "ws"
+    shutil.copytree(reported, root)
+    ledger = root / "output" / "台账.xlsx"
+    ledger.unlink(missing_ok=True)
+    if where == "template":
+        name = _misspell(root, MONTHLY)
+        message = f"模板{MONTHLY.file}使用了报告中没有的变量：{name}。"
+    else:
+        from reporter.reports import render
+
+        def fails(*_: object) -> None:
+            raise OutputError("无法写入通报")
+
+        monkeypatch.setattr(render, "monthly_context", fails)
+        message = "错误：无法写入通报"
+    result = invoke("-w", root, "-j", jobs, "run", "--period", "2021-06")
+    assert result.exit_code == 1
+    assert message in flat(result.output)
+    assert openpyxl.load_workbook(ledger, read_only=True).sheetnames[0] == "工作任务"
 
 
 def test_broken_attribute_in_template_is_named(reported, tmp_path):
