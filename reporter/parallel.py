@@ -190,7 +190,7 @@ def _context(function: Callable[..., Any]) -> Any:
 def warm(modules: Sequence[str], jobs: int | None = None) -> None:
     """Start the fork server now, importing ``modules`` (those of the functions the workers will run), so that
     the imports happen on another core while this process goes on; each worker is then forked with them loaded.
-    Nothing with ``jobs`` 1 or without a fork server (Windows, macOS: workers are spawned)."""
+    Nothing with ``jobs`` 1 or without a fork server (Windows, where workers are spawned)."""
     if (jobs or default_jobs()) <= 1 or "forkserver" not in multiprocessing.get_all_start_methods():
         return
     from multiprocessing import forkserver
