@@ -11,11 +11,12 @@ Templates are ordinary .docx files with Jinja tags (docxtpl), built here once an
 from __future__ import annotations
 
 import re
-from collections.abc import MutableMapping, Sequence
+from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, TypeAlias, TypeVar
 from xml.sax.saxutils import escape
 
 import jinja2
@@ -537,11 +538,23 @@ def word_text(value: object) -> object:
     return Markup(text) if isinstance(value, Markup) else text  # dropping controls cannot make markup
 
 
-class _WordEnvironment(ImmutableSandboxedEnvironment):
-    """The sandbox, compiling each template's XML once: a run renders the same template for every leader and every
-    district, and compiling it took about a third of a short brief's time."""
+Made = TypeVar("Made")
+TEMPLATES_KEPT = 8  # a run renders a handful of templates (the 通报, the leaders', the districts', the units')
 
-    COMPILED_KEPT = 8
+
+def _once_per_template(made: dict[str, Made], source: str, make: Callable[[], Made]) -> Made:
+    """``make()`` for a template's XML, made once per process (the same template serves every leader and every
+    district), the last few templates kept."""
+    found = made.get(source)
+    if found is None:
+        if len(made) >= TEMPLATES_KEPT:
+            made.pop(next(iter(made)))
+        found = made[source] = make()
+    return found
+
+
+class _WordEnvironment(ImmutableSandboxedEnvironment):
+    """The sandbox, compiling each template's XML once: compiling it took about a third of a short brief's time."""
 
     def __init__(self) -> None:
         super().__init__(undefined=jinja2.StrictUndefined, autoescape=True, finalize=word_text)
@@ -555,24 +568,15 @@ class _WordEnvironment(ImmutableSandboxedEnvironment):
     ) -> jinja2.Template:
         if globals or template_class or not isinstance(source, str):
             return super().from_string(source, globals, template_class)
-        compiled = self._compiled.get(source)
-        if compiled is None:
-            if len(self._compiled) >= self.COMPILED_KEPT:
-                self._compiled.pop(next(iter(self._compiled)))
-            compiled = self._compiled[source] = super().from_string(source)
-        return compiled
+        return _once_per_template(self._compiled, source, lambda: super(_WordEnvironment, self).from_string(source))
 
 
-_ENVIRONMENT: list[_WordEnvironment] = []  # one per process, made when first asked for
-
-
+@cache
 def word_environment() -> jinja2.Environment:
-    """The Jinja environment Word templates render in: sandboxed (a template edited by the office can reach the
-    report's variables and Jinja's filters, nothing of Python), every printed value escaped for XML, so that a unit's
-    ``&``, ``<`` or ``</w:t>`` is text and never markup, a field or a broken document."""
-    if not _ENVIRONMENT:
-        _ENVIRONMENT.append(_WordEnvironment())
-    return _ENVIRONMENT[0]
+    """The Jinja environment Word templates render in (one per process): sandboxed (a template edited by the office
+    can reach the report's variables and Jinja's filters, nothing of Python), every printed value escaped for XML, so
+    that a unit's ``&``, ``<`` or ``</w:t>`` is text and never markup, a field or a broken document."""
+    return _WordEnvironment()
 
 
 # docxtpl's listing characters (tab, line feed, bell, form feed: tab, line break, new paragraph, page break) and
@@ -596,17 +600,10 @@ class _DocxTemplate(DocxTemplate):
 
     _changes_grids = True
     _patched: dict[str, str] = {}  # noqa: RUF012 - the template XML docxtpl's clean-up gave, per process
-    PATCHED_KEPT = 8
 
     def patch_xml(self, src_xml: str) -> str:
-        """docxtpl's clean-up of a template's XML (a dozen regular expressions over it), done once per template:
-        a run renders the same template for every leader and every district."""
-        patched = self._patched.get(src_xml)
-        if patched is None:
-            if len(self._patched) >= self.PATCHED_KEPT:
-                self._patched.pop(next(iter(self._patched)))
-            patched = self._patched[src_xml] = super().patch_xml(src_xml)
-        return patched
+        """docxtpl's clean-up of a template's XML (a dozen regular expressions over it), done once per template."""
+        return _once_per_template(self._patched, src_xml, lambda: super(_DocxTemplate, self).patch_xml(src_xml))
 
     def build_xml(self, context: dict[str, Any], jinja_env: jinja2.Environment | None = None) -> str:
         self._changes_grids = _GRID_CHANGING_TAG.search(_XML_TAG.sub("", self.get_xml())) is not None
