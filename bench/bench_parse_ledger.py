@@ -6,6 +6,7 @@ Prints wall time and peak memory of each step. Run: ``python bench/bench_parse_l
 
 from __future__ import annotations
 
+import gc
 import resource
 import sys
 import tempfile
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
+from reporter.cli import GC_THRESHOLDS
 from reporter.ledger import read_back, write_ledger
 from reporter.notices.parser import parse_notice
 from reporter.settings import CONFIG_TEMPLATE, load_workspace
@@ -70,6 +72,7 @@ def main() -> None:
     tasks = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     units = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000
     text = generate_notice(tasks, units)
+    gc.set_threshold(*GC_THRESHOLDS)  # as every command runs
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         (root / "reporter.toml").write_text(
