@@ -176,26 +176,30 @@ def _serve(
         conn.send(reply)
 
 
+def _fork_server(modules: Sequence[str]) -> Any | None:
+    """The ``forkserver`` context, its server to import ``modules`` before it forks workers (no effect once this
+    process's fork server runs); ``None`` where the system has none (Windows)."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return None
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(list(modules))
+    return context
+
+
 def _context(function: Callable[..., Any]) -> Any:
     """``forkserver`` where the system has it (cheap workers, no fork of a threaded parent or of its locks and
     connections), else ``spawn``. The fork server imports ``function``'s module once, before it forks workers."""
-    methods = multiprocessing.get_all_start_methods()
-    if "forkserver" not in methods:
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([function.__module__])  # no effect once this process's fork server runs
-    return context
+    return _fork_server([function.__module__]) or multiprocessing.get_context("spawn")
 
 
 def warm(modules: Sequence[str], jobs: int | None = None) -> None:
     """Start the fork server now, importing ``modules`` (those of the functions the workers will run), so that
     the imports happen on another core while this process goes on; each worker is then forked with them loaded.
     Nothing with ``jobs`` 1 or without a fork server (Windows, where workers are spawned)."""
-    if (jobs or default_jobs()) <= 1 or "forkserver" not in multiprocessing.get_all_start_methods():
+    if (jobs or default_jobs()) <= 1 or _fork_server(modules) is None:
         return
     from multiprocessing import forkserver
 
-    multiprocessing.get_context("forkserver").set_forkserver_preload(list(modules))
     forkserver.ensure_running()  # returns at once: the server imports the modules before it forks a worker
 
 
