@@ -335,11 +335,11 @@ def run_workspace(
             return result
         snapshot = load_snapshot(workspace, store, period, tasks=tasks(), contacts=contacts)
 
-        ledgers: list[LedgerResult | None] = []
+        begun: list[bool] = []
 
         def ledger() -> None:
-            ledgers.append(None)  # begun
-            ledgers[0] = write_ledger(workspace, store, snapshot, changes)
+            begun.append(True)
+            result.ledger = write_ledger(workspace, store, snapshot, changes)
 
         if snapshot.active:
             from reporter.reports.render import write_reports  # pandas and python-docx: loaded when needed
@@ -349,13 +349,12 @@ def run_workspace(
                     workspace, snapshot, pdf=pdf, signed=signed, progress=progress, meanwhile=ledger
                 )
             finally:
-                if not ledgers:  # the briefs failed before it began (a broken template): the ledger all the same
+                if not begun:  # the briefs failed before it began (a broken template): the ledger all the same
                     ledger()
             result.notes += result.reports.notes
         else:
             ledger()
             result.notes.append(f"{period.label}没有在办的任务，未出具报告（可用 --period 指定报送期）")
-        result.ledger = ledgers[0]
         assert result.ledger is not None  # written, or its error raised
         written = [result.ledger.path, *(f.path for f in (result.reports.files if result.reports else []))]
         # recorded after writing: default templates written by this run are part of what the next one compares
