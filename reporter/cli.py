@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
@@ -29,7 +29,6 @@ from reporter.forms.collect import ACCEPTED, DUPLICATE, REJECTED, SETTLED, Colle
 from reporter.io.files import write_text_atomic
 from reporter.ledger import LedgerResult
 from reporter.lock import workspace_lock
-from reporter.mail.jobs import SendResult
 from reporter.notices.lexicon import Lexicon
 from reporter.notices.parser import explain_lines
 from reporter.operations import (
@@ -51,6 +50,9 @@ from reporter.problems import SEVERITY_LABELS, Problem, count_by_code
 from reporter.reports import KIND_LABELS
 from reporter.settings import Workspace, load_workspace
 from reporter.status import LATE, NOT_REPORTED, ON_TIME, SENT_BACK
+
+if TYPE_CHECKING:  # mail is loaded by the mail commands only
+    from reporter.mail.jobs import SendResult
 
 MAX_PROBLEMS_SHOWN = 60
 # The cycle collector runs less often while a command runs (as mypy does): a province's ledger builds about a million

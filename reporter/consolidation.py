@@ -134,6 +134,8 @@ class Consolidation:
     notices: list[StoredNotice] = field(default_factory=list)
     issue: int = 1  # the brief's 期号: the periods with returns up to this one
     _leader_tasks: dict[str, pd.DataFrame] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _lagging: dict[str | None, pd.DataFrame] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _unit_tasks: dict[str, pd.DataFrame] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def counts(self, kind: str | None = WORK, *, task_ids: Iterable[str] | None = None) -> Counts:
         """The counts of ``kind``'s tasks (``None``: work tasks and livelihood projects), or of ``task_ids``."""
@@ -155,10 +157,16 @@ class Consolidation:
         return list(dict.fromkeys(self.task_leaders["leader"]))
 
     def responsibilities_of(self, unit: str) -> pd.DataFrame:
-        """The unit's tasks with its own answer beside the task's standing (set by the lead units)."""
-        mine = self.responsibilities[self.responsibilities["unit"] == unit]
-        columns = ["id", "short_text", "lead_units", "category", "light", "percent", "expected"]
-        return mine.merge(self.tasks[columns], on="id", how="left")
+        """The unit's tasks with its own answer beside the task's standing (set by the lead units); the tasks'
+        columns are joined once for every unit, the unit's rows picked once (its brief and its workbook both ask),
+        so not to be changed in place."""
+        if unit not in self._unit_tasks:
+            if "" not in self._unit_tasks:  # all units' rows, joined once
+                columns = ["id", "short_text", "lead_units", "category", "light", "percent", "expected"]
+                self._unit_tasks[""] = self.responsibilities.merge(self.tasks[columns], on="id", how="left")
+            joined = self._unit_tasks[""]
+            self._unit_tasks[unit] = joined[joined["unit"] == unit].reset_index(drop=True)
+        return self._unit_tasks[unit]
 
     def tasks_of_leader(self, leader: str) -> pd.DataFrame:
         """The leader's tasks; picked once per leader (the 通报, the 汇总表, the leader's brief and its workbook all
@@ -167,6 +175,22 @@ class Consolidation:
             ids = self.task_leaders.loc[self.task_leaders["leader"] == leader, "id"]
             self._leader_tasks[leader] = self.tasks[self.tasks["id"].isin(ids)]
         return self._leader_tasks[leader]
+
+    def lagging(self, leader: str | None = None) -> pd.DataFrame:
+        """The lagging tasks (of ``leader``, or all), in the order the briefs list them (``lagging_order``); sorted
+        once per leader, so not to be changed in place."""
+        if leader not in self._lagging:
+            self._lagging[leader] = lagging_order(self.tasks if leader is None else self.tasks_of_leader(leader))
+        return self._lagging[leader]
+
+
+def lagging_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame``'s lagging tasks: 明显滞后 before 略滞后, the furthest behind first, then in notice order (a subset
+    of the result, e.g. one kind's, keeps this order)."""
+    lagging = frame[frame["category"].isin(LAGGING)].copy()
+    lagging["_gap"] = (lagging["expected"] - lagging["percent"]).fillna(0)
+    lagging["_red"] = lagging["category"] != WELL_BEHIND
+    return lagging.sort_values(["_red", "_gap"], ascending=[True, False], kind="stable").drop(columns=["_gap", "_red"])
 
 
 _TASK_COLUMNS = [

@@ -20,8 +20,6 @@ from reporter.forms.collect import ACCEPTED, CollectResult, collect_returns, ret
 from reporter.forms.write import FormsResult, make_forms
 from reporter.freshness import inputs_digest, outputs_digest, up_to_date
 from reporter.ledger import LedgerOpenError, LedgerResult, check_ledger_closed, read_back, write_ledger
-from reporter.mail.jobs import SendResult, contacts_template, fetch_returns, send_mail
-from reporter.mail.transport import FetchResult
 from reporter.model import Notice, ProgressCallback, StoredNotice, Task
 from reporter.notices.parser import near_duplicate_units, no_tasks_message, parse_notice
 from reporter.notices.read import NOTICE_SUFFIXES, read_notice_file
@@ -36,13 +34,15 @@ from reporter.store import SaveResult, Store
 from reporter.store.database import content_digest
 from reporter.store.edits import CONFIRMED
 
-if TYPE_CHECKING:  # imported where reports are written: pandas and python-docx load only then
+if TYPE_CHECKING:  # imported where used: pandas and python-docx load when reports are written, mail when mailing
+    from reporter.mail.jobs import SendResult
+    from reporter.mail.transport import FetchResult
     from reporter.reports.render import ReportResult
 
 # the modules of the functions worker processes run, imported by the fork server while a command does its own work
 READER_MODULE = collect_returns.__module__
 FORM_MODULE = make_forms.__module__
-REPORT_MODULE = "reporter.reports.render"  # not imported here: it loads pandas and python-docx
+REPORT_MODULE = "reporter.reports.jobs"  # not imported here: it loads python-docx
 
 
 @dataclass
@@ -513,6 +513,8 @@ def check_contacts(workspace: Workspace) -> ContactsCheck:
 
 def write_contacts(workspace: Workspace) -> tuple[Path, int, int]:
     """``reporter contacts --template``: the address book listing every unit; returns (path, kept, added)."""
+    from reporter.mail.jobs import contacts_template
+
     with _open(workspace) as (workspace, store):
         return contacts_template(workspace, store)
 
@@ -527,6 +529,8 @@ def mail_units(
     again: bool = False,
 ) -> tuple[Period, SendResult]:
     """``reporter send`` (``kind="form"``) and ``reporter remind`` (``kind="reminder"``)."""
+    from reporter.mail.jobs import send_mail
+
     with _open(workspace) as (workspace, store):
         period = resolve_period(workspace, store, period_key)
         return period, send_mail(workspace, store, period, kind=kind, dry_run=dry_run, resend=resend, again=again)
@@ -534,6 +538,8 @@ def mail_units(
 
 def fetch_mail(workspace: Workspace, period_key: str | None, eml_folder: Path | None) -> tuple[Period, FetchResult]:
     """``reporter fetch``: workbook attachments of new messages into ``input/returns/<period>/``."""
+    from reporter.mail.jobs import fetch_returns
+
     with _open(workspace) as (workspace, store):
         period = resolve_period(workspace, store, period_key)
         return period, fetch_returns(workspace, store, period, eml_folder=eml_folder)

@@ -13,9 +13,9 @@ import subprocess
 import tempfile
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from html import escape  # not xml.sax.saxutils: it loads urllib.request and http.client
 from pathlib import Path
 from typing import Literal
-from xml.sax.saxutils import escape
 
 from reporter.errors import ConfigError
 
@@ -159,13 +159,13 @@ def write_font_config(substitutions: Sequence[FontSubstitution], folder: Path) -
         '<?xml version="1.0"?>',
         '<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">',
         "<fontconfig>",
-        f'  <include ignore_missing="yes">{escape(system)}</include>',
+        f'  <include ignore_missing="yes">{escape(system, quote=False)}</include>',
     ]
     for substitution in substitutions:
         lines += [
             '  <match target="pattern">',
-            f'    <test qual="any" name="family"><string>{escape(substitution.wanted)}</string></test>',
-            f'    <edit name="family" mode="assign" binding="strong"><string>{escape(substitution.used)}</string></edit>',
+            f'    <test qual="any" name="family"><string>{escape(substitution.wanted, quote=False)}</string></test>',
+            f'    <edit name="family" mode="assign" binding="strong"><string>{escape(substitution.used, quote=False)}</string></edit>',
             "  </match>",
         ]
     lines.append("</fontconfig>")

@@ -19,7 +19,7 @@ from pandas.api.types import is_bool, is_float, is_integer
 
 from reporter.consolidation import Consolidation, Counts, addressed
 from reporter.model import LIVELIHOOD, WORK
-from reporter.progress import CATEGORY_DEFINITIONS, LAGGING, UNREPORTED, WELL_BEHIND
+from reporter.progress import CATEGORY_DEFINITIONS, UNREPORTED, WELL_BEHIND
 from reporter.settings import BriefSettings
 from reporter.status import SENT_BACK
 from reporter.text import chinese_count, chinese_date
@@ -65,7 +65,7 @@ def records(frame: pd.DataFrame) -> list[Row]:
     names = [str(name) for name in frame.columns]
     if not names:
         return [{} for _ in range(len(frame))]
-    columns = [_cells(frame.iloc[:, position]) for position in range(len(names))]
+    columns = [_cells(column) for _, column in frame.items()]
     return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
@@ -112,14 +112,6 @@ def task_rows(frame: pd.DataFrame) -> list[Row]:
     return rows
 
 
-def lagging_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Lagging tasks: 明显滞后 before 略滞后, the furthest behind first, then in notice order."""
-    lagging = frame[frame["category"].isin(LAGGING)].copy()
-    lagging["_gap"] = (lagging["expected"] - lagging["percent"]).fillna(0)
-    lagging["_red"] = lagging["category"] != WELL_BEHIND
-    return lagging.sort_values(["_red", "_gap"], ascending=[True, False], kind="stable").drop(columns=["_gap", "_red"])
-
-
 _CLAUSE_END = re.compile(r"[，；。：,;]")
 
 
@@ -159,9 +151,10 @@ def _state(row: Row) -> str:
     return f"自报“{row['status']}”" if row["status"] else "进度滞后"
 
 
-def lagging_items(frame: pd.DataFrame, limit: int = INLINE_LIMIT) -> list[Row]:
-    """The lagging tasks named in the prose: 一是…（牵头单位），one clause of state."""
-    rows = task_rows(lagging_frame(frame).head(limit))
+def lagging_items(lagging: pd.DataFrame, limit: int = INLINE_LIMIT) -> list[Row]:
+    """The lagging tasks named in the prose: 一是…（牵头单位），one clause of state; ``lagging`` in the order of
+    ``Consolidation.lagging``."""
+    rows = task_rows(lagging.head(limit))
     return [
         {"ordinal": chinese_count(i), "text": headline(str(row["text"])), "lead_unit": row["lead_unit"],
          "state": _state(row), "category": row["category"]}
@@ -169,9 +162,10 @@ def lagging_items(frame: pd.DataFrame, limit: int = INLINE_LIMIT) -> list[Row]:
     ]  # fmt: skip
 
 
-def lagging_sentence(frame: pd.DataFrame, limit: int = INLINE_LIMIT) -> str:
-    """``一是…（市交通局），完成30%，落后序时进度20个百分点；二是…。`` — the worst ones, named inline."""
-    items = lagging_items(frame, limit)
+def lagging_sentence(lagging: pd.DataFrame, limit: int = INLINE_LIMIT) -> str:
+    """``一是…（市交通局），完成30%，落后序时进度20个百分点；二是…。`` — the worst ones, named inline; ``lagging``
+    in the order of ``Consolidation.lagging``."""
+    items = lagging_items(lagging, limit)
     if not items:
         return ""
     if len(items) == 1:
@@ -369,11 +363,9 @@ def monthly_context(data: ReportData) -> Row:
     """The monthly 通报: 导语, 总体情况 with shares, 滞后事项 inline, 民生实事 ranking, 报送情况, 下一步工作要求,
     落款, 附件 (滞后任务清单, 分牵头领导情况, 民生实事分区县完成情况, 报送情况)."""
     c = data.consolidation
-    work = c.tasks[c.tasks["kind"] == WORK]
-    livelihood = c.tasks[c.tasks["kind"] == LIVELIHOOD]
     counts, living = c.counts(WORK), c.counts(LIVELIHOOD)
     previous = c.previous_counts(WORK)
-    lagging = lagging_frame(c.tasks)
+    lagging = c.lagging()
     ranking, missing = _district_rank(data)
     units = c.units
     lead_units = units[(units["lead_tasks"] > 0) & ~units["reported"]]
@@ -393,10 +385,10 @@ def monthly_context(data: ReportData) -> Row:
             "previous_period_label": c.previous.label if c.previous else "",
             "change": _change(counts, previous, c.previous.label if c.previous else ""),
             "well_behind_count": counts.by_category[WELL_BEHIND],
-            "lagging_sentence": lagging_sentence(work),
+            "lagging_sentence": lagging_sentence(lagging[lagging["kind"] == WORK]),
             "lagging_more": max(0, counts.lagging - min(INLINE_LIMIT, counts.lagging)),
             "livelihood_summary": counts_context(living),
-            "livelihood_lagging_sentence": lagging_sentence(livelihood, 3),
+            "livelihood_lagging_sentence": lagging_sentence(lagging[lagging["kind"] == LIVELIHOOD], 3),
             "district_ranking": ranking,
             "districts_missing": missing,
             "units_total": len(units),
@@ -425,7 +417,7 @@ def leader_context(data: ReportData, leader: str) -> Row:
     counts = Counts.of(tasks["category"])
     lead_units = [u for units in tasks.loc[tasks["category"] == UNREPORTED, "lead_units"] for u in units.split("、")]
     missing = [u for t in tasks["missing_leads"] for u in t.split("、") if u]
-    lagging = lagging_frame(tasks)
+    lagging = c.lagging(leader)
     return _titled(
         _base(data, "本专报")
         | {
@@ -434,7 +426,7 @@ def leader_context(data: ReportData, leader: str) -> Row:
             "title": f"{c.period.label}政府工作报告目标任务推进情况专报",
             "summary": counts_context(counts),
             "judgement": _judgement(counts),
-            "lagging_sentence": lagging_sentence(tasks),
+            "lagging_sentence": lagging_sentence(lagging),
             "lagging_more": max(0, counts.lagging - min(INLINE_LIMIT, counts.lagging)),
             "lagging": task_rows(lagging),
             "tasks": task_rows(tasks),

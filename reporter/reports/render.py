@@ -22,6 +22,7 @@ from reporter.reports.briefs import (
     monthly_context,
     unit_context,
 )
+from reporter.reports.jobs import ReportJob, write_job
 from reporter.reports.templates import (
     DISTRICT,
     LEADER,
@@ -30,10 +31,9 @@ from reporter.reports.templates import (
     UNIT,
     UPGRADED,
     WRITTEN,
-    render,
     template_path,
 )
-from reporter.reports.workbook import build_report_sheets, district_sheets, leader_sheets, write_report_workbook
+from reporter.reports.workbook import build_report_sheets, district_sheets, leader_sheets
 from reporter.settings import WordFonts, Workspace
 from reporter.snapshot import PeriodSnapshot
 
@@ -140,29 +140,6 @@ def write_reports(
             [f.path for f in result.files if f.path.suffix == ".docx"], folder / "PDF", result, workspace.word_fonts
         )
     return result
-
-
-@dataclass
-class ReportJob:
-    """One file to write: a brief from its template and context, or a workbook from its sheets (picklable, for
-    the worker processes)."""
-
-    kind: str
-    target: Path
-    template: Path | None = None
-    context: Row | None = None
-    sheets: list[Sheet] | None = None
-    font: str = ""
-    title_font: str = ""
-
-
-def write_job(job: ReportJob) -> ReportJob:
-    """Write one report file (in a worker process); returns the job without its data."""
-    if job.template is not None and job.context is not None:
-        render(job.template, job.context, job.target, job.kind)
-    elif job.sheets is not None:
-        write_report_workbook(job.sheets, job.target, font=job.font, title_font=job.title_font)
-    return ReportJob(job.kind, job.target)
 
 
 def kind_folder(kind: str) -> str:

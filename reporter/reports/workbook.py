@@ -7,15 +7,14 @@ same count in the Word briefs and the ledger. Each sheet title says whether 民�
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pandas as pd
 
 from reporter.consolidation import Consolidation, Counts
-from reporter.io.xlsx import PAPER_A4, ChartSpec, Column, Sheet, write_workbook
+from reporter.io.xlsx import PAPER_A4, ChartSpec, Column, Sheet
 from reporter.model import LIVELIHOOD, WORK
 from reporter.progress import CATEGORIES, CATEGORY_FILLS, UNREPORTED, WELL_BEHIND
-from reporter.reports.briefs import lagging_frame, own_rows, records, short_time
+from reporter.reports.briefs import own_rows, records, short_time
 from reporter.status import REPORTING_FILLS
 
 SUMMARY = "汇总"
@@ -270,7 +269,7 @@ def build_report_sheets(c: Consolidation) -> list[Sheet]:
         _tasks_sheet("任务明细", f"{name}任务进度明细（含民生实事）", c.tasks),
         _indicators_sheet("区县指标明细", f"{name}民生实事分区县指标明细", c.indicators),
         _units_sheet("分单位", f"{name}分责任单位报送情况", units),
-        _tasks_sheet("滞后任务", f"{name}进度滞后任务（含民生实事）", lagging_frame(c.tasks)),
+        _tasks_sheet("滞后任务", f"{name}进度滞后任务（含民生实事）", c.lagging()),
         _units_sheet("未报送单位", f"{name}未报送单位", units[~units["reported"]]),
     ]
 
@@ -284,7 +283,7 @@ def leader_sheets(c: Consolidation, leader: str) -> list[Sheet]:
     units = c.units[c.units["unit"].isin(unreported)]
     return [
         _summary_sheet(c, f"{name}进度汇总", ids),
-        _tasks_sheet("滞后任务", f"{name}进度滞后任务", lagging_frame(tasks)),
+        _tasks_sheet("滞后任务", f"{name}进度滞后任务", c.lagging(leader)),
         _tasks_sheet("任务明细", f"{name}任务进度明细", tasks),
         _units_sheet("未报送单位", f"{name}未报送的牵头单位", units),
     ]
@@ -330,8 +329,3 @@ def district_sheets(c: Consolidation, district: str) -> list[Sheet]:
         ),
         task_sheet,
     ]
-
-
-def write_report_workbook(sheets: list[Sheet], path: Path, *, font: str, title_font: str) -> Path:
-    write_workbook(path, sheets, font=font, title_font=title_font)
-    return path
