@@ -6,6 +6,7 @@ only with ``--debug``.
 
 from __future__ import annotations
 
+import atexit
 import gc
 import io
 import json
@@ -91,10 +92,11 @@ class ReporterGroup(click.Group):
 
 
 def entry() -> None:
-    """The ``reporter`` command (and ``python -m reporter``): ``main``, then the process ends without freeing its
-    objects one by one, as mypy ends: tearing down pandas, lxml and a province's data took longer than some commands
+    """The ``reporter`` command (and ``python -m reporter``): ``main``, then the process ends as mypy ends, without
+    freeing its objects one by one: tearing down pandas, lxml and a province's data took longer than some commands
     themselves (0.3 s of the sample workspace's ``run``). Everything is written and closed by then (the store, the
-    lock, the pools: the workers and the fork server end with this process); the output is flushed first."""
+    lock, the pools: the workers and the fork server end with this process); the exit functions run and the output
+    is flushed first."""
     code: int | str | None = 0
     try:
         main()
@@ -103,6 +105,9 @@ def entry() -> None:
     if isinstance(code, str):  # as the interpreter reports sys.exit("...")
         print(code, file=sys.stderr)
         code = 1
+    # what an exit does besides freeing objects: the atexit functions, among them multiprocessing's, which removes
+    # the temporary folder of the fork server's socket (/tmp/pymp-…, otherwise left behind by every run)
+    atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

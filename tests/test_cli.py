@@ -297,3 +297,23 @@ def test_the_command_ends_with_its_exit_code_and_all_its_output_written(tmp_path
     assert completed.returncode == code
     assert stdout.format(missing=missing) in completed.stdout.decode("utf-8")
     assert flat(stderr.format(missing=missing)) in flat(completed.stderr.decode("utf-8"))
+
+
+def test_a_command_with_workers_leaves_nothing_in_the_temporary_folder(tmp_path):
+    """The fork server's socket lives in a folder multiprocessing makes (``pymp-…``) and removes at exit; the
+    command ends without the interpreter's teardown, but with its exit functions, so nothing is left behind."""
+    from tests.cycle_helpers import make_workspace
+
+    root = make_workspace(tmp_path / "ws")
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    completed = subprocess.run(
+        [sys.executable, "-m", "reporter", "-w", str(root), "--jobs", "2", "forms"],
+        capture_output=True,
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8", "TMPDIR": str(temp)},
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr.decode("utf-8")
+    assert (root / "output" / "forms").is_dir()
+    assert list(temp.iterdir()) == []
