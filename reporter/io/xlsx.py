@@ -135,6 +135,21 @@ class _Worksheet(Worksheet):
         else:
             super()._write_cell(row, col, cell)
 
+    def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
+        """xlsxwriter's, once per formula: it tries some 250 patterns on each (the conditional formats' rules,
+        a few per sheet, alike in every workbook of a run)."""
+        key = (formula, expand_future_functions, self.use_future_functions)
+        prepared = _PREPARED_FORMULAS.get(key)
+        if prepared is None:
+            prepared = super()._prepare_formula(formula, expand_future_functions)
+            if len(_PREPARED_FORMULAS) < _FORMULAS_KEPT:
+                _PREPARED_FORMULAS[key] = prepared
+        return prepared
+
+
+_FORMULAS_KEPT = 1024
+_PREPARED_FORMULAS: dict[tuple[str, bool, bool], str] = {}
+
 
 class Book:
     """An xlsxwriter workbook being written, with each distinct cell format made once."""
