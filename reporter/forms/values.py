@@ -69,6 +69,10 @@ class Parsed:
 
 def clean_text(value: object) -> str:
     """Any cell value as text: trimmed, dates as ``2021-06-30``, whole floats without ``.0``."""
+    if type(value) is str:  # most cells: tested first
+        if "\r" in value or "\u3000" in value or "\xa0" in value:
+            value = value.replace("\r\n", "\n").replace("\u3000", " ").replace("\xa0", " ")
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, bool):

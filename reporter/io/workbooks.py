@@ -260,9 +260,12 @@ _REFERENCE = re.compile(r"\$?([A-Za-z]+)\$?(\d+)")
 # tag (any prefix) and every unprefixed ``r`` attribute (on a cell, a row or anything else: more is only stricter)
 _ASCII_START = re.compile(rb"[ \t\r\n]*<")
 _CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?c[ \t\r\n/>]")
-_POSITION = re.compile(rb"[ \t\r\n]r[ \t\r\n]*=[ \t\r\n]*[\"']([^\"']*)[\"']")  # odd quoting: read exactly
+# an r after white space (the look-behind after the literal lets the search skip to each r: several times faster
+# than the same pattern starting with the white space, with the same matches); odd quoting read exactly
+_POSITION = re.compile(rb"r(?<=[ \t\r\n]r)[ \t\r\n]*=[ \t\r\n]*[\"']([^\"']*)[\"']")
 _POSITIONS = re.compile(rb"(?:[ \t\r\n]*\$?[A-Za-z]{0,4}\$?\d{1,12}[ \t\r\n]*\x00)*")  # \x00-joined
 _LETTERS = re.compile(rb"[A-Za-z]+")
+_PLAIN_CELL_TAG = re.compile(rb"<c[ \t\r\n/>]")  # _CELL_TAG in a part with no prefixed tag
 _DIGITS = re.compile(rb"\d+")
 
 
@@ -311,11 +314,16 @@ def _scan_positions(data: bytes) -> tuple[int, int, int] | None:
     found = b"\x00".join(_POSITION.findall(data))
     if b"&" in found or not _POSITIONS.fullmatch(found + b"\x00" if found else b""):
         return None
-    rows = max(map(int, _DIGITS.findall(found)), default=0)
-    letters = _LETTERS.findall(found.upper())
+    rows = max(map(int, set(_DIGITS.findall(found))), default=0)
+    letters = set(_LETTERS.findall(found.upper()))  # a few columns, each written on every row
     longest = max(map(len, letters), default=0)
     column = _column_number(max(x for x in letters if len(x) == longest)) if letters else 0
-    return len(_CELL_TAG.findall(data)), rows, column
+    return _count_cells(data), rows, column
+
+
+def _count_cells(data: bytes) -> int:
+    """The cell tags (``_CELL_TAG``): where no tag can have a prefix, by a pattern that starts with a literal."""
+    return len((_CELL_TAG if b":c" in data else _PLAIN_CELL_TAG).findall(data))
 
 
 def _count_elements(parser: expat.XMLParserType, name: str) -> list[int]:
