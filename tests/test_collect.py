@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -585,6 +586,32 @@ def test_recollecting_the_same_file_changes_nothing(root):
     archived = list((root / ".reporter" / "archive" / "2021-06").iterdir())
     assert len(archived) == 1
     assert archived[0].read_bytes() == (returns(root) / "发改委.xlsx").read_bytes()
+
+
+@pytest.mark.parametrize("kept", [True, False], ids=["copy-kept-by-the-reader", "copy-of-the-file"])
+def test_the_archive_keeps_the_bytes_read_and_nothing_else_is_left(root, kept):
+    """The reader keeps the bytes it read (and hashed) in the archive's incoming folder; an accepted return's are
+    moved into the archive, a refused one's removed. Where the reader cannot write them (here a file stands where
+    the folder would be), the file itself is copied as before."""
+    good = good_return(root)
+    refused = returns(root) / "不是表格.xlsx"
+    refused.write_bytes(b"PK\x03\x04 not a zip")
+    wrong_period = fill_form(form_path(root, "市发改委", "2021-05"), returns(root) / "五月.xlsx", {})
+    incoming = root / ".reporter" / "archive" / "incoming"
+    if not kept:
+        incoming.parent.mkdir(parents=True, exist_ok=True)
+        incoming.write_text("在此", encoding="utf-8")
+    result = invoke("-w", root, "collect", "--period", "2021-06", returns(root))
+    assert "接收1份，退回2份" in flat(result.output), result.output
+    archived = list((root / ".reporter" / "archive" / "2021-06").iterdir())
+    assert [p.read_bytes() for p in archived] == [good.read_bytes()]
+    assert archived[0].name == f"{hashlib.sha256(good.read_bytes()).hexdigest()}.xlsx"
+    assert not (root / ".reporter" / "archive" / "2021-05").exists()
+    assert wrong_period.exists() and refused.exists()  # the originals stay where the office put them
+    if kept:
+        assert list(incoming.iterdir()) == []
+    else:
+        assert incoming.read_text(encoding="utf-8") == "在此"
 
 
 def test_newer_return_supersedes_and_both_stay_in_history(root):

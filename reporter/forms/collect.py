@@ -7,6 +7,7 @@ batch's transaction, committed every second); a file with any error is rejected 
 
 from __future__ import annotations
 
+import os
 import shutil
 import stat
 from collections.abc import Callable
@@ -18,7 +19,7 @@ from reporter.contacts import Contact, read_contacts
 from reporter.errors import OutputError, ReporterError, WorkspaceError, os_error_message
 from reporter.forms.identity import identity_digest, same_identity
 from reporter.forms.read import FormMeta, ReturnContent, read_content, read_meta
-from reporter.io.files import replacing
+from reporter.io.files import replacing, sweep_leftovers
 from reporter.io.workbooks import WorkbookRejected, file_sha256, read_workbook, whole_file_sha256
 from reporter.model import ProgressCallback, ReturnRow, SentBack, Task
 from reporter.parallel import WorkerFailure, default_jobs, isolated_map
@@ -50,6 +51,8 @@ from reporter.problems import (
 from reporter.settings import Workspace
 from reporter.store import ReturnRecord, Store
 from reporter.text import readable_number
+
+INCOMING = "incoming"  # the archive's folder for the bytes the readers kept, until they are merged or not
 
 # -- collect --------------------------------------------------------------------------------------------
 
@@ -203,19 +206,29 @@ class ReadReturn:
     content: ReturnContent | None = None
     rejection: Problem | None = None  # the file cannot be read as a workbook
     content_error: Problem | None = None  # the metadata was read, the rest raised an unforeseen error
+    kept: Path | None = None  # the bytes read, in a temporary file of the archive (moved in when accepted)
 
 
-def read_return(texts: dict[str, str], path: Path) -> ReadReturn:
-    """Read and interpret one returned file (in a worker process: see ``isolated_map``)."""
+@dataclass(frozen=True)
+class Reading:
+    """What every reader gets once: the tasks' texts (a changed text is noted) and where to keep the bytes read."""
+
+    texts: dict[str, str]
+    incoming: Path
+
+
+def read_return(reading: Reading, path: Path) -> ReadReturn:
+    """Read and interpret one returned file (in a worker process: see ``isolated_map``); the bytes read are kept
+    in ``reading.incoming`` for the archive."""
     location = Location(file=path.name)
     try:
-        raw = read_workbook(path)
+        raw = read_workbook(path, keep_in=reading.incoming)
     except WorkbookRejected as exc:
         return ReadReturn(path, rejection=exc.kind.at(location, **exc.fields))
-    result = ReadReturn(path, raw.sha256, raw.kind, raw.saved_at, read_meta(raw))
+    result = ReadReturn(path, raw.sha256, raw.kind, raw.saved_at, read_meta(raw), kept=raw.kept)
     if result.meta is not None:
         try:
-            result.content = read_content(raw, result.meta, texts)
+            result.content = read_content(raw, result.meta, reading.texts)
         except Exception as exc:  # an unforeseen shape of file must not stop the batch
             result.content_error = FILE_UNEXPECTED.at(location, error_type=type(exc).__name__)
     return result
@@ -267,7 +280,9 @@ def collect_returns(
         contacts, _ = read_contacts(workspace.contacts_path)
     key = store.form_key()
     texts = {task_id: task.full_text for task_id, task in by_id.items()}
-    reading = isolated_map(read_return, [files[i] for i in to_read], texts, jobs=workspace.jobs or default_jobs())
+    incoming = workspace.archive_dir / INCOMING
+    shared = Reading(texts, incoming)
+    reading = isolated_map(read_return, [files[i] for i in to_read], shared, jobs=workspace.jobs or default_jobs())
     read: dict[int, ReadReturn] = {}
     result = CollectResult()
 
@@ -279,20 +294,27 @@ def collect_returns(
                 if index not in read:
                     return
                 raw = read.pop(index)
-                with store.transaction():  # the file's answers and its refusal, or nothing
-                    outcome = _merge(workspace, store, raw, period, by_id, units, contacts, key)
-                    _record_send_back(workspace, store, raw, outcome, period, units)
+                try:
+                    with store.transaction():  # the file's answers and its refusal, or nothing
+                        outcome = _merge(workspace, store, raw, period, by_id, units, contacts, key)
+                        _record_send_back(workspace, store, raw, outcome, period, units)
+                finally:
+                    if raw.kept is not None:  # not archived: refused, or the same bytes are there already
+                        raw.kept.unlink(missing_ok=True)
                 step_done()
             result.outcomes.append(outcome)
             if progress:
                 progress("收集填报表", len(result.outcomes), len(files))
 
-    with store.batch() as step_done:  # merging overlaps reading; one commit a second, not one per file
-        merge_ready(step_done)
-        for position, value in reading:
-            path = files[to_read[position]]
-            read[to_read[position]] = _failed_read(path, value) if isinstance(value, WorkerFailure) else value
+    try:
+        with store.batch() as step_done:  # merging overlaps reading; one commit a second, not one per file
             merge_ready(step_done)
+            for position, value in reading:
+                path = files[to_read[position]]
+                read[to_read[position]] = _failed_read(path, value) if isinstance(value, WorkerFailure) else value
+                merge_ready(step_done)
+    finally:  # a copy kept by a reader that died before it reported, or of a file not merged (an error)
+        sweep_leftovers([incoming])
     return _settled(store, result)
 
 
@@ -457,7 +479,7 @@ def _merge(
     if mismatch:
         outcome.problems.append(mismatch)
     fetched = store.fetched_file(raw.sha256)
-    archive = _archive(workspace, path, raw.sha256, form_period.key, raw.kind)
+    archive = _archive(workspace, raw, form_period.key)
     if archive is None:
         return reject(FILE_CHANGED)
     had_earlier = store.has_return(meta.unit, form_period.key)
@@ -526,17 +548,27 @@ def sender_mismatch(
     return MAIL_SENDER_MISMATCH.at(location, sender=fetched.sender, unit=unit, addresses="、".join(contact.emails))
 
 
-def _archive(workspace: Workspace, path: Path, sha256: str, period: str, kind: str) -> Path | None:
-    """Keep the original bytes under ``.reporter/archive/<period>/<sha256>.<kind>`` (written atomically); ``None``
-    when the file no longer has the bytes that were read (it changed while the batch ran)."""
-    target = workspace.archive_dir / period / f"{sha256}.{kind}"
+def _archive(workspace: Workspace, raw: ReadReturn, period: str) -> Path | None:
+    """Keep the original bytes under ``.reporter/archive/<period>/<sha256>.<kind>``: the copy the reader kept of
+    the bytes it read, moved in (``raw.kept`` is then ``None``); without one, a copy of the file (written
+    atomically), or ``None`` when the file no longer has the bytes that were read (it changed while the batch
+    ran)."""
+    target = workspace.archive_dir / period / f"{raw.sha256}.{raw.kind}"
     if target.exists():
+        return target
+    if raw.kept is not None:
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(raw.kept, target)
+        except OSError as exc:
+            raise OutputError(os_error_message(exc, target)) from exc
+        raw.kept = None
         return target
     with replacing(target) as temp:
         try:
-            shutil.copyfile(path, temp)
+            shutil.copyfile(raw.path, temp)
         except OSError as exc:
             raise OutputError(os_error_message(exc, target)) from exc
-        if whole_file_sha256(temp) != sha256:
+        if whole_file_sha256(temp) != raw.sha256:
             return None  # the temporary copy is removed, nothing is kept
     return target

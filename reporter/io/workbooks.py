@@ -19,9 +19,11 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import re
 import subprocess
 import sys
+import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -33,6 +35,7 @@ from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 from python_calamine import CalamineWorkbook
 
+from reporter.io.files import TEMP_SUFFIX
 from reporter.problems import (
     FILE_CELL_OUT_OF_RANGE,
     FILE_CORRUPT,
@@ -101,6 +104,7 @@ class RawWorkbook:
     sheets: list[RawSheet] = field(default_factory=list)
     saved_at: str = ""
     author: str = ""  # who saved it last (docProps/core.xml ``cp:lastModifiedBy``), when recorded
+    kept: Path | None = None  # a copy of the bytes read (``read_workbook``'s ``keep_in``), for the caller to keep
 
     def sheet(self, name: str) -> RawSheet | None:
         return next((s for s in self.sheets if s.name == name), None)
@@ -157,22 +161,50 @@ def _open_zip(data: bytes) -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo]]:
         raise WorkbookRejected(FILE_CORRUPT, detail="文件已损坏或不完整（压缩包结构错误），可能传输中断") from exc
 
 
-def read_workbook(path: Path) -> RawWorkbook:
-    """Check and read a returned workbook. Raises ``WorkbookRejected`` with a Chinese message."""
+def read_workbook(path: Path, keep_in: Path | None = None) -> RawWorkbook:
+    """Check and read a returned workbook. Raises ``WorkbookRejected`` with a Chinese message.
+
+    ``keep_in``: a folder where the bytes read are also written, once they are read as a workbook (``kept``, a
+    temporary file the caller renames or removes; ``None`` when it could not be written): the copy archived is
+    then the very bytes read and hashed, not a second reading of a file that may have changed since."""
     data = _read_bounded(path, MAX_FILE_BYTES)
     if not data:
         raise WorkbookRejected(FILE_EMPTY)
     sha256 = hashlib.sha256(data).hexdigest()
     if data.startswith(ZIP_MAGIC):
-        return _read_zip(path, data, sha256)
-    if data.startswith(OLE_MAGIC):
+        workbook = _read_zip(path, data, sha256)
+    elif data.startswith(OLE_MAGIC):
         if any(marker in data for marker in _ENCRYPTED_MARKERS):
             raise WorkbookRejected(
                 FILE_ENCRYPTED, message="文件设置了打开密码，无法读取。请取消密码（文件→信息→保护工作簿）后重新保存报送"
             )
         kind = "et" if path.suffix.lower() == ".et" else "xls"
-        return _read_in_child(path, kind, sha256)
-    raise WorkbookRejected(FILE_NOT_WORKBOOK, message=_not_a_workbook(path, data))
+        workbook = _read_in_child(path, kind, sha256)
+    else:
+        raise WorkbookRejected(FILE_NOT_WORKBOOK, message=_not_a_workbook(path, data))
+    if keep_in is not None:
+        workbook.kept = keep_bytes(data, keep_in, f"{sha256}.{workbook.kind}")
+    return workbook
+
+
+def keep_bytes(data: bytes, folder: Path, name: str) -> Path | None:
+    """``data`` in a new temporary file in ``folder`` (named as ``replacing`` names them, so that one left by a
+    killed run is swept); ``None`` when it cannot be written (the caller copies the original instead)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=TEMP_SUFFIX, dir=folder)
+    except OSError:
+        return None
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)  # as a file written by ``replacing`` (mkstemp makes it private)
+    except OSError:
+        Path(temp).unlink(missing_ok=True)
+        return None
+    return Path(temp)
 
 
 def _not_a_workbook(path: Path, data: bytes) -> str:
