@@ -30,6 +30,8 @@ ROW: list[object] = [
     12345678901234567890.0,
     "  前后空格  ",
     "多行\n文本",
+    "长" * 17_000,  # long enough for xlsxwriter to check its length the slow way
+    "超长" * 20_000,  # beyond Excel's 32,767 characters: xlsxwriter shortens it
 ]
 
 
@@ -65,7 +67,16 @@ def test_fast_cells_are_the_bytes_xlsxwriter_writes(tmp_path, monkeypatch, strea
 
     monkeypatch.setattr(Worksheet, "_write_cell", counted)
     monkeypatch.setattr(xlsx, "_PREPARED_FORMULAS", {})
+    put = xlsx._Worksheet.put_string
+    strings: list[int] = []
+
+    def counted_put(self, row, col, string, cell_format):
+        strings.append(1)
+        put(self, row, col, string, cell_format)
+
+    monkeypatch.setattr(xlsx._Worksheet, "put_string", counted_put)
     write_workbook(tmp_path / "fast.xlsx", [_sheet()])
+    assert (len(strings) > 0) is not streamed  # rows of text put straight into the sheet's table
     assert any("明显滞后" in formula for formula, _, _ in xlsx._PREPARED_FORMULAS)  # the rule, prepared once
     cells = sum(len(row) for row in _sheet().rows) + 2 * len(ROW)  # the data, the headers and the title
     if streamed:

@@ -135,6 +135,15 @@ class _Worksheet(Worksheet):
         else:
             super()._write_cell(row, col, cell)
 
+    def put_string(self, row: int, col: int, string: str, cell_format: Format) -> None:
+        """``write_string`` for a cell of a row whose first and last cells were checked by ``_check_dimensions``
+        (as ``_write_rows`` does): the same table entry, without converting the arguments and checking the bounds
+        for every cell. A long string (xlsxwriter may shorten it) or a streamed sheet goes xlsxwriter's way."""
+        if self.constant_memory or len(string) > self.xls_strmax // 2:
+            self._write_string(row, col, string, cell_format)
+        else:
+            self.table[row][col] = CellStringTuple(self.str_table._get_shared_string_index(string), cell_format)
+
     def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
         """xlsxwriter's, once per formula: it tries some 250 patterns on each (the conditional formats' rules,
         a few per sheet, alike in every workbook of a run)."""
@@ -449,16 +458,21 @@ def _write_rows(book: Book, ws: Worksheet, spec: Sheet, widths: list[float], fon
     for (r, c), target in spec.links.items():
         links.setdefault(r, {})[c] = target
     write_string = ws.write_string
+    put_string = getattr(ws, "put_string", None)  # our worksheet's (xlsxwriter's own has none)
+    fast = put_string is not None and not ws.constant_memory
     for r, row in enumerate(spec.rows):
         excel_row = r + 2
         ws.set_row(excel_row, row_height(row, widths, columns, 10))
         row_fills, row_links = fills.get(r, {}), links.get(r, {})
+        put = write_string
+        if fast and row and not (ws._check_dimensions(excel_row, 0) or ws._check_dimensions(excel_row, len(row) - 1)):
+            put = put_string  # every cell of the row is written below: its extent is the row's
         for c, value in enumerate(row):
             if type(value) is str and c not in row_fills and (text := clean_text(value)):  # most cells: text
                 if c in row_links:  # a file beside the workbook, opened by a click
                     ws.write_url(excel_row, c, "external:" + row_links[c], text_formats[c], string=text)
                 else:
-                    write_string(excel_row, c, text, text_formats[c])
+                    put(excel_row, c, text, text_formats[c])
                 continue
             numeric = isinstance(value, int | float) and not isinstance(value, bool)
             if c in row_fills or isinstance(value, date | time):
@@ -468,6 +482,13 @@ def _write_rows(book: Book, ws: Worksheet, spec: Sheet, widths: list[float], fon
                 cell_format = book.format(style)
             else:
                 cell_format = (number_formats if numeric else text_formats)[c]
+            if put is not write_string:  # the row's extent checked: blanks and numbers straight into the table
+                if value is None or value == "" or (type(value) is str and not clean_text(value)):
+                    ws.table[excel_row][c] = CellBlankTuple(cell_format)
+                    continue
+                if (type(value) is int or type(value) is float) and math.isfinite(value):
+                    ws.table[excel_row][c] = CellNumberTuple(value, cell_format)
+                    continue
             write_value(ws, excel_row, c, value, cell_format)
         for c, note in notes.get(r, {}).items():
             if c < len(row):  # a note on a cell the row has
