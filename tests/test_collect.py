@@ -337,6 +337,21 @@ def _dtd(root: Path, target: Path) -> Path:
     return target
 
 
+def _dtd_in_properties(root: Path, target: Path) -> Path:
+    """A DTD in a part the reader never reads is refused all the same."""
+    _form_variant()(root, target)
+    entity = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a SYSTEM "file:///etc/passwd">]>'
+    rewrite_member(target, "docProps/app.xml", lambda data: entity + data.split(b"?>", 1)[-1])
+    return target
+
+
+def _malformed_sheet(root: Path, target: Path) -> Path:
+    """The tasks sheet's XML cut in the middle (a sound zip): the reader refuses it."""
+    _form_variant()(root, target)
+    rewrite_member(target, "xl/worksheets/sheet2.xml", lambda data: data[: len(data) // 2])
+    return target
+
+
 def _plain_workbook(root: Path, target: Path) -> Path:
     workbook = openpyxl.Workbook()
     workbook.active.append(["任务编号", "进展情况"])
@@ -429,6 +444,12 @@ BROKEN = {
     "far-cell-single-quotes": (_far_cell_single_quotes, "file.cell-out-of-range", "（最远到第1048576行、第16384列）"),
     "far-row": (_far_row, "file.cell-out-of-range", "的单元格位置超出填报表范围（最远到第1048576行、"),
     "dtd": (_dtd, "file.xml-dtd", "文件部件xl/workbook.xml含有DTD/实体声明，存在安全风险，已拒绝读取"),
+    "dtd-in-properties": (
+        _dtd_in_properties,
+        "file.xml-dtd",
+        "文件部件docProps/app.xml含有DTD/实体声明，存在安全风险，已拒绝读取",
+    ),
+    "malformed-sheet": (_malformed_sheet, "file.corrupt", "文件内容已损坏，无法读取"),
     "no-metadata": (
         _plain_workbook,
         "form.no-metadata",
