@@ -19,7 +19,14 @@ from reporter.errors import NoticeError, ReporterError, WorkspaceError
 from reporter.forms.collect import ACCEPTED, CollectResult, collect_returns, return_files
 from reporter.forms.write import FormsResult, make_forms
 from reporter.freshness import inputs_digest, outputs_digest, up_to_date
-from reporter.ledger import LedgerOpenError, LedgerResult, check_ledger_closed, read_back, write_ledger
+from reporter.ledger import (
+    LedgerOpenError,
+    LedgerResult,
+    check_ledger_closed,
+    ledger_records,
+    read_back,
+    write_ledger,
+)
 from reporter.model import Notice, ProgressCallback, StoredNotice, Task
 from reporter.notices.parser import near_duplicate_units, no_tasks_message, parse_notice
 from reporter.notices.read import NOTICE_SUFFIXES, read_notice_file
@@ -333,28 +340,29 @@ def run_workspace(
                 "其中的文件被删除或修改过时，再次运行会重新生成"
             )
             return result
-        snapshot = load_snapshot(workspace, store, period, tasks=tasks(), contacts=contacts)
+        with ledger_records(workspace, store) as records:  # the month's records workbook, while the rest goes on
+            snapshot = load_snapshot(workspace, store, period, tasks=tasks(), contacts=contacts)
 
-        begun: list[bool] = []
+            begun: list[bool] = []
 
-        def ledger() -> None:
-            begun.append(True)
-            result.ledger = write_ledger(workspace, store, snapshot, changes)
+            def ledger() -> None:
+                begun.append(True)
+                result.ledger = write_ledger(workspace, store, snapshot, changes, records)
 
-        if snapshot.active:
-            from reporter.reports.render import write_reports  # pandas and python-docx: loaded when needed
+            if snapshot.active:
+                from reporter.reports.render import write_reports  # pandas and python-docx: loaded when needed
 
-            try:  # the ledger is written in this process while the workers finish the briefs
-                result.reports = write_reports(
-                    workspace, snapshot, pdf=pdf, signed=signed, progress=progress, meanwhile=ledger
-                )
-            finally:
-                if not begun:  # the briefs failed before it began (a broken template): the ledger all the same
-                    ledger()
-            result.notes += result.reports.notes
-        else:
-            ledger()
-            result.notes.append(f"{period.label}没有在办的任务，未出具报告（可用 --period 指定报送期）")
+                try:  # the ledger is written in this process while the workers finish the briefs
+                    result.reports = write_reports(
+                        workspace, snapshot, pdf=pdf, signed=signed, progress=progress, meanwhile=ledger
+                    )
+                finally:
+                    if not begun:  # the briefs failed before it began (a broken template): the ledger all the same
+                        ledger()
+                result.notes += result.reports.notes
+            else:
+                ledger()
+                result.notes.append(f"{period.label}没有在办的任务，未出具报告（可用 --period 指定报送期）")
         assert result.ledger is not None  # written, or its error raised
         written = [result.ledger.path, *(f.path for f in (result.reports.files if result.reports else []))]
         # recorded after writing: default templates written by this run are part of what the next one compares
@@ -462,9 +470,10 @@ def collect_period(workspace: Workspace, paths: list[Path], period_key: str | No
         changed = any(o.status == ACCEPTED or o.sent_back for o in result.outcomes)
         if changed or not workspace.ledger_path.exists():
             changes = read_back(workspace, store)
-            latest = store.tasks() if changes and changes.changes else tasks()
-            snapshot = load_snapshot(workspace, store, latest_period(workspace, store), tasks=latest)
-            run.ledger = write_ledger(workspace, store, snapshot, changes)
+            with ledger_records(workspace, store) as records:  # the month's records workbook, while the rest loads
+                latest = store.tasks() if changes and changes.changes else tasks()
+                snapshot = load_snapshot(workspace, store, latest_period(workspace, store), tasks=latest)
+                run.ledger = write_ledger(workspace, store, snapshot, changes, records)
         return run
 
 

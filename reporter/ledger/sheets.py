@@ -8,6 +8,8 @@ with a note."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -917,27 +919,68 @@ def cell_text(value: object) -> str:
     return str(value).strip()
 
 
+@dataclass
+class LedgerRecords:
+    """The periods' records (报送历史) as the ledger lists them, and the records workbooks being written."""
+
+    periods: dict[str, PeriodRecords]
+    stale: dict[str, str]  # period -> signature of the workbooks being written
+    written: Callable[[], object]  # waits for them (raises the worker's error)
+
+
+@contextmanager
+def ledger_records(workspace: Workspace, store: Store) -> Iterator[LedgerRecords]:
+    """Start writing the records workbooks that are missing or older than their answers (a month's collect: that
+    month's) in a worker, while the caller goes on (the snapshot, the ledger); once the office's edits are read
+    back, which may add answers of the office."""
+    periods = store.period_records()
+    stale = stale_records(workspace, store, periods)
+    with beside(write_period_records, workspace, list(stale), jobs=workspace.jobs if stale else 1) as written:
+        yield LedgerRecords(periods, stale, written)
+
+
 def write_ledger(
-    workspace: Workspace, store: Store, snapshot: PeriodSnapshot, changes: LedgerChanges | None = None
+    workspace: Workspace,
+    store: Store,
+    snapshot: PeriodSnapshot,
+    changes: LedgerChanges | None = None,
+    records: LedgerRecords | None = None,
 ) -> LedgerResult:
     """Write ``output/台账.xlsx`` (atomically, keeping the previous one in ``output/备份/``), and record what its
-    editable cells show, for the next read-back. ``changes``: what was read back from the previous one.
+    editable cells show, for the next read-back. ``changes``: what was read back from the previous one;
+    ``records``: the records workbooks the caller started (``ledger_records``), else they are started here.
 
     Progress columns show the snapshot's period (none when it was loaded without one)."""
-    periods = store.period_records()
-    stale = stale_records(workspace, store, periods)  # a month's collect: that month's records workbook
-    with beside(write_period_records, workspace, list(stale), jobs=workspace.jobs if stale else 1) as records:
-        sheets = build_sheets(workspace, store, snapshot, periods)
-        backup = write_workbook(
-            workspace.ledger_path,
-            sheets,
-            font=workspace.font,
-            title_font=workspace.title_font,
-            backup_dir=workspace.output_dir / "备份",
-        )
-        records()
-    if stale:
-        store.save_ledger_meta({f"records:{period}": signature for period, signature in stale.items()})
+    if records is None:
+        with ledger_records(workspace, store) as started:
+            return write_ledger(workspace, store, snapshot, changes, started)
+    sheets = build_sheets(workspace, store, snapshot, records.periods)
+    backup = write_workbook(
+        workspace.ledger_path,
+        sheets,
+        font=workspace.font,
+        title_font=workspace.title_font,
+        backup_dir=workspace.output_dir / "备份",
+    )
+    _record_cells(workspace, store, snapshot, sheets)  # while the worker finishes the records workbooks
+    records.written()
+    if records.stale:
+        store.save_ledger_meta({f"records:{period}": signature for period, signature in records.stale.items()})
+    by_name = {s.name: s for s in sheets}
+    return LedgerResult(
+        path=workspace.ledger_path,
+        backup=backup,
+        work_tasks=len(by_name[SHEET_WORK].rows),
+        livelihood_projects=len(by_name[SHEET_LIVELIHOOD].rows),
+        units=len(by_name[SHEET_UNITS].rows),
+        leaders=len(by_name[SHEET_LEADERS].rows),
+        warnings=len(by_name[SHEET_WARNINGS].rows),
+        changes=changes,
+    )
+
+
+def _record_cells(workspace: Workspace, store: Store, snapshot: PeriodSnapshot, sheets: list[Sheet]) -> None:
+    """What the ledger just written shows in its editable cells, for the next read-back."""
     by_name = {s.name: s for s in sheets}
     cells: dict[tuple[str, str, str], str] = {}
     for name, id_column in ID_COLUMNS.items():
@@ -957,13 +1000,3 @@ def write_ledger(
     written = {"period": period, "written_at": datetime.now().isoformat(timespec="seconds")}
     written["written_sha256"] = whole_file_sha256(workspace.ledger_path)  # unchanged since: nothing to read back
     store.save_ledger_cells(cells, written)
-    return LedgerResult(
-        path=workspace.ledger_path,
-        backup=backup,
-        work_tasks=len(by_name[SHEET_WORK].rows),
-        livelihood_projects=len(by_name[SHEET_LIVELIHOOD].rows),
-        units=len(by_name[SHEET_UNITS].rows),
-        leaders=len(by_name[SHEET_LEADERS].rows),
-        warnings=len(by_name[SHEET_WARNINGS].rows),
-        changes=changes,
-    )
