@@ -21,17 +21,12 @@ def replacing(path: Path) -> Iterator[Path]:
     rename, with the permissions a new file would have); on any other exit it is removed. Raises ``OutputError``
     with a Chinese message when the folder cannot be written."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
-        os.close(handle)
+        temp = new_temp_file(path.parent, path.name)
     except OSError as exc:
         raise OutputError(os_error_message(exc, path)) from exc
-    temp = Path(name)
     try:
         yield temp
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)  # mkstemp makes it private to its owner
+        as_new_file(temp)
         os.replace(temp, path)
     except OSError as exc:
         if isinstance(exc, OutputError):
@@ -39,6 +34,21 @@ def replacing(path: Path) -> Iterator[Path]:
         raise OutputError(os_error_message(exc, path)) from exc
     finally:
         temp.unlink(missing_ok=True)
+
+
+def new_temp_file(folder: Path, name: str) -> Path:
+    """A new empty file in ``folder`` named ``.<name>.<random>.tmp`` (one left by a killed run is swept)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=TEMP_SUFFIX, dir=folder)
+    os.close(handle)
+    return Path(temp)
+
+
+def as_new_file(path: Path) -> None:
+    """The permissions a new file would have (mkstemp makes it private to its owner)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:

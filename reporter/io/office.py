@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from html import escape  # not xml.sax.saxutils: it loads urllib.request and http.client
+from html import escape
 from pathlib import Path
 from typing import Literal
 
@@ -150,6 +150,12 @@ def installed_families() -> set[str] | None:
     return {_family_key(name) for line in listing.splitlines() for name in line.split(",") if name.strip()}
 
 
+def _text(value: str) -> str:
+    """Text in an XML element (``html.escape`` without quotes, as ``xml.sax.saxutils.escape``, which loads
+    urllib.request and http.client into every command)."""
+    return escape(value, quote=False)
+
+
 def write_font_config(substitutions: Sequence[FontSubstitution], folder: Path) -> Path:
     """Write ``folder/fonts.conf``: the system configuration plus a strong family rule per substitution."""
     system = os.environ.get("FONTCONFIG_FILE", "")
@@ -159,13 +165,13 @@ def write_font_config(substitutions: Sequence[FontSubstitution], folder: Path) -
         '<?xml version="1.0"?>',
         '<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">',
         "<fontconfig>",
-        f'  <include ignore_missing="yes">{escape(system, quote=False)}</include>',
+        f'  <include ignore_missing="yes">{_text(system)}</include>',
     ]
     for substitution in substitutions:
         lines += [
             '  <match target="pattern">',
-            f'    <test qual="any" name="family"><string>{escape(substitution.wanted, quote=False)}</string></test>',
-            f'    <edit name="family" mode="assign" binding="strong"><string>{escape(substitution.used, quote=False)}</string></edit>',
+            f'    <test qual="any" name="family"><string>{_text(substitution.wanted)}</string></test>',
+            f'    <edit name="family" mode="assign" binding="strong"><string>{_text(substitution.used)}</string></edit>',
             "  </match>",
         ]
     lines.append("</fontconfig>")

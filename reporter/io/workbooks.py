@@ -19,11 +19,9 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import re
 import subprocess
 import sys
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -35,7 +33,7 @@ from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 from python_calamine import CalamineWorkbook
 
-from reporter.io.files import TEMP_SUFFIX
+from reporter.io.files import as_new_file, new_temp_file
 from reporter.problems import (
     FILE_CELL_OUT_OF_RANGE,
     FILE_CORRUPT,
@@ -188,23 +186,19 @@ def read_workbook(path: Path, keep_in: Path | None = None) -> RawWorkbook:
 
 
 def keep_bytes(data: bytes, folder: Path, name: str) -> Path | None:
-    """``data`` in a new temporary file in ``folder`` (named as ``replacing`` names them, so that one left by a
-    killed run is swept); ``None`` when it cannot be written (the caller copies the original instead)."""
+    """``data`` in a new temporary file in ``folder`` (``new_temp_file``); ``None`` when it cannot be written (the
+    caller copies the original instead)."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=TEMP_SUFFIX, dir=folder)
+        temp = new_temp_file(folder, name)
     except OSError:
         return None
     try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)  # as a file written by ``replacing`` (mkstemp makes it private)
+        temp.write_bytes(data)
+        as_new_file(temp)
     except OSError:
-        Path(temp).unlink(missing_ok=True)
+        temp.unlink(missing_ok=True)
         return None
-    return Path(temp)
+    return temp
 
 
 def _not_a_workbook(path: Path, data: bytes) -> str:
