@@ -176,13 +176,46 @@ def _serve(
         conn.send(reply)
 
 
+def child_environment() -> dict[str, str]:
+    """The environment of a Python child of this command (the fork server, a reader of old workbooks): the import
+    path this process has (``PYTHONPATH``), and the current folder not put before it (``PYTHONSAFEPATH``). A child
+    started with ``-c`` or ``-m`` would otherwise import from the folder the command was run in first: a
+    ``reporter`` folder of another version there (a checkout), or any ``docx.py``, was imported in its place and
+    the workers died."""
+    return {**os.environ, **_child_variables()}
+
+
+def _child_variables() -> dict[str, str]:
+    return {"PYTHONSAFEPATH": "1", "PYTHONPATH": os.pathsep.join(entry for entry in sys.path if entry)}
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """``os.environ`` with ``values`` while the block runs (a child started in it inherits them), then as before."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def _fork_server(modules: Sequence[str]) -> Any | None:
-    """The ``forkserver`` context, its server to import ``modules`` before it forks workers (no effect once this
-    process's fork server runs); ``None`` where the system has none (Windows)."""
+    """The ``forkserver`` context, its server started (with ``child_environment``) to import ``modules`` before it
+    forks workers (no effect once this process's fork server runs); ``None`` where the system has none (Windows,
+    where workers are spawned: spawn gives them this process's import path itself)."""
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return None
+    from multiprocessing import forkserver
+
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(list(modules))
+    with _environment(_child_variables()):  # Python 3.11's fork server is given the path but does not use it
+        forkserver.ensure_running()  # returns at once: the server imports the modules before it forks a worker
     return context
 
 
@@ -196,11 +229,8 @@ def warm(modules: Sequence[str], jobs: int | None = None) -> None:
     """Start the fork server now, importing ``modules`` (those of the functions the workers will run), so that
     the imports happen on another core while this process goes on; each worker is then forked with them loaded.
     Nothing with ``jobs`` 1 or without a fork server (Windows, where workers are spawned)."""
-    if (jobs or default_jobs()) <= 1 or _fork_server(modules) is None:
-        return
-    from multiprocessing import forkserver
-
-    forkserver.ensure_running()  # returns at once: the server imports the modules before it forks a worker
+    if (jobs or default_jobs()) > 1:
+        _fork_server(modules)
 
 
 @dataclass

@@ -317,3 +317,28 @@ def test_a_command_with_workers_leaves_nothing_in_the_temporary_folder(tmp_path)
     assert completed.returncode == 0, completed.stderr.decode("utf-8")
     assert (root / "output" / "forms").is_dir()
     assert list(temp.iterdir()) == []
+
+
+def test_workers_import_our_modules_whatever_folder_the_command_runs_in(tmp_path):
+    """The office runs ``reporter`` from any folder; one holding a ``reporter`` package of its own (another version's
+    checkout) or a ``docx.py`` must not be imported by the workers instead of ours."""
+    from tests.cycle_helpers import fill_form, form_path, make_workspace, with_forms
+
+    root = with_forms(make_workspace(tmp_path / "ws"), ("2021-06",))
+    fill_form(form_path(root, "市发改委"), root / "input" / "returns" / "2021-06" / "发改委.xlsx", {})
+    elsewhere = tmp_path / "elsewhere"
+    for shadow in ("reporter/__init__.py", "reporter/forms/__init__.py", "docx/__init__.py"):
+        (elsewhere / shadow).parent.mkdir(parents=True, exist_ok=True)
+        (elsewhere / shadow).write_text("raise RuntimeError('imported from the current folder')\n", encoding="utf-8")
+    command = Path(sys.executable).parent / ("reporter.exe" if sys.platform == "win32" else "reporter")
+    completed = subprocess.run(
+        [str(command), "-w", str(root), "--jobs", "2", "run"],
+        capture_output=True,
+        cwd=elsewhere,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        timeout=300,
+    )
+    output = completed.stdout.decode("utf-8") + completed.stderr.decode("utf-8")
+    assert completed.returncode == 0, output
+    assert "接收1份" in output
+    assert (root / "output" / "reports" / "2021-06").is_dir()

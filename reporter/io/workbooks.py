@@ -34,6 +34,7 @@ from defusedxml.common import DefusedXmlException
 from python_calamine import CalamineWorkbook
 
 from reporter.io.files import as_new_file, new_temp_file
+from reporter.parallel import child_environment
 from reporter.problems import (
     FILE_CELL_OUT_OF_RANGE,
     FILE_CORRUPT,
@@ -505,6 +506,7 @@ def _read_in_child(path: Path, kind: str, sha256: str) -> RawWorkbook:
         completed = subprocess.run(
             [sys.executable, "-m", "reporter.io.workbooks", str(path)],
             capture_output=True,
+            env=child_environment(),
             timeout=CHILD_TIMEOUT_SECONDS,
             preexec_fn=_limit_child if sys.platform != "win32" else None,
             check=False,
