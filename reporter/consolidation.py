@@ -136,6 +136,7 @@ class Consolidation:
     _leader_tasks: dict[str, pd.DataFrame] = field(default_factory=dict, init=False, repr=False, compare=False)
     _lagging: dict[str | None, pd.DataFrame] = field(default_factory=dict, init=False, repr=False, compare=False)
     _unit_tasks: dict[str, pd.DataFrame] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _joined: pd.DataFrame | None = field(default=None, init=False, repr=False, compare=False)
 
     def counts(self, kind: str | None = WORK, *, task_ids: Iterable[str] | None = None) -> Counts:
         """The counts of ``kind``'s tasks (``None``: work tasks and livelihood projects), or of ``task_ids``."""
@@ -161,10 +162,10 @@ class Consolidation:
         columns are joined once for every unit, the unit's rows picked once (its brief and its workbook both ask),
         so not to be changed in place."""
         if unit not in self._unit_tasks:
-            if "" not in self._unit_tasks:  # all units' rows, joined once
+            if self._joined is None:  # every unit's rows, joined once
                 columns = ["id", "short_text", "lead_units", "category", "light", "percent", "expected"]
-                self._unit_tasks[""] = self.responsibilities.merge(self.tasks[columns], on="id", how="left")
-            joined = self._unit_tasks[""]
+                self._joined = self.responsibilities.merge(self.tasks[columns], on="id", how="left")
+            joined = self._joined
             self._unit_tasks[unit] = joined[joined["unit"] == unit].reset_index(drop=True)
         return self._unit_tasks[unit]
 
