@@ -197,12 +197,15 @@ def wait_ready(process: subprocess.Popen) -> None:
 
 def spawn_collect(root: Path) -> subprocess.Popen:
     """A `reporter collect` that imports, says ``ready`` and waits for a line on stdin to start."""
+    temporary = root.parent / "temporary"  # a killed collect cannot remove its multiprocessing folder (pymp-…)
+    temporary.mkdir(exist_ok=True)
     return subprocess.Popen(
         [sys.executable, "-c", READY, str(root)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ, "TMPDIR": str(temporary)},
         text=True,
     )
 
