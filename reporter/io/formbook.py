@@ -36,6 +36,7 @@ from reporter.io.xlsx import (
     footer,
     header_style,
     row_height,
+    row_heights,
     save_atomic,
     set_width,
     title_style,
@@ -242,11 +243,12 @@ def _tasks_sheet(book: Book, ws: Worksheet, plan: FormPlan, font: str, title_fon
     wraps = [c.wrap for c in columns] + [True] * len(previous_titles)  # the hidden copies as wrapped text
     formats = _cell_formats(book, font, wraps, set(range(first_fill, ncols)))
     widths = [c.max_width for c in columns]
+    height = row_heights(widths, columns, 10)
     for offset, task in enumerate(plan.tasks):
         r = HEADER_ROW + offset  # 0-based: the row below the header
         fixed = [task.id, task.kind, task.text, task.leaders, task.role_label, task.targets, task.expected]
         filled = task.previous_values()
-        ws.set_row(r, max(30, row_height(fixed + [v or "" for v in filled], widths, columns, 10)))
+        ws.set_row(r, max(30, height(fixed + [v or "" for v in filled])))
         for c, value in enumerate(fixed + filled + filled):
             write_value(ws, r, c, value, formats[c])
     last_row = HEADER_ROW + len(plan.tasks)  # Excel's numbering

@@ -367,12 +367,16 @@ def _widths(spec: Sheet) -> list[float]:
     """Each column as wide as its longest line (heading included), within the column's bounds."""
     widths = []
     for index, column in enumerate(spec.columns):
-        texts = {
-            v if isinstance(v, str) else str(v)
-            for row in spec.rows
-            if index < len(row) and (v := row[index]) is not None
-        }
-        widest = max([display_width(column.title), *(_widest_line(text) for text in texts)])  # each text once
+        full = column.max_width - 2  # a line this wide makes the column as wide as it may be: no need to look on
+        widest = display_width(column.title)
+        if widest < full:
+            for row in spec.rows:
+                if index < len(row) and (value := row[index]) is not None:
+                    line = _widest_line(value if isinstance(value, str) else str(value))
+                    if line > widest:
+                        widest = line
+                        if widest >= full:
+                            break
         widths.append(max(column.min_width, min(column.max_width, widest + 2)))
     return widths
 
@@ -460,9 +464,10 @@ def _write_rows(book: Book, ws: Worksheet, spec: Sheet, widths: list[float], fon
     write_string = ws.write_string
     put_string = getattr(ws, "put_string", None)  # our worksheet's (xlsxwriter's own has none)
     fast = put_string is not None and not ws.constant_memory
+    height = row_heights(widths, columns, 10)
     for r, row in enumerate(spec.rows):
         excel_row = r + 2
-        ws.set_row(excel_row, row_height(row, widths, columns, 10))
+        ws.set_row(excel_row, height(row))
         row_fills, row_links = fills.get(r, {}), links.get(r, {})
         put = write_string
         if fast and row and not (ws._check_dimensions(excel_row, 0) or ws._check_dimensions(excel_row, len(row) - 1)):
@@ -504,24 +509,33 @@ def _date_format(value: object) -> dict[str, str]:
 
 def row_height(values: list[object], widths: list[float], columns: list[Column], size: int) -> float:
     """Points needed to show every wrapped cell of a row in full (Excel and LibreOffice do not refit on open)."""
-    lines = 1
-    for value, width, column in zip(values, widths, columns, strict=False):  # plain loops: every row of a province
-        if value is None or value == "":
-            continue
-        text = value if isinstance(value, str) else str(value)
-        if text.isprintable() and (not column.wrap or 2 * len(text) <= width - 1.5):
-            continue  # one line, whatever its characters (most cells: checked in C)
-        parts = text.splitlines()
-        if column.wrap:
-            usable = max(1.0, width - 1.5)
-            count = 0
-            for part in parts:
-                count += math.ceil(display_width(part) / usable) or 1  # an empty line takes a line too
-        else:
-            count = len(parts)
-        if count > lines:
-            lines = count
-    return round(lines * size * 1.35 + 4, 1)
+    return row_heights(widths, columns, size)(values)
+
+
+def row_heights(widths: list[float], columns: list[Column], size: int) -> Callable[[list[object]], float]:
+    """``row_height`` for the rows of one sheet, the columns' bounds worked out once."""
+    bounds = [(column.wrap, width - 1.5, max(1.0, width - 1.5)) for width, column in zip(widths, columns, strict=False)]
+
+    def height(values: list[object]) -> float:
+        lines = 1
+        for value, (wrap, one_line, usable) in zip(values, bounds, strict=False):  # plain loops: a province's rows
+            if value is None or value == "":
+                continue
+            text = value if isinstance(value, str) else str(value)
+            if text.isprintable() and (not wrap or 2 * len(text) <= one_line):
+                continue  # one line, whatever its characters (most cells: checked in C)
+            parts = text.splitlines()
+            if wrap:
+                count = 0
+                for part in parts:
+                    count += math.ceil(display_width(part) / usable) or 1  # an empty line takes a line too
+            else:
+                count = len(parts)
+            if count > lines:
+                lines = count
+        return round(lines * size * 1.35 + 4, 1)
+
+    return height
 
 
 def save_atomic(
