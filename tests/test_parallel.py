@@ -160,7 +160,13 @@ def test_workers_end_when_the_command_that_started_them_is_killed(tmp_path, kind
     script.write_text(KILLED_PARENT, encoding="utf-8")
     folder = tmp_path / "pids"
     folder.mkdir()
-    command = subprocess.Popen([sys.executable, str(script), str(folder), kind], cwd=Path(__file__).parent.parent)
+    temporary = tmp_path / "temporary"  # the killed command cannot remove its multiprocessing folder (pymp-…)
+    temporary.mkdir()
+    command = subprocess.Popen(
+        [sys.executable, str(script), str(folder), kind],
+        cwd=Path(__file__).parent.parent,
+        env={**os.environ, "TMPDIR": str(temporary)},
+    )
     expected = 2 if kind == "isolated" else 3
     deadline = time.monotonic() + 60
     while len(list(folder.iterdir())) < expected and time.monotonic() < deadline:
