@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from xlsxwriter import Workbook
 from xlsxwriter.exceptions import FileCreateError
@@ -135,14 +135,32 @@ class _Worksheet(Worksheet):
         else:
             super()._write_cell(row, col, cell)
 
+    def check_row(self, row: int, cells: int) -> bool:
+        """Whether a row of ``cells`` cells from the first column is within the sheet, its extent recorded as
+        xlsxwriter records each cell's: the ``put_`` methods may then write each of the row's cells."""
+        return cells > 0 and not (self._check_dimensions(row, 0) or self._check_dimensions(row, cells - 1))
+
     def put_string(self, row: int, col: int, string: str, cell_format: Format) -> None:
-        """``write_string`` for a cell of a row whose first and last cells were checked by ``_check_dimensions``
-        (as ``_write_rows`` does): the same table entry, without converting the arguments and checking the bounds
+        """``write_string`` for a cell of a row that ``check_row`` passed, every cell of which is written (as
+        ``_write_rows`` writes them): the same table entry, without converting the arguments and checking the bounds
         for every cell. A long string (xlsxwriter may shorten it) or a streamed sheet goes xlsxwriter's way."""
         if self.constant_memory or len(string) > self.xls_strmax // 2:
             self._write_string(row, col, string, cell_format)
         else:
             self.table[row][col] = CellStringTuple(self.str_table._get_shared_string_index(string), cell_format)
+
+    def put_plain(self, row: int, col: int, value: object, cell_format: Format) -> bool:
+        """``write_blank`` or ``write_number`` as ``put_string``, for a blank (``None``, or text that is empty once
+        cleaned) or a finite number; ``False``, nothing written, for any other value."""
+        if self.constant_memory:
+            return False
+        if value is None or value == "" or (type(value) is str and not clean_text(value)):
+            self.table[row][col] = CellBlankTuple(cell_format)
+        elif (type(value) is int or type(value) is float) and math.isfinite(value):
+            self.table[row][col] = CellNumberTuple(value, cell_format)
+        else:
+            return False
+        return True
 
     def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
         """xlsxwriter's, once per formula: it tries some 250 patterns on each (the conditional formats' rules,
@@ -462,16 +480,14 @@ def _write_rows(book: Book, ws: Worksheet, spec: Sheet, widths: list[float], fon
     for (r, c), target in spec.links.items():
         links.setdefault(r, {})[c] = target
     write_string = ws.write_string
-    put_string = getattr(ws, "put_string", None)  # our worksheet's (xlsxwriter's own has none)
-    fast = put_string is not None and not ws.constant_memory
+    ours = cast("_Worksheet", ws) if hasattr(ws, "put_string") and not ws.constant_memory else None  # not xlsxwriter's
     height = row_heights(widths, columns, 10)
     for r, row in enumerate(spec.rows):
         excel_row = r + 2
         ws.set_row(excel_row, height(row))
         row_fills, row_links = fills.get(r, {}), links.get(r, {})
-        put = write_string
-        if fast and row and not (ws._check_dimensions(excel_row, 0) or ws._check_dimensions(excel_row, len(row) - 1)):
-            put = put_string  # every cell of the row is written below: its extent is the row's
+        fast = ours if ours is not None and ours.check_row(excel_row, len(row)) else None  # every cell is written
+        put = fast.put_string if fast else write_string
         for c, value in enumerate(row):
             if type(value) is str and c not in row_fills and (text := clean_text(value)):  # most cells: text
                 if c in row_links:  # a file beside the workbook, opened by a click
@@ -487,14 +503,8 @@ def _write_rows(book: Book, ws: Worksheet, spec: Sheet, widths: list[float], fon
                 cell_format = book.format(style)
             else:
                 cell_format = (number_formats if numeric else text_formats)[c]
-            if put is not write_string:  # the row's extent checked: blanks and numbers straight into the table
-                if value is None or value == "" or (type(value) is str and not clean_text(value)):
-                    ws.table[excel_row][c] = CellBlankTuple(cell_format)
-                    continue
-                if (type(value) is int or type(value) is float) and math.isfinite(value):
-                    ws.table[excel_row][c] = CellNumberTuple(value, cell_format)
-                    continue
-            write_value(ws, excel_row, c, value, cell_format)
+            if not (fast and fast.put_plain(excel_row, c, value, cell_format)):
+                write_value(ws, excel_row, c, value, cell_format)
         for c, note in notes.get(r, {}).items():
             if c < len(row):  # a note on a cell the row has
                 ws.write_comment(excel_row, c, clean_text(note), {"author": "reporter", "width": 240, "height": 120})
