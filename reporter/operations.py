@@ -329,7 +329,14 @@ def run_workspace(
         folder = workspace.returns_dir / period.key
         if folder.is_dir() and return_files([folder]):
             result.collected = collect_returns(
-                workspace, store, [folder], period, tasks=tasks, contacts=contacts, progress=progress
+                workspace,
+                store,
+                [folder],
+                period,
+                tasks=tasks,
+                contacts=contacts,
+                progress=progress,
+                meanwhile=_load_report_modules,  # while the readers read
             )
         else:
             result.notes.append(f"{folder} 中没有报回的填报表，台账和报告只反映已收集的数据")
@@ -369,6 +376,10 @@ def run_workspace(
         inputs = inputs_digest(workspace, store, options)
         store.save_run_record(period.key, inputs, outputs_digest(written, workspace.root))
     return result
+
+
+def _load_report_modules() -> None:
+    import reporter.reports.render  # noqa: F401 - pandas and python-docx, used once the returns are merged
 
 
 # -- one operation per command ---------------------------------------------------------------------------

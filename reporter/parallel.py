@@ -126,6 +126,21 @@ def beside(function: Callable[..., Result], *args: Any, jobs: int | None = None)
         yield future.result
 
 
+def in_background(function: Callable[[], None]) -> None:
+    """Start ``function()`` in a thread of this process, for work that fills this process's waits on its workers
+    (``run`` loads pandas and python-docx while the readers read the returns: imports need no result, and a module
+    still loading when it is imported again is waited for by Python's import lock). Its error is dropped: an import
+    that failed fails again, and is reported, where the module is used."""
+
+    def run() -> None:
+        try:
+            function()
+        except Exception:  # see above
+            pass
+
+    threading.Thread(target=run, name="background", daemon=True).start()
+
+
 # -- isolated_map: one untrusted item at a time per worker ----------------------------------------------
 
 Shared = TypeVar("Shared")

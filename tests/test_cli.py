@@ -237,6 +237,30 @@ def test_run_does_not_parse_an_unchanged_notice_again(tmp_path, monkeypatch):
     assert len(parsed) == 3
 
 
+def test_run_loads_the_report_modules_while_the_returns_are_read_and_not_when_none_is_new(tmp_path, monkeypatch):
+    import threading
+
+    import reporter.operations
+    from tests.cycle_helpers import fill_form, form_path, invoke, make_workspace, with_forms
+
+    root = with_forms(make_workspace(tmp_path / "ws"), ("2021-06",))
+    fill_form(form_path(root, "市发改委"), root / "input" / "returns" / "2021-06" / "发改委.xlsx", {})
+    loaded: list[str] = []
+    original = reporter.operations._load_report_modules
+
+    def loading() -> None:
+        loaded.append(threading.current_thread().name)
+        original()
+
+    monkeypatch.setattr(reporter.operations, "_load_report_modules", loading)
+    result = invoke("-w", root, "run")
+    assert result.exit_code == 0, result.output
+    assert "已生成台账" in flat(result.output) and len(loaded) == 1
+    assert loaded[0] != threading.main_thread().name  # beside the readers, not before or after them
+    again = invoke("-w", root, "run")
+    assert again.exit_code == 0 and len(loaded) == 1  # nothing new to read: nothing loaded beside
+
+
 def test_a_run_with_nothing_changed_writes_nothing_and_a_change_writes_again(tmp_path):
     from tests.cycle_helpers import fill_form, form_path, invoke, make_workspace
 

@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 
 from reporter.errors import OutputError
-from reporter.parallel import WorkerFailure, isolated_map, parallel_map, parallel_stream
+from reporter.parallel import WorkerFailure, in_background, isolated_map, parallel_map, parallel_stream
 from tests.cycle_helpers import invoke, make_workspace
 
 
@@ -55,6 +55,25 @@ def test_the_callers_own_work_is_done_while_the_workers_finish(jobs):
 
     with pytest.raises(OutputError, match=r"台账\.xlsx 正被其他程序打开"):
         list(parallel_stream(_square, iter(range(12)), 12, jobs=jobs, meanwhile=locked))
+
+
+def test_background_work_runs_in_a_thread_and_its_error_is_dropped():
+    import threading
+
+    done = threading.Event()
+    threads: list[str] = []
+
+    def work() -> None:
+        threads.append(threading.current_thread().name)
+        done.set()
+
+    def broken() -> None:
+        raise ImportError("No module named 'pandas'")
+
+    in_background(broken)  # nothing raised here: the import fails again where the module is used
+    in_background(work)
+    assert done.wait(10)
+    assert threads and threads[0] != threading.main_thread().name
 
 
 def test_the_fork_server_loads_the_modules_the_workers_run():

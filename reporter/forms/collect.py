@@ -22,7 +22,7 @@ from reporter.forms.read import FormMeta, ReturnContent, read_content, read_meta
 from reporter.io.files import replacing, sweep_leftovers
 from reporter.io.workbooks import WorkbookRejected, file_sha256, read_workbook, whole_file_sha256
 from reporter.model import ProgressCallback, ReturnRow, SentBack, Task
-from reporter.parallel import WorkerFailure, default_jobs, isolated_map
+from reporter.parallel import WorkerFailure, default_jobs, in_background, isolated_map
 from reporter.periods import Period
 from reporter.problems import (
     ERROR,
@@ -252,12 +252,14 @@ def collect_returns(
     tasks: Callable[[], list[Task]] | None = None,
     contacts: dict[str, Contact] | None = None,
     progress: ProgressCallback | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> CollectResult:
     """Check and merge returned forms, each all or nothing; the rest go on when one is rejected.
 
     Files whose bytes were accepted before are not read again; the others are read by ``workspace.jobs`` worker
     processes (one per core by default). ``tasks``: gives the store's tasks when the caller has them already;
     ``contacts``: the address book. Neither is read when every file is known (a ``run`` with nothing new).
+    ``meanwhile``: other work of this process, started in a thread when there are files to read (``in_background``).
     """
     files = return_files(paths)
     if not files:
@@ -283,6 +285,8 @@ def collect_returns(
     incoming = workspace.archive_dir / INCOMING
     shared = Reading(texts, incoming)
     reading = isolated_map(read_return, [files[i] for i in to_read], shared, jobs=workspace.jobs or default_jobs())
+    if meanwhile is not None:
+        in_background(meanwhile)
     read: dict[int, ReadReturn] = {}
     result = CollectResult()
 
