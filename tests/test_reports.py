@@ -750,6 +750,29 @@ def test_the_sample_ships_the_current_default_templates(tmp_path, spec):
     built = build_template(spec, tmp_path / spec.file, load_workspace(SAMPLE).word_fonts)
     with zipfile.ZipFile(shipped) as a, zipfile.ZipFile(built) as b:
         assert a.read("word/document.xml") == b.read("word/document.xml"), f"请重新生成 {shipped}"
+        assert a.read("word/styles.xml") == b.read("word/styles.xml"), f"请重新生成 {shipped}"
+
+
+@pytest.mark.parametrize("spec", TEMPLATES, ids=[t.kind for t in TEMPLATES])
+def test_a_default_template_carries_the_styles_it_uses_and_not_the_unused_built_in_ones(tmp_path, spec):
+    """python-docx's blank document brings some 150 table and list styles (340 KB) every brief would carry."""
+    from reporter.reports.templates import build_template
+    from reporter.settings import WordFonts
+
+    built = build_template(spec, tmp_path / spec.file, WordFonts())
+    with zipfile.ZipFile(built) as package:
+        styles = package.read("word/styles.xml").decode("utf-8")
+        named = {
+            style
+            for name in package.namelist()
+            if re.fullmatch(r"word/(document|footer\d*|header\d*|numbering)\.xml", name)
+            for style in re.findall(r'<w:(?:pStyle|rStyle|tblStyle) w:val="([^"]+)"', package.read(name).decode())
+        }
+    ids = set(re.findall(r'w:styleId="([^"]+)"', styles))
+    assert named and named <= ids  # every style the template names is there
+    assert {"Normal", "TableGrid", "Footer", "公文标题", "一级标题", "表格文字", "表头文字", "页码", "落款"} <= ids
+    assert "LightGrid-Accent1" not in ids and "MediumShading1-Accent1" not in ids
+    assert len(styles) < 60_000
 
 
 def test_unedited_old_default_is_upgraded_and_edited_one_kept(reported, tmp_path):

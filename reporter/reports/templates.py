@@ -22,6 +22,7 @@ from reporter.io.word import (
     DocumentProperties,
     WordDocument,
     WordTemplate,
+    drop_unused_styles,
     head_line,
     landscape_section,
     new_document,
@@ -423,6 +424,7 @@ def build_template(spec: TemplateSpec, path: Path, fonts: WordFonts, office: str
     marker = f"reporter-template {spec.kind} {TEMPLATE_VERSION}"
     document = new_document(fonts, DocumentProperties(spec.title, office, spec.title, marker, spec.title))
     _BODIES[spec.kind](document, fonts)
+    drop_unused_styles(document)  # every brief made from it would carry them
     save_document(document, path)
     return path
 
