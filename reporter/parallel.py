@@ -10,8 +10,8 @@ been in a serial run. ``jobs`` 1, or few items, runs serially.
 returned workbook can be crafted to crash the reader (an abort in native code), to make it run for ever or to
 exhaust memory. Each item goes to one of a few long-lived worker processes, with a time limit per item and, where
 the system allows it, a memory limit per worker; an item that kills or stalls its worker is reported as a
-``WorkerFailure``, the worker is replaced, and the other items go on. The parent never runs the function itself,
-so nothing an item does can take the batch down with it.
+``WorkerFailure``, the worker is replaced, and the other items go on (an item sent ahead to it, not begun, goes to
+another). The parent never runs the function itself, so nothing an item does can take the batch down with it.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any, TypeVar
 
@@ -248,17 +248,24 @@ def warm(modules: Sequence[str], jobs: int | None = None) -> None:
         _fork_server(modules)
 
 
+ITEMS_AHEAD = 2  # items sent to a worker at once: the next one waits in its pipe while the caller uses a result
+
+
 @dataclass
 class _Worker:
     process: Any
     conn: Connection
-    index: int = -1
-    assigned: float = 0.0
-    started: float | None = None  # when the worker said it began the item
+    sent: deque[tuple[int, float]] = field(default_factory=deque)  # (index, when sent) of its items, in order
+    started: float | None = None  # when the worker said it began the first of them
 
     @property
     def busy(self) -> bool:
-        return self.index >= 0
+        return bool(self.sent)
+
+    @property
+    def index(self) -> int:
+        """The item it works on (or begins next)."""
+        return self.sent[0][0]
 
     def stop(self, *, kill: bool = False) -> None:
         if kill:
@@ -302,50 +309,62 @@ def isolated_map(
         child.close()
         return _Worker(process, parent)
 
-    def assign(worker: _Worker) -> None:
+    def send(worker: _Worker) -> None:
         index, item = pending.popleft()
-        worker.index, worker.assigned, worker.started = index, time.monotonic(), None
+        worker.sent.append((index, time.monotonic()))
         worker.conn.send((index, item))
+
+    def assign() -> None:
+        """An item to each idle worker first, then each one's next, while there are items."""
+        for worker in workers:
+            if pending and not worker.sent:
+                send(worker)
+        for worker in workers:
+            while pending and len(worker.sent) < ITEMS_AHEAD:
+                send(worker)
 
     def deadline(worker: _Worker) -> float:
         if worker.started is None:
-            return worker.assigned + STARTUP_SECONDS + timeout
+            return worker.sent[0][1] + STARTUP_SECONDS + timeout
         return worker.started + timeout
+
+    def replace(position: int, *, kill: bool) -> int:
+        """A new worker in place of one that died or stalled; the items it had not begun go back to the front of
+        the queue. Returns the item it was on."""
+        worker = workers[position]
+        index = worker.index
+        pending.extendleft((i, items[i]) for i, _ in reversed(list(worker.sent)[1:]))
+        worker.stop(kill=kill)
+        workers[position] = start()
+        return index
 
     try:
         workers = [start() for _ in range(max(1, min(jobs, len(items))))]
         while pending or any(w.busy for w in workers):
-            for worker in workers:
-                if not worker.busy and pending:
-                    assign(worker)
+            assign()
             busy = [w for w in workers if w.busy]
             wait_for = max(0.0, min(deadline(w) for w in busy) - time.monotonic())
             ready = set(wait([w.conn for w in busy], timeout=wait_for))
             for position, worker in enumerate(workers):
                 if not worker.busy:
                     continue
-                index = worker.index
                 if worker.conn in ready:
                     try:
-                        _, ok, value = worker.conn.recv()
-                        if ok is None:  # it began the item
-                            worker.started = time.monotonic()
-                            continue
-                    except (EOFError, OSError):  # the worker died on this item
+                        index, ok, value = worker.conn.recv()
+                    except (EOFError, OSError):  # the worker died on the item it was on
                         worker.process.join(timeout=5)
                         code = worker.process.exitcode
-                        worker.stop(kill=True)
-                        workers[position] = start()
-                        yield index, WorkerFailure("crashed", f"exit {code}")
+                        yield replace(position, kill=True), WorkerFailure("crashed", f"exit {code}")
                         continue
-                    worker.index = -1
-                    if pending:  # its next item first: it reads while the caller uses this result
-                        assign(worker)
+                    if ok is None:  # it began its first item
+                        worker.started = time.monotonic()
+                        continue
+                    worker.sent.popleft()
+                    worker.started = None
+                    assign()  # its next item is in its pipe already: it reads while the caller uses this result
                     yield index, value if ok else WorkerFailure("error", value)
                 elif time.monotonic() >= deadline(worker):
-                    worker.stop(kill=True)
-                    workers[position] = start()
-                    yield index, WorkerFailure("timeout", f"{timeout:.0f} s")
+                    yield replace(position, kill=True), WorkerFailure("timeout", f"{timeout:.0f} s")
     finally:
         for worker in workers:
             worker.stop(kill=sys.exc_info()[0] is not None)

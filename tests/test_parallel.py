@@ -125,6 +125,20 @@ def test_an_item_that_crashes_hangs_or_raises_fails_alone_and_the_rest_go_on(job
     assert results[9].reason in ("error", "crashed")  # MemoryError under the cap, or killed by the system
 
 
+def _pid_after_a_while(shared: None, item: int) -> int:
+    import os
+    import time
+
+    time.sleep(0.3)
+    return os.getpid()
+
+
+def test_each_worker_is_given_an_item_before_any_is_given_its_next():
+    """Items are sent ahead (one waits in each worker's pipe), but not two to one worker while another has none."""
+    results = dict(isolated_map(_pid_after_a_while, [0, 1], None, jobs=2))
+    assert results[0] != results[1]
+
+
 def test_forms_and_reports_with_one_process_equal_those_with_several(tmp_path):
     serial = make_workspace(tmp_path / "serial")
     pooled = tmp_path / "pooled"
