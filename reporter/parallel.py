@@ -141,7 +141,7 @@ def in_background(function: Callable[[], None]) -> None:
     threading.Thread(target=run, name="background", daemon=True).start()
 
 
-# -- isolated_map: one untrusted item at a time per worker ----------------------------------------------
+# -- isolated_map: one untrusted item at a time in each worker, its next one waiting -------------------------
 
 Shared = TypeVar("Shared")
 
@@ -328,13 +328,13 @@ def isolated_map(
             return worker.sent[0][1] + STARTUP_SECONDS + timeout
         return worker.started + timeout
 
-    def replace(position: int, *, kill: bool) -> int:
-        """A new worker in place of one that died or stalled; the items it had not begun go back to the front of
-        the queue. Returns the item it was on."""
+    def replace(position: int) -> int:
+        """A new worker in place of one that died or stalled (killed); the items it had not begun go back to the
+        front of the queue. Returns the item it was on."""
         worker = workers[position]
         index = worker.index
         pending.extendleft((i, items[i]) for i, _ in reversed(list(worker.sent)[1:]))
-        worker.stop(kill=kill)
+        worker.stop(kill=True)
         workers[position] = start()
         return index
 
@@ -354,7 +354,7 @@ def isolated_map(
                     except (EOFError, OSError):  # the worker died on the item it was on
                         worker.process.join(timeout=5)
                         code = worker.process.exitcode
-                        yield replace(position, kill=True), WorkerFailure("crashed", f"exit {code}")
+                        yield replace(position), WorkerFailure("crashed", f"exit {code}")
                         continue
                     if ok is None:  # it began its first item
                         worker.started = time.monotonic()
@@ -364,7 +364,7 @@ def isolated_map(
                     assign()  # its next item is in its pipe already: it reads while the caller uses this result
                     yield index, value if ok else WorkerFailure("error", value)
                 elif time.monotonic() >= deadline(worker):
-                    yield replace(position, kill=True), WorkerFailure("timeout", f"{timeout:.0f} s")
+                    yield replace(position), WorkerFailure("timeout", f"{timeout:.0f} s")
     finally:
         for worker in workers:
             worker.stop(kill=sys.exc_info()[0] is not None)
