@@ -174,6 +174,13 @@ def _off_grid(properties: Any) -> None:
     properties.append(snap)
 
 
+def _parts(document: DocumentObject, *kinds: str) -> list[Any]:
+    """The XML of the document's own parts of these relationship kinds (its headers, footers, numbering)."""
+    return [
+        rel.target_part.element for rel in document.part.rels.values() if rel.reltype in kinds and not rel.is_external
+    ]
+
+
 def _language(document: DocumentObject) -> None:
     """zh-CN wherever a language is given: the document defaults (python-docx's template says en-US), every style
     and run that sets one, and the theme font language (its ja-JP would pick Japanese theme fonts for East Asian
@@ -195,9 +202,7 @@ def _language(document: DocumentObject) -> None:
         language = OxmlElement("w:lang")
         language.set(qn("w:bidi"), "ar-SA")
         properties.append(language)  # the last child of a run's properties
-    parts = [styles, document.element.body]
-    parts += [r.target_part.element for r in document.part.rels.values() if r.reltype in (RT.HEADER, RT.FOOTER)]
-    for part in parts:
+    for part in [styles, document.element.body, *_parts(document, RT.HEADER, RT.FOOTER)]:
         for language in part.iter(qn("w:lang")):
             language.set(qn("w:val"), LANGUAGE)
             language.set(qn("w:eastAsia"), LANGUAGE)
@@ -435,12 +440,7 @@ def ensure_east_asian_fonts(document: DocumentObject) -> int:
     fonts_by_style = _style_fonts(document)
     default = fonts_by_style.get(document.styles["Normal"].style_id) or "仿宋_GB2312"
     fixed = 0
-    parts = [document.element.body]  # and every header and footer the document has (none is added)
-    parts += [
-        rel.target_part.element
-        for rel in document.part.rels.values()
-        if rel.reltype in (RT.HEADER, RT.FOOTER) and not rel.is_external
-    ]
+    parts = [document.element.body, *_parts(document, RT.HEADER, RT.FOOTER)]  # the headers and footers it has
     for part in parts:
         for run in part.xpath(_RUNS_WITHOUT_EAST_ASIAN_FONT):
             paragraphs = list(run.iterancestors(_P))
@@ -507,9 +507,7 @@ def drop_unused_styles(document: DocumentObject) -> int:
     style again when the office applies it. Returns the styles removed."""
     styles = document.styles.element
     by_id = {style.get(qn("w:styleId")): style for style in styles.iter(qn("w:style"))}
-    parts = [document.element]
-    parts += [r.target_part.element for r in document.part.rels.values() if r.reltype in (RT.HEADER, RT.FOOTER)]
-    parts += [r.target_part.element for r in document.part.rels.values() if r.reltype == RT.NUMBERING]
+    parts = [document.element, *_parts(document, RT.HEADER, RT.FOOTER, RT.NUMBERING)]
     wanted = [
         style_id
         for style_id, style in by_id.items()
