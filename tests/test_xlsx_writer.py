@@ -91,3 +91,30 @@ def test_fast_cells_are_the_bytes_xlsxwriter_writes(tmp_path, monkeypatch, strea
     assert fast.keys() == reference.keys()
     for name in fast:
         assert fast[name] == reference[name], name
+
+
+def test_a_form_written_fast_is_the_form_xlsxwriter_writes(tmp_path, monkeypatch):
+    """The forms' task rows go straight into the cell table too (``write_row``): the same bytes as xlsxwriter's."""
+    from tests.cycle_helpers import form_path, invoke, make_workspace
+
+    root = make_workspace(tmp_path / "ws")
+    put = xlsx._Worksheet.put_string
+    strings: list[int] = []
+
+    def counted_put(self, row, col, string, cell_format):
+        strings.append(1)
+        put(self, row, col, string, cell_format)
+
+    monkeypatch.setattr(xlsx._Worksheet, "put_string", counted_put)
+    written = {}
+    for name in ("fast", "stock"):
+        if name == "stock":
+            monkeypatch.setattr(xlsx, "_Worksheet", Worksheet)  # xlsxwriter's own worksheet, every cell its way
+        result = invoke("-w", root, "--jobs", "1", "forms", "--period", "2021-06")  # in this process
+        assert result.exit_code == 0, result.output
+        written[name] = _members(form_path(root, "市发改委"))
+        if name == "fast":
+            assert strings  # the task rows' text, put straight into the table
+    assert written["fast"].keys() == written["stock"].keys()
+    for member in written["fast"]:
+        assert written["fast"][member] == written["stock"][member], member

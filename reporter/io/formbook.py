@@ -40,6 +40,7 @@ from reporter.io.xlsx import (
     save_atomic,
     set_width,
     title_style,
+    write_row,
     write_value,
 )
 
@@ -249,8 +250,7 @@ def _tasks_sheet(book: Book, ws: Worksheet, plan: FormPlan, font: str, title_fon
         fixed = [task.id, task.kind, task.text, task.leaders, task.role_label, task.targets, task.expected]
         filled = task.previous_values()
         ws.set_row(r, max(30, height(fixed + [v or "" for v in filled])))
-        for c, value in enumerate(fixed + filled + filled):
-            write_value(ws, r, c, value, formats[c])
+        write_row(ws, r, fixed + filled + filled, formats)
     last_row = HEADER_ROW + len(plan.tasks)  # Excel's numbering
     percent_column = fields.index("percent")
     for index, column in enumerate(columns):
