@@ -54,6 +54,25 @@ def _members(path: Path) -> dict[str, bytes]:
         return {name: archive.read(name) for name in archive.namelist() if name != "docProps/core.xml"}
 
 
+def _count_fast_strings(monkeypatch) -> list[int]:
+    """A list that grows by one for every text put straight into a sheet's table (``put_string``)."""
+    put = xlsx._Worksheet.put_string
+    strings: list[int] = []
+
+    def counted_put(self, row, col, string, cell_format):
+        strings.append(1)
+        put(self, row, col, string, cell_format)
+
+    monkeypatch.setattr(xlsx._Worksheet, "put_string", counted_put)
+    return strings
+
+
+def _assert_same_members(fast: dict[str, bytes], reference: dict[str, bytes]) -> None:
+    assert fast.keys() == reference.keys()
+    for name in fast:
+        assert fast[name] == reference[name], name
+
+
 @pytest.mark.parametrize("streamed", [False, True], ids=["in-memory", "streamed"])
 def test_fast_cells_are_the_bytes_xlsxwriter_writes(tmp_path, monkeypatch, streamed):
     if streamed:  # a workbook this large streams its rows: every cell goes through xlsxwriter's own code
@@ -67,14 +86,7 @@ def test_fast_cells_are_the_bytes_xlsxwriter_writes(tmp_path, monkeypatch, strea
 
     monkeypatch.setattr(Worksheet, "_write_cell", counted)
     monkeypatch.setattr(xlsx, "_PREPARED_FORMULAS", {})
-    put = xlsx._Worksheet.put_string
-    strings: list[int] = []
-
-    def counted_put(self, row, col, string, cell_format):
-        strings.append(1)
-        put(self, row, col, string, cell_format)
-
-    monkeypatch.setattr(xlsx._Worksheet, "put_string", counted_put)
+    strings = _count_fast_strings(monkeypatch)
     write_workbook(tmp_path / "fast.xlsx", [_sheet()])
     assert (len(strings) > 0) is not streamed  # rows of text put straight into the sheet's table
     assert any("明显滞后" in formula for formula, _, _ in xlsx._PREPARED_FORMULAS)  # the rule, prepared once
@@ -87,10 +99,7 @@ def test_fast_cells_are_the_bytes_xlsxwriter_writes(tmp_path, monkeypatch, strea
     monkeypatch.setattr(xlsx, "_Worksheet", Worksheet)  # xlsxwriter's own worksheet, every cell its way
     write_workbook(tmp_path / "stock.xlsx", [_sheet()])
     assert len(calls) >= cells - len(ROW)
-    fast, reference = _members(tmp_path / "fast.xlsx"), _members(tmp_path / "stock.xlsx")
-    assert fast.keys() == reference.keys()
-    for name in fast:
-        assert fast[name] == reference[name], name
+    _assert_same_members(_members(tmp_path / "fast.xlsx"), _members(tmp_path / "stock.xlsx"))
 
 
 def test_a_form_written_fast_is_the_form_xlsxwriter_writes(tmp_path, monkeypatch):
@@ -98,14 +107,7 @@ def test_a_form_written_fast_is_the_form_xlsxwriter_writes(tmp_path, monkeypatch
     from tests.cycle_helpers import form_path, invoke, make_workspace
 
     root = make_workspace(tmp_path / "ws")
-    put = xlsx._Worksheet.put_string
-    strings: list[int] = []
-
-    def counted_put(self, row, col, string, cell_format):
-        strings.append(1)
-        put(self, row, col, string, cell_format)
-
-    monkeypatch.setattr(xlsx._Worksheet, "put_string", counted_put)
+    strings = _count_fast_strings(monkeypatch)
     written = {}
     for name in ("fast", "stock"):
         if name == "stock":
@@ -115,6 +117,4 @@ def test_a_form_written_fast_is_the_form_xlsxwriter_writes(tmp_path, monkeypatch
         written[name] = _members(form_path(root, "市发改委"))
         if name == "fast":
             assert strings  # the task rows' text, put straight into the table
-    assert written["fast"].keys() == written["stock"].keys()
-    for member in written["fast"]:
-        assert written["fast"][member] == written["stock"][member], member
+    _assert_same_members(written["fast"], written["stock"])
