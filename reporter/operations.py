@@ -435,7 +435,7 @@ def write_period_forms(workspace: Workspace, period_key: str | None, due: date |
             latest = load_snapshot(workspace, store, latest_period(workspace, store))
             ledger = write_ledger(workspace, store, latest, changes)  # shows the ids given and what was refused
         period = resolve_period(workspace, store, period_key)
-        made = make_forms(workspace, store, load_snapshot(workspace, store, period), due)
+        made = make_forms(workspace, store, load_snapshot(workspace, store, period, answers=False), due)
         store.remember_period(period.key)
         if workspace.current_period and workspace.current_period != period.key:
             current = workspace.period(workspace.current_period)

@@ -94,8 +94,11 @@ def load_snapshot(
     *,
     tasks: list[Task] | None = None,
     contacts: dict[str, Contact] | None = None,
+    answers: bool = True,
 ) -> PeriodSnapshot:
-    """Read the period's state from the store once. ``tasks`` / ``contacts``: when the caller has them already."""
+    """Read the period's state from the store once. ``tasks`` / ``contacts``: when the caller has them already.
+    ``answers=False``: the period's tasks, units and due date only, without its answers, progress and reporting
+    status (the forms need none of them; a province's 80,000 answers of two periods are not read)."""
     if tasks is None:
         tasks = store.tasks()
     if contacts is None:
@@ -108,6 +111,8 @@ def load_snapshot(
     snapshot.notices = store.notices()
     snapshot.issue = workspace.briefs.first_issue + sum(1 for key in store.periods_with_returns() if key < period.key)
     snapshot.active = [t for t in tasks if active_in(t, period)]
+    if not answers:
+        return snapshot
     aliases = store.office_aliases()  # a unit merged into another in the ledger answers as that one
     snapshot.answers = _merged(store.answers(period.key), aliases)
     corrected = snapshot.answers + store.office_answers(period.key)  # the office's corrections in the ledger

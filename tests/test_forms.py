@@ -9,6 +9,9 @@ import pytest
 
 from reporter.model import Task
 from reporter.periods import LightRules, parse_period, task_span, time_progress, traffic_light
+from reporter.settings import load_workspace
+from reporter.snapshot import load_snapshot
+from reporter.store import Store
 from tests.cycle_helpers import WORKSPACE_NAME, fill_form, form_path, invoke, make_workspace
 
 
@@ -160,6 +163,28 @@ def test_previous_answers_prefilled_and_changes_highlighted(tmp_path):
     assert (f"H4:O{last}", 'TRIM(H4&"")<>TRIM(P4&"")') in rules  # every filled cell against its copy 8 columns right
     meta = {r[0]: r[1] for r in workbook["_reporter"].iter_rows(values_only=True)}
     assert meta["due"] == "2021-07-02"
+
+
+def test_forms_read_the_period_without_its_answers(tmp_path):
+    """The forms take the period's tasks, units and due date from a snapshot that reads no answer: the same ones
+    the full snapshot (ledger, reports) has."""
+    root = make_workspace(tmp_path / "ws")
+    assert invoke("-w", root, "forms", "--period", "2021-06", "--due", "2021-07-02").exit_code == 0
+    fill_form(
+        form_path(root, "市发改委"),
+        root / "input" / "returns" / "2021-06" / "发改委6月.xlsx",
+        {"2021-G-001": {"progress": "一季度增长6.5%", "percent": 40, "status": "正常推进"}},
+    )
+    assert invoke("-w", root, "collect", "--period", "2021-06").exit_code == 0
+    workspace = load_workspace(root)
+    with Store(workspace.store_path) as store:
+        period = workspace.period("2021-06")
+        full = load_snapshot(workspace, store, period)
+        light = load_snapshot(workspace, store, period, answers=False)
+    assert [t.id for t in light.active] == [t.id for t in full.active] and len(full.active) > 0
+    assert (light.due, light.form_units, light.period) == (date(2021, 7, 2), full.form_units, period)
+    assert len(full.answers) == 1 and full.status is not None
+    assert (light.answers, light.progress, light.status) == ([], {}, None)
 
 
 def test_previous_indicator_amount_prefilled_for_the_district(tmp_path):

@@ -147,27 +147,37 @@ def plan_forms(
     """One plan per real responsible unit, in the order units first appear in the notices."""
     previous = previous or {}
     previous_indicators = previous_indicators or {}
-    by_id = {t.id: t for t in tasks}
     order = {t.id: i for i, t in enumerate(tasks)}
+    shown = {  # what every unit's row of a task shows, worked out once a task (a province's task has four units)
+        t.id: (
+            "民生实事" if t.kind == LIVELIHOOD else "工作任务",
+            t.full_text,
+            "、".join(t.leaders),
+            "\n".join(target.text for target in t.targets),
+            time_progress(t, period),
+        )
+        for t in tasks
+    }
     plans: dict[str, FormPlan] = {}
     for entry in sorted(task_units, key=lambda e: (order.get(e.task_id, 0), e.role != LEAD)):
-        task = by_id.get(entry.task_id)
-        if task is None:
+        task_shown = shown.get(entry.task_id)
+        if task_shown is None:
             continue
+        kind, text, leaders, targets, expected = task_shown
         unit = entry.unit
         plan = plans.get(unit)
         if plan is None:
             plan = plans[unit] = FormPlan(unit, period, due, workspace, office, contact)
         plan.tasks.append(
             FormTask(
-                id=task.id,
-                kind="民生实事" if task.kind == LIVELIHOOD else "工作任务",
-                text=task.full_text,
-                leaders="、".join(task.leaders),
+                id=entry.task_id,
+                kind=kind,
+                text=text,
+                leaders=leaders,
                 role=entry.role,
-                targets="\n".join(t.text for t in task.targets),
-                expected=time_progress(task, period),
-                previous=previous.get(unit, {}).get(task.id),
+                targets=targets,
+                expected=expected,
+                previous=previous.get(unit, {}).get(entry.task_id),
             )
         )
     for plan in plans.values():

@@ -60,7 +60,10 @@ _ANSWER_COLUMNS = {
     "return_id": "a.return_id",
     **{name: f"r.{name}" for name in ("unit", "period", "saved_at", "received_at", "sha256", "file_name", "current")},
 }
-_ANSWER_SELECT = ", ".join(_ANSWER_COLUMNS[f.name] for f in fields(Answer))
+_ANSWER_NAMES = tuple(f.name for f in fields(Answer))
+_ANSWER_SELECT = ", ".join(_ANSWER_COLUMNS[name] for name in _ANSWER_NAMES)
+# an answer without its return's fields (task_id … return_id), for pre-filling a form
+_VALUES_SELECT = ", ".join(_ANSWER_COLUMNS[name] for name in _ANSWER_NAMES[: _ANSWER_NAMES.index("return_id") + 1])
 
 
 @dataclass(frozen=True)
@@ -287,18 +290,16 @@ class ReturnTables(Database):
         cursor = self.conn.cursor()
         cursor.row_factory = None
         rows = cursor.execute(
-            "SELECT r.unit, a.task_id, a.role, " + ", ".join(f"a.{f}" for f in ANSWER_FIELDS) + ", a.return_id"
+            f"SELECT r.unit, {_VALUES_SELECT}"
             " FROM answers a JOIN returns r ON r.id = a.return_id WHERE r.id IN ("
             " SELECT (SELECT x.id FROM returns x WHERE x.unit = u.unit AND x.period < ? AND x.current = 1"
             " ORDER BY x.period DESC LIMIT 1) FROM (SELECT DISTINCT unit FROM returns) u)",
             (period,),
         )
         found: dict[str, dict[str, Answer]] = {unit: {} for unit in units}
-        for unit, task_id, role, *values, return_id in rows:
+        for unit, *values in rows:
             if unit in found:
-                found[unit][task_id] = Answer(
-                    task_id, role, **dict(zip(ANSWER_FIELDS, values, strict=True)), return_id=return_id
-                )
+                found[unit][values[0]] = Answer(*values)
         return found
 
     def indicator_answers(self, period: str | None = None) -> list[IndicatorAnswer]:
