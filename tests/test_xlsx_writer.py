@@ -40,7 +40,8 @@ def _sheet() -> Sheet:
         "台账",
         "标题 <&>",
         [Column(f"列{i}", wrap=i % 2 == 0) for i in range(len(ROW))],
-        rows=[list(ROW) for _ in range(5)] + [["短行"]],
+        # short rows, an empty one (its height only) and rows beyond the first 16 (a second block of spans)
+        rows=[list(ROW) for _ in range(5)] + [["短行"], []] + [["第二块", 2, None][: i % 3 + 1] for i in range(30)],
         fills={(1, 0): "FF0000", (2, 1): "00FF00"},
         notes={(0, 1): "注 <&>"},
         links={(3, 0): "报送记录/2031-01.xlsx"},
@@ -54,17 +55,17 @@ def _members(path: Path) -> dict[str, bytes]:
         return {name: archive.read(name) for name in archive.namelist() if name != "docProps/core.xml"}
 
 
-def _count_fast_strings(monkeypatch) -> list[int]:
-    """A list that grows by one for every text put straight into a sheet's table (``put_string``)."""
-    put = xlsx._Worksheet.put_string
-    strings: list[int] = []
+def _count_fast_rows(monkeypatch) -> list[int]:
+    """A list that grows by one for every row put straight into a sheet's table (``put_row``)."""
+    put = xlsx._Worksheet.put_row
+    rows: list[int] = []
 
-    def counted_put(self, row, col, string, cell_format):
-        strings.append(1)
-        put(self, row, col, string, cell_format)
+    def counted_put(self, *args, **kwargs):
+        rows.append(1)
+        put(self, *args, **kwargs)
 
-    monkeypatch.setattr(xlsx._Worksheet, "put_string", counted_put)
-    return strings
+    monkeypatch.setattr(xlsx._Worksheet, "put_row", counted_put)
+    return rows
 
 
 def _assert_same_members(fast: dict[str, bytes], reference: dict[str, bytes]) -> None:
@@ -86,9 +87,9 @@ def test_fast_cells_are_the_bytes_xlsxwriter_writes(tmp_path, monkeypatch, strea
 
     monkeypatch.setattr(Worksheet, "_write_cell", counted)
     monkeypatch.setattr(xlsx, "_PREPARED_FORMULAS", {})
-    strings = _count_fast_strings(monkeypatch)
+    rows = _count_fast_rows(monkeypatch)
     write_workbook(tmp_path / "fast.xlsx", [_sheet()])
-    assert (len(strings) > 0) is not streamed  # rows of text put straight into the sheet's table
+    assert (len(rows) > 0) is not streamed  # rows put straight into the sheet's table
     assert any("明显滞后" in formula for formula, _, _ in xlsx._PREPARED_FORMULAS)  # the rule, prepared once
     cells = sum(len(row) for row in _sheet().rows) + 2 * len(ROW)  # the data, the headers and the title
     if streamed:
@@ -114,7 +115,7 @@ def test_a_form_written_fast_is_the_form_xlsxwriter_writes(tmp_path, monkeypatch
 
     monkeypatch.setattr(reporter.io.formbook, "datetime", _Clock)
     root = make_workspace(tmp_path / "ws")
-    strings = _count_fast_strings(monkeypatch)
+    rows = _count_fast_rows(monkeypatch)
     written = {}
     for name in ("fast", "stock"):
         if name == "stock":
@@ -123,5 +124,5 @@ def test_a_form_written_fast_is_the_form_xlsxwriter_writes(tmp_path, monkeypatch
         assert result.exit_code == 0, result.output
         written[name] = _members(form_path(root, "市发改委"))
         if name == "fast":
-            assert strings  # the task rows' text, put straight into the table
+            assert rows  # the task rows, put straight into the table
     _assert_same_members(written["fast"], written["stock"])

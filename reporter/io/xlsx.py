@@ -12,16 +12,17 @@ from __future__ import annotations
 import math
 import re
 import shutil
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
 from xlsxwriter import Workbook
 from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.format import Format
-from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell_fast
+from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import CellBlankTuple, CellDatetimeTuple, CellNumberTuple, CellStringTuple, Worksheet
 
 from reporter.io.files import replacing
@@ -111,56 +112,126 @@ def quoted_sheet(name: str) -> str:
 
 class _Worksheet(Worksheet):
     """xlsxwriter's worksheet, writing the cells a ledger is made of (a shared string, a number or a date, or a
-    blank, each with its format) as one string apiece: xlsxwriter builds a list of attributes and escapes each of
-    them for every cell, which was the largest part of writing a province's ledger and reports. Any other cell, and
-    every cell when rows are streamed, goes through xlsxwriter's own code; a test compares the two outputs."""
+    blank, each with its format) itself, a row at a time: xlsxwriter builds a list of attributes and escapes each
+    of them for every cell, and looks up every column of every row, which was the largest part of writing a
+    province's ledger, records and forms. Any other cell, and every cell when rows are streamed, goes through
+    xlsxwriter's own code; tests compare the two outputs byte for byte."""
 
-    def _write_cell(self, row: int, col: int, cell: Any) -> None:
-        kind = type(cell)
-        cell_format = cell.format
-        if cell_format is None or self.constant_memory:
-            super()._write_cell(row, col, cell)
-        elif kind is CellStringTuple:
-            self.fh.write(
-                f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{cell_format._get_xf_index()}" t="s">'
-                f"<v>{cell.string}</v></c>"
-            )
-        elif kind is CellNumberTuple or kind is CellDatetimeTuple:
-            self.fh.write(
-                f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{cell_format._get_xf_index()}">'
-                f"<v>{cell.number:.16G}</v></c>"
-            )
-        elif kind is CellBlankTuple:
-            self.fh.write(f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{cell_format._get_xf_index()}"/>')
-        else:
-            super()._write_cell(row, col, cell)
+    def _write_rows(self) -> None:
+        """xlsxwriter's ``_write_rows``: the same ``<row>`` elements, the cells of each written as one string."""
+        if self.constant_memory:  # rows already streamed (``_write_single_row``)
+            super()._write_rows()
+            return
+        self._calculate_spans()
+        table, row_info, comments, spans = self.table, self.row_info, self.comments, self.row_spans
+        first, last = self.dim_colmin, self.dim_colmax
+        letters: dict[int, str] = {}
+        indexes: dict[int, int] = {}  # id(format) -> its xf index (fixed once the workbook is being written)
+        write = self.fh.write
+        for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
+            cells = table.get(row_num)
+            if not cells:
+                if row_num in row_info or row_num in comments:  # formatting or notes only
+                    self._write_empty_row(row_num, spans.get(row_num // 16), row_info.get(row_num))
+                continue
+            self._write_row(row_num, spans.get(row_num // 16), row_info.get(row_num))
+            number = str(row_num + 1)
+            parts: list[str] = []
+            for col_num in sorted(cells):
+                if not first <= col_num <= last:
+                    continue
+                cell = cells[col_num]
+                kind = type(cell)
+                cell_format = cell.format
+                if cell_format is None or not (
+                    kind is CellStringTuple
+                    or kind is CellNumberTuple
+                    or kind is CellDatetimeTuple
+                    or kind is CellBlankTuple
+                ):
+                    write("".join(parts))
+                    parts.clear()
+                    self._write_cell(row_num, col_num, cell)
+                    continue
+                letter = letters.get(col_num)
+                if letter is None:
+                    letter = letters[col_num] = xl_col_to_name(col_num)
+                index = indexes.get(id(cell_format))
+                if index is None:
+                    index = indexes[id(cell_format)] = cell_format._get_xf_index()
+                if kind is CellStringTuple:
+                    parts.append(f'<c r="{letter}{number}" s="{index}" t="s"><v>{cell.string}</v></c>')
+                elif kind is CellBlankTuple:
+                    parts.append(f'<c r="{letter}{number}" s="{index}"/>')
+                else:
+                    parts.append(f'<c r="{letter}{number}" s="{index}"><v>{cell.number:.16G}</v></c>')
+            write("".join(parts))
+            self._xml_end_tag("row")
+
+    def _calculate_spans(self) -> None:
+        """xlsxwriter's: the ``spans`` of each block of 16 rows, from the first and last column of each row's cells
+        and notes (not from every column of every row)."""
+        spans: dict[int, str] = {}
+        low: int | None = None
+        high = 0
+        first, last = self.dim_colmin, self.dim_colmax
+        for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
+            for found in (self.table.get(row_num), self.comments.get(row_num)):
+                if not found:
+                    continue
+                lowest, highest = min(found), max(found)
+                if lowest < first or highest > last:  # not for cells written within the sheet's extent
+                    inside = [c for c in found if first <= c <= last]
+                    if not inside:
+                        continue
+                    lowest, highest = min(inside), max(inside)
+                low, high = (lowest, highest) if low is None else (min(low, lowest), max(high, highest))
+            if (row_num + 1) % 16 == 0 or row_num == self.dim_rowmax:
+                if low is not None:
+                    spans[row_num // 16] = f"{low + 1}:{high + 1}"
+                    low = None
+        self.row_spans = spans
 
     def check_row(self, row: int, cells: int) -> bool:
         """Whether a row of ``cells`` cells from the first column is within the sheet, its extent recorded as
-        xlsxwriter records each cell's: the ``put_`` methods may then write each of the row's cells."""
+        xlsxwriter records each cell's: ``put_row`` may then write each of the row's cells."""
         return cells > 0 and not (self._check_dimensions(row, 0) or self._check_dimensions(row, cells - 1))
 
-    def put_string(self, row: int, col: int, string: str, cell_format: Format) -> None:
-        """``write_string`` for a cell of a row that ``check_row`` passed, every cell of which is written (as
-        ``_write_rows`` writes them): the same table entry, without converting the arguments and checking the bounds
-        for every cell. A long string (xlsxwriter may shorten it) or a streamed sheet goes xlsxwriter's way."""
-        if self.constant_memory or len(string) > self.xls_strmax // 2:
-            self._write_string(row, col, string, cell_format)
-        else:
-            self.table[row][col] = CellStringTuple(self.str_table._get_shared_string_index(string), cell_format)
-
-    def put_plain(self, row: int, col: int, value: object, cell_format: Format) -> bool:
-        """``write_blank`` or ``write_number`` as ``put_string``, for a blank (``None``, or text that is empty once
-        cleaned) or a finite number; ``False``, nothing written, for any other value."""
-        if self.constant_memory:
-            return False
-        if value is None or value == "" or (type(value) is str and not clean_text(value)):
-            self.table[row][col] = CellBlankTuple(cell_format)
-        elif (type(value) is int or type(value) is float) and math.isfinite(value):
-            self.table[row][col] = CellNumberTuple(value, cell_format)
-        else:
-            return False
-        return True
+    def put_row(
+        self,
+        row: int,
+        values: Sequence[object],
+        text_formats: Sequence[Format],
+        number_formats: Sequence[Format],
+        other: Callable[[int, object], None],
+        special: Container[int] = (),
+    ) -> None:
+        """The cells of a row ``check_row`` passed, from its first column, as ``write_value`` writes them, straight
+        into the cell table (without converting the arguments and checking the bounds for every cell): text without
+        the characters XML cannot hold, or a blank (``None``, empty text) with the column's text format, a finite
+        number with its number format. ``other(column, value)`` writes any other value (a date, a boolean, a text
+        xlsxwriter may shorten) and every column in ``special``, in its place: the shared strings are numbered as
+        xlsxwriter numbers them. Not for a sheet whose rows are streamed."""
+        cells = self.table[row]
+        shared = self.str_table._get_shared_string_index
+        longest = self.xls_strmax // 2
+        for col, value in enumerate(values):
+            if col in special:
+                other(col, value)
+            elif type(value) is str:
+                text = value if value.isprintable() else _ILLEGAL_XML.sub("", value)
+                if not text:
+                    cells[col] = CellBlankTuple(text_formats[col])
+                elif len(text) <= longest:
+                    cells[col] = CellStringTuple(shared(text), text_formats[col])
+                else:
+                    other(col, value)
+            elif value is None:
+                cells[col] = CellBlankTuple(text_formats[col])
+            elif (type(value) is int or type(value) is float) and math.isfinite(value):
+                cells[col] = CellNumberTuple(value, number_formats[col])
+            else:
+                other(col, value)
 
     def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
         """xlsxwriter's, once per formula: it tries some 250 patterns on each (the conditional formats' rules,
@@ -280,12 +351,18 @@ def write_value(ws: Worksheet, row: int, column: int, value: object, cell_format
 
 def write_row(ws: Worksheet, row: int, values: Sequence[object], formats: Sequence[Format]) -> None:
     """``write_value`` for the cells of a row from its first column, each with its column's format. In a sheet of
-    ``Book`` whose row is within bounds, text, blanks and numbers go straight into the cell table (``_put``): the
+    ``Book`` whose row is within bounds, text, blanks and numbers go straight into the cell table (``put_row``): the
     same file, without checking every cell (a province's forms: 1,000 workbooks of 1,000 cells)."""
+
+    def other(column: int, value: object) -> None:
+        write_value(ws, row, column, value, formats[column])
+
     fast = _fast_row(ws, row, len(values))
-    for column, value in enumerate(values):
-        if not (fast and _put(fast, row, column, value, formats[column])):
-            write_value(ws, row, column, value, formats[column])
+    if fast is None:
+        for column, value in enumerate(values):
+            other(column, value)
+    else:
+        fast.put_row(row, values, formats, formats, other)
 
 
 def _fast_row(ws: Worksheet, row: int, cells: int) -> _Worksheet | None:
@@ -293,15 +370,6 @@ def _fast_row(ws: Worksheet, row: int, cells: int) -> _Worksheet | None:
     if hasattr(ws, "check_row") and not ws.constant_memory and ws.check_row(row, cells):  # not xlsxwriter's class
         return cast("_Worksheet", ws)
     return None
-
-
-def _put(ws: _Worksheet, row: int, column: int, value: object, cell_format: Format) -> bool:
-    """One cell into the table of a row ``_fast_row`` passed: text, a blank or a finite number; ``False``, nothing
-    written, for any other value (``write_value`` writes it)."""
-    if type(value) is str and (text := clean_text(value)):
-        ws.put_string(row, column, text, cell_format)
-        return True
-    return ws.put_plain(row, column, value, cell_format)
 
 
 def set_width(
@@ -506,29 +574,43 @@ def _write_rows(book: Book, ws: Worksheet, spec: Sheet, widths: list[float], fon
     for (r, c), target in spec.links.items():
         links.setdefault(r, {})[c] = target
     height = row_heights(widths, columns, 10)
+
+    def cell(excel_row: int, c: int, value: object, row_fills: dict[int, str], row_links: dict[int, str]) -> None:
+        """A cell written by xlsxwriter: a link, a fill, a date, a boolean …, or any cell of a streamed sheet."""
+        if type(value) is str and c not in row_fills and (text := clean_text(value)):
+            if c in row_links:  # a file beside the workbook, opened by a click
+                ws.write_url(excel_row, c, "external:" + row_links[c], text_formats[c], string=text)
+            else:
+                ws.write_string(excel_row, c, text, text_formats[c])
+            return
+        numeric = isinstance(value, int | float) and not isinstance(value, bool)
+        if c in row_fills or isinstance(value, date | time):
+            style = (number_styles if numeric else text_styles)[c] | _date_format(value)
+            if c in row_fills:
+                style |= {"pattern": 1, "bg_color": colour(row_fills[c])}
+            cell_format = book.format(style)
+        else:
+            cell_format = (number_formats if numeric else text_formats)[c]
+        write_value(ws, excel_row, c, value, cell_format)
+
     for r, row in enumerate(spec.rows):
         excel_row = r + 2
         ws.set_row(excel_row, height(row))
         row_fills, row_links = fills.get(r, {}), links.get(r, {})
         fast = _fast_row(ws, excel_row, len(row))  # every cell of the row is written
-        put = fast.put_string if fast else ws.write_string
-        for c, value in enumerate(row):
-            if type(value) is str and c not in row_fills and (text := clean_text(value)):  # most cells: text
-                if c in row_links:  # a file beside the workbook, opened by a click
-                    ws.write_url(excel_row, c, "external:" + row_links[c], text_formats[c], string=text)
-                else:
-                    put(excel_row, c, text, text_formats[c])
-                continue
-            numeric = isinstance(value, int | float) and not isinstance(value, bool)
-            if c in row_fills or isinstance(value, date | time):
-                style = (number_styles if numeric else text_styles)[c] | _date_format(value)
-                if c in row_fills:
-                    style |= {"pattern": 1, "bg_color": colour(row_fills[c])}
-                cell_format = book.format(style)
-            else:
-                cell_format = (number_formats if numeric else text_formats)[c]
-            if not (fast and fast.put_plain(excel_row, c, value, cell_format)):
-                write_value(ws, excel_row, c, value, cell_format)
+        if fast is None:
+            for c, value in enumerate(row):
+                cell(excel_row, c, value, row_fills, row_links)
+        else:
+            special = row_fills.keys() | row_links.keys() if row_fills or row_links else ()
+            fast.put_row(
+                excel_row,
+                row,
+                text_formats,
+                number_formats,
+                partial(cell, excel_row, row_fills=row_fills, row_links=row_links),
+                special,
+            )
         for c, note in notes.get(r, {}).items():
             if c < len(row):  # a note on a cell the row has
                 ws.write_comment(excel_row, c, clean_text(note), {"author": "reporter", "width": 240, "height": 120})
