@@ -43,7 +43,7 @@ from reporter.notices.formats import (
 from reporter.notices.glued import glued_header, glued_table
 from reporter.notices.lexicon import Lexicon, default_lexicon
 from reporter.notices.parser import is_part_title, part_kind
-from reporter.notices.units import COMPOUND_SURNAMES, SURNAMES
+from reporter.notices.units import COMPOUND_SURNAMES, HAN_NAME, SURNAMES
 from reporter.text import CHINESE_NUMBER, chinese_count, chinese_numeral, normalize_line, to_simplified
 
 # -- what a cell looks like ---------------------------------------------------------------------------------------
@@ -67,7 +67,6 @@ _HEADING_CELL = re.compile(rf"^{CHINESE_NUMBER}、\S")
 _PARENTHETICAL = re.compile(r"[（(][^（()）]*[）)]")
 _UNIT_SPLIT = re.compile(r"[、，,；;]")
 _WHITESPACE = re.compile(r"\s+")
-_HAN_NAME = re.compile(r"[\u4e00-\u9fa5]{2,4}")
 _PERSON_COLUMN = re.compile(r"负责人|责任人")
 _WRAPPED_HEADER = re.compile(r"\d{4}年|\d{1,2}月|[一二三四]季度")
 _HEADING_TEXT = re.compile(rf"^{CHINESE_NUMBER}、")
@@ -80,7 +79,7 @@ def _is_name(text: str) -> bool:
     name = _WHITESPACE.sub("", text)
     if _TITLES.match(name):
         return True
-    if not _HAN_NAME.fullmatch(name) or _UNIT_END.search(name) or _NOT_A_NAME.search(name):
+    if not HAN_NAME.fullmatch(name) or _UNIT_END.search(name) or _NOT_A_NAME.search(name):
         return False
     return name[:2] in COMPOUND_SURNAMES or (name[0] in SURNAMES and len(name) <= 3)
 

@@ -31,7 +31,7 @@ from functools import cache
 
 from reporter.notices.formats import HEADER_WORDS, header_field
 from reporter.notices.lexicon import Lexicon, default_lexicon
-from reporter.notices.units import COMPOUND_SURNAMES, SURNAMES
+from reporter.notices.units import COMPOUND_SURNAMES, HAN_NAME, SURNAMES
 from reporter.text import to_simplified, to_traditional
 
 _NUMBER_WORDS = ("序号", "编号")
@@ -47,7 +47,6 @@ _PLACE_STARTS = ("市", "区", "县", "镇", "乡", "各", "省", "州", "团")
 _NOT_IN_UNIT = re.compile(r"[、，,。；;：:！!？?“”\"《》\s\d%]")
 _PLACE_WORDS = re.compile(r"[省市区县镇乡村街]")
 _SPACE = re.compile(r"\s")
-_HAN_NAME = re.compile(r"[\u4e00-\u9fa5]{2,4}")
 _PAGE_MARK = re.compile(r"^(\d{1,3})、")
 _ROW_NUMBER = re.compile(r"(?<![\d.．%])(\d{1,3})(?![\d.．%])(?=[\u4e00-\u9fa5“\"《（(])")
 _SENTENCE_END = "。；;！!？?"
@@ -115,7 +114,7 @@ def _find_header(key: str) -> tuple[int, list[str], int] | None:
 
 
 def _is_name(text: str) -> bool:
-    if not _HAN_NAME.fullmatch(text) or _PLACE_WORDS.search(text):
+    if not HAN_NAME.fullmatch(text) or _PLACE_WORDS.search(text):
         return False  # 全区城镇……: a place, not 全区 the person
     return text[:2] in COMPOUND_SURNAMES or (text[0] in SURNAMES and len(text) <= 3)
 

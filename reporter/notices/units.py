@@ -201,6 +201,7 @@ SURNAMES = frozenset(
     "闻阙阚阮阳阴阿陆陈陶隆隋雍雷霍靳鞠韦韩项顾颜饶马骆高魏鲁鲍鲜鹿麦麻黄黎齐龙龚"
 )
 COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "司徒", "夏侯")
+HAN_NAME = re.compile(r"[\u4e00-\u9fa5]{2,4}")  # what a person's name can be: two to four Han characters
 
 
 def _split_person(name: str) -> tuple[str, str]:
