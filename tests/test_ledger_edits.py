@@ -123,6 +123,35 @@ def test_definition_edits_are_read_back_listed_and_kept_through_a_reparse(small)
     assert units == {"县统计局", "县财政局"}  # who gets a form for the task
 
 
+def test_what_a_ledger_showed_is_read_from_a_store_of_before_and_saved_anew(small):
+    """A store from before migration 13 keeps what the ledger showed as one row per cell: read back as such (only
+    the office's edit is found), and kept one JSON document per sheet from the next ledger on."""
+    store_path = load_workspace(small).store_path
+    with Store(store_path) as store:
+        shown = store.ledger_cells()
+        assert shown[("工作任务", "2024-G-001", "牵头单位")] == "县发改局"
+        with store.transaction():  # as such a store holds them
+            store.conn.execute("DELETE FROM ledger_shown")
+            store.conn.executemany(
+                "INSERT INTO ledger_cells (sheet, task_id, field, value) VALUES (?,?,?,?)",
+                [(*key, value) for key, value in shown.items()],
+            )
+        assert store.ledger_cells() == shown
+    edit(small, {("2024-G-001", "牵头单位"): "县统计局"})
+    result = invoke(small, "ledger", "--json", "-")
+    changes = json.loads(result.stdout[result.stdout.index("{") :])["changes"]
+    assert [(c["task"], c["column"], c["after"]) for c in changes] == [("2024-G-001", "牵头单位", "县统计局")]
+    with Store(store_path) as store:
+        assert store.conn.execute("SELECT COUNT(*) FROM ledger_cells").fetchone()[0] == 0
+        sheets = {row[0] for row in store.conn.execute("SELECT sheet FROM ledger_shown")}
+        now = store.ledger_cells()
+    assert {"工作任务", "责任单位"} <= sheets
+    assert now[("工作任务", "2024-G-001", "牵头单位")] == "县统计局"
+    assert {k for k in now if k[0] == "工作任务"} == {
+        k for k in shown if k[0] == "工作任务"
+    }  # (县发改局 left 责任单位)
+
+
 def test_a_new_row_becomes_a_task_with_an_id_and_a_form(small):
     text = "新增市场主体2000户。"  # 批示交办
     edit(small, {}, [{"任务内容": text, "牵头领导": "张三", "牵头单位": "县发改局"}])

@@ -6,8 +6,9 @@
   returns carry the office's values: an edit wins over every re-parse.
 * ``office_answers``: progress the office corrected in the ledger (an answer from 督查室), kept beside the
   units' answers.
-* ``ledger_cells``: what the last ledger showed in each editable cell, so that the next read tells the office's
-  edits from values that changed in the store since.
+* ``ledger_shown``: what the last ledger showed in each editable cell (a JSON list of task id, column and text
+  per sheet), so that the next read tells the office's edits from values that changed in the store since
+  (``ledger_cells``, one row per cell, in a store from before migration 13).
 * ``ledger_pending``: cells the office typed that could not be applied, with why; the next ledger shows them
   as typed, marked, so nothing typed is lost.
 """
@@ -198,16 +199,23 @@ class OfficeTables(Database):
     # -- what the last ledger showed, and what could not be applied ------------------------------------------
 
     def ledger_cells(self) -> dict[CellKey, str]:
-        rows = self.conn.execute("SELECT sheet, task_id, field, value FROM ledger_cells")
-        return {(r[0], r[1], r[2]): r[3] for r in rows}
+        shown = self.conn.execute("SELECT sheet, cells_json FROM ledger_shown").fetchall()
+        if not shown:  # a store from before migration 13: its rows, until the next ledger is written
+            rows = self.conn.execute("SELECT sheet, task_id, field, value FROM ledger_cells")
+            return {(r[0], r[1], r[2]): r[3] for r in rows}
+        return {(sheet, task_id, field): value for sheet, text in shown for task_id, field, value in json.loads(text)}
 
     def save_ledger_cells(self, cells: dict[CellKey, str], meta: dict[str, str]) -> None:
         """Replace the record of what the ledger shows (called after the ledger is written)."""
+        by_sheet: dict[str, list[tuple[str, str, str]]] = {}
+        for (sheet, task_id, field), value in cells.items():
+            by_sheet.setdefault(sheet, []).append((task_id, field, value))
         with self.transaction():
-            self.conn.execute("DELETE FROM ledger_cells")
+            self.conn.execute("DELETE FROM ledger_cells")  # the rows of a store from before migration 13
+            self.conn.execute("DELETE FROM ledger_shown")
             self.conn.executemany(
-                "INSERT INTO ledger_cells (sheet, task_id, field, value) VALUES (?,?,?,?)",
-                [(*key, value) for key, value in cells.items()],
+                "INSERT INTO ledger_shown (sheet, cells_json) VALUES (?,?)",
+                [(sheet, json.dumps(rows, ensure_ascii=False)) for sheet, rows in by_sheet.items()],
             )
             self.conn.executemany(
                 "INSERT INTO ledger_meta (key, value) VALUES (?,?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",

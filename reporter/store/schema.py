@@ -281,4 +281,13 @@ MIGRATIONS: list[str] = [
     DROP INDEX IF EXISTS indicator_answers_return;
     DROP INDEX IF EXISTS answers_task;
     """,
+    # 13: what the last ledger showed in its editable cells, one JSON document per sheet: a province's 135,000
+    # cells written as rows, each into the primary key's index, were most of the time of saving them; the rows of
+    # ledger_cells (a store from before) are read until the next ledger is written, which empties that table
+    """
+    CREATE TABLE ledger_shown (
+        sheet TEXT PRIMARY KEY,
+        cells_json TEXT NOT NULL
+    );
+    """,
 ]
