@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from typing import Any
 
 from reporter.model import Answer, AnswerValues, FormRecord, IndicatorAnswer, IndicatorValues, ReturnRow, SentBack
 from reporter.store.database import Database, now
 
 ANSWER_FIELDS = ("progress", "percent", "status", "problems", "plan", "evidence", "reporter", "phone")
+_STORED_VALUES = attrgetter("task_id", "role", *ANSWER_FIELDS)  # an answer's columns after its return_id
 
 
 @dataclass
@@ -204,7 +206,7 @@ class ReturnTables(Database):
             self.conn.executemany(
                 "INSERT INTO answers (return_id, task_id, role, " + ", ".join(ANSWER_FIELDS) + ")"
                 " VALUES (?,?,?," + ",".join("?" * len(ANSWER_FIELDS)) + ")",
-                [(return_id, a.task_id, a.role, *(getattr(a, f) for f in ANSWER_FIELDS)) for a in record.answers],
+                [(return_id, *_STORED_VALUES(a)) for a in record.answers],
             )
             self.conn.executemany(
                 "INSERT INTO indicator_answers (return_id, task_id, row, district, indicator, unit, target,"
