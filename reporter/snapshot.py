@@ -80,11 +80,18 @@ class PeriodSnapshot:
     notices: list[StoredNotice] = field(default_factory=list)  # every stored notice (titles and 文号 for briefs)
     issue: int = 1  # the period's brief number (期号): [report] first_issue plus the periods with returns before it
 
-    def require_period(self) -> tuple[Period, StatusReport]:
-        """The period and its reporting status (a snapshot loaded without a period has neither)."""
-        if self.period is None or self.status is None:
+    def loaded_period(self) -> Period:
+        """The period the snapshot was loaded for (one loaded without a period has none)."""
+        if self.period is None:
             raise ValueError("snapshot loaded without a period")
-        return self.period, self.status
+        return self.period
+
+    def require_period(self) -> tuple[Period, StatusReport]:
+        """The period and its reporting status (a snapshot loaded without a period, or without its answers, has no
+        status)."""
+        if self.status is None:
+            raise ValueError("snapshot loaded without a period or without its answers")
+        return self.loaded_period(), self.status
 
 
 def load_snapshot(

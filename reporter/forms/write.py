@@ -37,9 +37,7 @@ def make_forms(workspace: Workspace, store: Store, snapshot: PeriodSnapshot, due
 
     ``due``: the due date given now; else the one recorded for the period, else the configured default.
     """
-    period = snapshot.period
-    if period is None:
-        raise ValueError("snapshot loaded without a period")
+    period = snapshot.loaded_period()  # the forms need no answers: ``load_snapshot(answers=False)``
     if not snapshot.tasks:
         raise WorkspaceError("工作区中还没有任务，请先运行 reporter parse <通知文件> 或 reporter run")
     tasks = snapshot.active
