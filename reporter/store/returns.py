@@ -12,7 +12,8 @@ from reporter.model import Answer, AnswerValues, FormRecord, IndicatorAnswer, In
 from reporter.store.database import Database, now
 
 ANSWER_FIELDS = ("progress", "percent", "status", "problems", "plan", "evidence", "reporter", "phone")
-_STORED_VALUES = attrgetter("task_id", "role", *ANSWER_FIELDS)  # an answer's columns after its return_id
+_STORED_FIELDS = ("task_id", "role", *ANSWER_FIELDS)  # an answer's columns after its return_id
+_STORED_VALUES = attrgetter(*_STORED_FIELDS)
 
 
 @dataclass
@@ -204,8 +205,8 @@ class ReturnTables(Database):
             )
             return_id = int(cursor.lastrowid or 0)
             self.conn.executemany(
-                "INSERT INTO answers (return_id, task_id, role, " + ", ".join(ANSWER_FIELDS) + ")"
-                " VALUES (?,?,?," + ",".join("?" * len(ANSWER_FIELDS)) + ")",
+                f"INSERT INTO answers (return_id, {', '.join(_STORED_FIELDS)})"
+                f" VALUES (?,{','.join('?' * len(_STORED_FIELDS))})",
                 [(return_id, *_STORED_VALUES(a)) for a in record.answers],
             )
             self.conn.executemany(
