@@ -219,7 +219,7 @@ class _Worksheet(Worksheet):
             if col in special:
                 other(col, value)
             elif type(value) is str:
-                text = value if value.isprintable() else _ILLEGAL_XML.sub("", value)
+                text = clean_text(value)
                 if not text:
                     cells[col] = CellBlankTuple(text_formats[col])
                 elif len(text) <= longest:
